@@ -1,0 +1,138 @@
+/**
+ * ONNX protobuf read/write. Decoding keeps every `bytes` field (raw_data above all) as a view into the
+ * caller's buffer: a 100 MB model is not copied when it is read.
+ */
+import * as protobuf from 'protobufjs';
+import { ONNX_SCHEMA } from './schema';
+import { OnnxFormatError } from '../errors';
+
+// int64 fields decode to JS numbers (every dimension, attribute and offset we meet is < 2^53).
+(protobuf.util as { Long: unknown }).Long = null;
+protobuf.configure();
+
+const root = protobuf.parse(ONNX_SCHEMA, { keepCase: false }).root;
+const ModelType = root.lookupType('onnx.ModelProto');
+const TensorType = root.lookupType('onnx.TensorProto');
+
+export interface StringEntry { key: string; value: string }
+export interface OpsetId { domain?: string; version: number }
+
+export interface TensorProto {
+  name?: string;
+  dims: number[];
+  dataType: number;
+  rawData?: Uint8Array;
+  floatData?: number[];
+  int32Data?: number[];
+  int64Data?: number[];
+  doubleData?: number[];
+  uint64Data?: number[];
+  stringData?: Uint8Array[];
+  externalData?: StringEntry[];
+  dataLocation?: number;
+  docString?: string;
+}
+
+export interface Dimension { dimValue?: number; dimParam?: string; denotation?: string }
+export interface ValueInfo {
+  name: string;
+  type?: { tensorType?: { elemType: number; shape?: { dim: Dimension[] } } };
+  docString?: string;
+}
+
+export const enum AttrType {
+  UNDEFINED = 0, FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, GRAPH = 5,
+  FLOATS = 6, INTS = 7, STRINGS = 8, TENSORS = 9, GRAPHS = 10,
+}
+
+export interface Attribute {
+  name: string;
+  type: AttrType;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorProto;
+  g?: Graph;
+  floats?: number[];
+  ints?: number[];
+  strings?: Uint8Array[];
+  tensors?: TensorProto[];
+  graphs?: Graph[];
+}
+
+export interface NodeProto {
+  name?: string;
+  opType: string;
+  domain?: string;
+  input: string[];
+  output: string[];
+  attribute: Attribute[];
+  docString?: string;
+  metadataProps?: StringEntry[];
+}
+
+export interface Graph {
+  name?: string;
+  node: NodeProto[];
+  initializer: TensorProto[];
+  input: ValueInfo[];
+  output: ValueInfo[];
+  valueInfo: ValueInfo[];
+  docString?: string;
+}
+
+export interface ModelProto {
+  irVersion: number;
+  opsetImport: OpsetId[];
+  producerName?: string;
+  producerVersion?: string;
+  domain?: string;
+  modelVersion?: number;
+  docString?: string;
+  graph: Graph;
+  metadataProps?: StringEntry[];
+}
+
+/** Decodes an ONNX model. `source` names the file (or buffer) in error messages. */
+export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
+  if (bytes.length === 0) throw new OnnxFormatError(`${source}: the file is empty, not an ONNX model`);
+  let decoded: ModelProto;
+  try {
+    decoded = ModelType.decode(bytes) as unknown as ModelProto;
+  } catch (e) {
+    const why = (e as Error).message;
+    const truncated = /index out of range|premature end/i.test(why);
+    throw new OnnxFormatError(
+      truncated
+        ? `${source}: the ONNX file is truncated (the protobuf data ends early: ${why}); copy or export it again`
+        : `${source}: not an ONNX model (protobuf decoding failed: ${why})`,
+    );
+  }
+  if (!decoded.graph || !(decoded.opsetImport?.length > 0) || !decoded.irVersion) {
+    throw new OnnxFormatError(`${source}: not an ONNX model (no graph, IR version or opset import found)`);
+  }
+  return decoded;
+}
+
+/** Encodes a model (decoded or built) to protobuf bytes. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  return ModelType.encode(model as unknown as protobuf.Message).finish();
+}
+
+export function encodeTensor(t: TensorProto): Uint8Array {
+  return TensorType.encode(t as unknown as protobuf.Message).finish();
+}
+
+export function decodeTensor(bytes: Uint8Array): TensorProto {
+  return TensorType.decode(bytes) as unknown as TensorProto;
+}
+
+/** ONNX TensorProto.DataType values used by the engine. */
+export const DataType = {
+  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10,
+  DOUBLE: 11, UINT32: 12, UINT64: 13,
+} as const;
+
+export const DATA_TYPE_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]),
+);
