@@ -1,0 +1,144 @@
+/**
+ * Crops of the analysed images (DESIGN 3.3 step 2): square windows per granularity with the authors' stride rule,
+ * in the authors' `get_crop_data` order, and the bilinear resize back to the input size that PyTorch's
+ * `F.interpolate(mode='bilinear', align_corners=False)` (no antialias) computes.
+ *
+ * A crop's identity is (image, granularity, box); the pixels are recomputed from the preprocessed image whenever
+ * they are needed, so crops never have to be held in memory all at once.
+ */
+import { UsageError } from '../errors';
+
+/** [x0, y0, x1, y1] in source pixels, x1/y1 exclusive. */
+export type Box = [number, number, number, number];
+
+export interface Crop {
+  /** Index of the source image in the analysed image list. */
+  image: number;
+  granularity: number;
+  box: Box;
+}
+
+export interface CropGeometry {
+  /** Input height and width of the model (the preprocessed image size). */
+  height: number;
+  width: number;
+}
+
+/** Window side for a granularity: Python's `int(g * S)` (truncation). */
+export function windowSize(granularity: number, side: number): number {
+  const s = Math.trunc(granularity * side);
+  if (!(granularity > 0 && granularity <= 1) || s < 1) {
+    throw new UsageError(`granularity ${granularity}: must be in (0, 1] and give a window of at least 1 px on a ${side}-px side`);
+  }
+  return s;
+}
+
+/** The authors' stride: `max(min(int(size * ratio), S - size), 1)`. */
+export function windowStride(size: number, side: number, strideRatio: number): number {
+  return Math.max(Math.min(Math.trunc(size * strideRatio), side - size), 1);
+}
+
+/** Windows of one granularity on one image, row-major (top to bottom, then left to right), as `unfold` lays them out. */
+export function windowBoxes(granularity: number, geom: CropGeometry, strideRatio: number): Box[] {
+  const sh = windowSize(granularity, geom.height);
+  const sw = windowSize(granularity, geom.width);
+  const th = windowStride(sh, geom.height, strideRatio);
+  const tw = windowStride(sw, geom.width, strideRatio);
+  const boxes: Box[] = [];
+  for (let y = 0; y + sh <= geom.height; y += th) {
+    for (let x = 0; x + sw <= geom.width; x += tw) boxes.push([x, y, x + sw, y + sh]);
+  }
+  return boxes;
+}
+
+/** The crop table of the analysis: granularity-major, then image, then window (the authors' `get_crop_data`). */
+export function cropTable(nImages: number, geom: CropGeometry, granularities: readonly number[], strideRatio: number): Crop[] {
+  const crops: Crop[] = [];
+  for (const g of granularities) {
+    const boxes = windowBoxes(g, geom, strideRatio);
+    for (let image = 0; image < nImages; image++) {
+      for (const box of boxes) crops.push({ image, granularity: g, box: [...box] as Box });
+    }
+  }
+  return crops;
+}
+
+/** The crops of one image for debugging (DESIGN 3.3 step 7): granularity by granularity, windows row-major. */
+export function imageCrops(geom: CropGeometry, granularities: readonly number[], strideRatio: number): Crop[] {
+  return cropTable(1, geom, granularities, strideRatio);
+}
+
+/** Source coordinate, lower index, neighbour offset and weight of each output index (float32, as torch computes). */
+function axisTaps(inStart: number, inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w1: Float32Array } {
+  const f = Math.fround;
+  const scale = f(inSize / outSize);
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const w1 = new Float32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const src = Math.max(f(f(scale * f(o + 0.5)) - 0.5), 0);
+    const lo = Math.floor(src);
+    i0[o] = inStart + lo;
+    i1[o] = inStart + (lo < inSize - 1 ? lo + 1 : lo);
+    w1[o] = Math.min(Math.max(f(src - lo), 0), 1);
+  }
+  return { i0, i1, w1 };
+}
+
+/**
+ * Crops `box` out of a preprocessed CHW image and resizes it bilinearly to outH x outW, writing into `out` at
+ * `offset` (CHW). Identical to `F.interpolate(crop, size, mode='bilinear', align_corners=False)` up to float32
+ * rounding; a box the size of the output is copied exactly.
+ */
+export function cropResize(
+  image: Float32Array, channels: number, height: number, width: number, box: Box,
+  outH: number, outW: number, out: Float32Array, offset = 0,
+): void {
+  const [x0, y0, x1, y1] = box;
+  if (x0 < 0 || y0 < 0 || x1 > width || y1 > height || x1 <= x0 || y1 <= y0) {
+    throw new UsageError(`crop box [${box.join(', ')}] is outside the ${width}x${height} image`);
+  }
+  const ys = axisTaps(y0, y1 - y0, outH);
+  const xs = axisTaps(x0, x1 - x0, outW);
+  const plane = height * width;
+  for (let c = 0; c < channels; c++) {
+    const src = c * plane;
+    let o = offset + c * outH * outW;
+    for (let oy = 0; oy < outH; oy++) {
+      const r0 = src + ys.i0[oy] * width;
+      const r1 = src + ys.i1[oy] * width;
+      const wy1 = ys.w1[oy];
+      const wy0 = 1 - wy1;
+      for (let ox = 0; ox < outW; ox++) {
+        const a = xs.i0[ox];
+        const b = xs.i1[ox];
+        const wx1 = xs.w1[ox];
+        const wx0 = 1 - wx1;
+        out[o++] = wy0 * (wx0 * image[r0 + a] + wx1 * image[r0 + b]) + wy1 * (wx0 * image[r1 + a] + wx1 * image[r1 + b]);
+      }
+    }
+  }
+}
+
+/**
+ * The pixels of a list of crops as one NCHW batch (each resized back to the model's input size).
+ * `images[i]` is the preprocessed CHW tensor of image i.
+ */
+export function cropBatch(
+  crops: readonly Crop[], images: readonly Float32Array[], channels: number, geom: CropGeometry,
+): Float32Array {
+  const { height, width } = geom;
+  const size = channels * height * width;
+  const out = new Float32Array(crops.length * size);
+  crops.forEach((crop, i) => {
+    const img = images[crop.image];
+    if (!img) throw new UsageError(`crop ${i} refers to image ${crop.image}, which was not loaded`);
+    cropResize(img, channels, height, width, crop.box, height, width, out, i * size);
+  });
+  return out;
+}
+
+/** Whether two boxes overlap (share at least one pixel). */
+export function boxesOverlap(a: Box, b: Box): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
