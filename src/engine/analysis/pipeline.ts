@@ -80,7 +80,9 @@ function checkAbort(signal?: AbortSignal): void {
 }
 
 /** Channel means of every layer for every crop, in one batched pass of the full model. */
-export async function cropMeans(input: AnalysisInput, crops: readonly Crop[]): Promise<Float32Array[][]> {
+export async function cropMeans(
+  input: Pick<AnalysisInput, 'backend' | 'layers' | 'images' | 'channels' | 'geometry' | 'signal' | 'onProgress'>, crops: readonly Crop[],
+): Promise<Float32Array[][]> {
   const { backend, layers, images, channels, geometry, signal } = input;
   const tensors = layers.map((l) => l.tensor);
   const per = layers.map(() => [] as Float32Array[]);

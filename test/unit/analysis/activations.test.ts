@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { cropMeans, type AnalysisInput } from '../../../src/engine/analysis/pipeline';
+import { cropMeans } from '../../../src/engine/analysis/pipeline';
 import { OrtAnalysisBackend } from '../../../src/engine/analysis/ort-backend';
 import { topK } from '../../../src/engine/analysis/subconcepts';
 import { cropTable } from '../../../src/engine/analysis/crops';
@@ -19,7 +19,7 @@ test('one pass over all 5015 crops gives the authors\' top-50 crops, activations
   t.after(() => backend.release());
   const geometry = { height: 64, width: 64 };
   const crops = cropTable(setting.images.length, geometry, [1, 0.5, 0.25], 0.5);
-  const means = await cropMeans({ backend, layers: setting.layers, images: setting.images, channels: 3, geometry } as AnalysisInput, crops);
+  const means = await cropMeans({ backend, layers: setting.layers, images: setting.images, channels: 3, geometry }, crops);
   let minJaccard = 1, worstAct = 0, worstVec = 0;
   for (const ref of loadReferenceLayers(shared)) {
     const li = setting.layers.findIndex((l) => l.name === ref.upper);
