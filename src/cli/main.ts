@@ -5,8 +5,9 @@
  */
 import { NeurflowError } from '../engine/errors';
 import type { CliCommand } from './command';
+import { layersCommand } from './commands/layers';
 
-const COMMANDS: CliCommand[] = [];
+const COMMANDS: CliCommand[] = [layersCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);

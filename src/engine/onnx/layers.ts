@@ -181,3 +181,21 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/**
+ * The detected layers plus user-chosen ones (layer names or any tensor names), in topological order,
+ * without duplicates. Unknown names raise a ModelError listing the nearest names.
+ */
+export function withAddedLayers(model: LoadedModel, layers: LayerInfo[], add: readonly string[], shapes: Map<string, number[]>): LayerInfo[] {
+  const all = [...layers];
+  for (const name of add) {
+    const layer = resolveLayer(model, name, layers, shapes);
+    if (!all.some((l) => l.tensor === layer.tensor)) all.push(layer);
+  }
+  const g = model.graph;
+  const position = (l: LayerInfo) => {
+    const p = g.producer(l.tensor);
+    return p ? g.indexOf(p) : -1;
+  };
+  return all.sort((a, b) => position(a) - position(b));
+}
