@@ -8,6 +8,7 @@ import { debugGroups, rankGroups } from '../../../src/engine/analysis/debug';
 import { groupPairs } from '../../../src/engine/analysis/groups';
 import { adjustedRandIndex } from '../../../src/engine/analysis/cluster';
 import { rowsOf } from '../../../src/engine/analysis/backend';
+import { sessionCache } from '../../../src/engine/runtime/sessions';
 import { sharedPath } from '../../helpers/shared';
 import { loadReferenceLayers } from './reference';
 import { loadReferenceSetting, preprocessShortcut } from './fixture';
@@ -17,8 +18,8 @@ test('debugging scores equal the authors\' debug_img (layer2.1 and layer3.1, 90 
   if (!dir) return;
   const shared = path.resolve(dir, '../..');
   const setting = await loadReferenceSetting(shared);
-  const backend = new OrtAnalysisBackend(setting.model, { ranks: setting.ranks, threads: 2, ig: () => { throw new Error('unused'); } });
-  t.after(() => backend.release());
+  const backend = new OrtAnalysisBackend(setting.model, { threads: 2, ig: () => { throw new Error('unused'); } });
+  t.after(() => sessionCache.clear());
   const ref = JSON.parse(readFileSync(path.join(dir, 'debug.json'), 'utf8'));
   const refLayers = loadReferenceLayers(dir);
   const geometry = { height: 64, width: 64 };
