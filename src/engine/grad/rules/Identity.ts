@@ -1,0 +1,7 @@
+import type { GradRule } from '../types';
+
+/** y = x. */
+export const Identity: GradRule = {
+  opType: 'Identity',
+  grad: (ctx) => [ctx.gradOrZeros(0)],
+};

@@ -1,0 +1,7 @@
+import type { GradRule } from '../types';
+
+/** y = -x. */
+export const Neg: GradRule = {
+  opType: 'Neg',
+  grad: (ctx) => [ctx.em.op('Neg', [ctx.gradOrZeros(0)])],
+};
