@@ -5,9 +5,10 @@
  */
 import { NeurflowError } from '../engine/errors';
 import type { CliCommand } from './command';
+import { predictCommand } from './commands/predict';
 import { layersCommand } from './commands/layers';
 
-const COMMANDS: CliCommand[] = [layersCommand];
+const COMMANDS: CliCommand[] = [layersCommand, predictCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);
