@@ -101,7 +101,7 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
     decoded = ModelType.decode(bytes) as unknown as ModelProto;
   } catch (e) {
     const why = (e as Error).message;
-    const truncated = /index out of range|premature end/i.test(why);
+    const truncated = /index out of range|premature end/i.test(why) && topLevelFieldsLookLikeModel(bytes);
     throw new OnnxFormatError(
       truncated
         ? `${source}: the ONNX file is truncated (the protobuf data ends early: ${why}); copy or export it again`
@@ -112,6 +112,39 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
     throw new OnnxFormatError(`${source}: not an ONNX model (no graph, IR version or opset import found)`);
   }
   return decoded;
+}
+
+/** ModelProto's top-level field numbers and their wire types (0 varint, 2 length-delimited). */
+const MODEL_FIELDS: Record<number, number> = { 1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2 };
+
+/**
+ * Whether the bytes start like a ModelProto: every top-level field header up to the end of the data is a
+ * ModelProto field with its wire type (a file cut short passes; random bytes almost never do).
+ */
+function topLevelFieldsLookLikeModel(bytes: Uint8Array): boolean {
+  let pos = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 63; shift += 7) {
+      if (pos >= bytes.length) return undefined;
+      const b = bytes[pos++];
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+    return undefined;
+  };
+  let fields = 0;
+  while (pos < bytes.length) {
+    const tag = varint();
+    if (tag === undefined) return fields > 0;
+    const wire = tag % 8;
+    if (MODEL_FIELDS[Math.floor(tag / 8)] !== wire) return false;
+    fields++;
+    const v = varint();
+    if (v === undefined) return true;
+    if (wire === 2) pos += v;
+  }
+  return fields > 0;
 }
 
 /** Encodes a model (decoded or built) to protobuf bytes. */

@@ -51,7 +51,7 @@ export function tensorValue(t: TensorProto, subject = t.name ?? 'tensor'): Tenso
       throw new ModelError(`${subject}: raw_data holds ${raw.byteLength} bytes, dims [${dims}] need ${count * ctor.BYTES_PER_ELEMENT}`);
     }
     if (raw.byteOffset % ctor.BYTES_PER_ELEMENT === 0) data = new ctor(raw.buffer, raw.byteOffset, count);
-    else data = new ctor(raw.slice().buffer, 0, count);
+    else data = new ctor(new Uint8Array(raw).buffer, 0, count); // a copy (Buffer.slice would not copy)
   } else {
     data = fromFields(t, ctor, count);
   }

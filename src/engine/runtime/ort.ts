@@ -114,10 +114,29 @@ function isProviderFailure(message: string): boolean {
 
 /** Turns an ORT message into one that names the model and, where ORT says it, the node and operator. */
 export function describeOrtError(model: string, message: string): RuntimeError {
-  const node = /node(?: name)?[:\s]+'?([^'\s,)]+)'?/i.exec(message)?.[1];
-  const op = /(?:op(?:erator)?(?: type)?|Could not find an implementation for)\s*[:(]?\s*'?([A-Z][A-Za-z0-9]+)/.exec(message)?.[1];
-  const where = [node && `node ${node}`, op && `operator ${op}`].filter(Boolean).join(', ');
+  const { node, op } = nodeInOrtMessage(message);
+  const where = [node !== undefined && `node ${node || '(unnamed)'}`, op && `operator ${op}`].filter(Boolean).join(', ');
   return new RuntimeError(`${model}: onnxruntime rejected the model${where ? ` at ${where}` : ''}: ${message.trim()}`);
+}
+
+/** The node name and operator type an onnxruntime message refers to, in the forms ORT 1.x writes them. */
+export function nodeInOrtMessage(message: string): { node?: string; op?: string } {
+  const patterns: [RegExp, number, number][] = [
+    // graph check: In Node, ("my_foo", FooBar, "", -1) : ... No Op registered for FooBar
+    [/In Node, \("([^"]*)", ([A-Za-z0-9_]+),/, 1, 2],
+    // kernel lookup: Could not find an implementation for Conv(11) node with name 'conv_f64'
+    [/implementation for ([A-Za-z0-9_]+)\(\d+\) node with name '([^']*)'/, 2, 1],
+    // run time: Non-zero status code returned while running Conv node. Name:'/conv1/Conv'
+    [/while running ([A-Za-z0-9_]+) node\. Name:'([^']*)'/, 2, 1],
+    // shape inference: Node (my_node) Op (Conv) [ShapeInferenceError] ...
+    [/Node \(([^)]*)\) Op \(([A-Za-z0-9_]+)\)/, 1, 2],
+  ];
+  for (const [re, nodeGroup, opGroup] of patterns) {
+    const m = re.exec(message);
+    if (m) return { node: m[nodeGroup], op: m[opGroup] };
+  }
+  const op = /No Op registered for ([A-Za-z0-9_]+)/.exec(message)?.[1];
+  return op ? { op } : {};
 }
 
 export function supportedBackends(): { name: string; bundled: boolean }[] {
