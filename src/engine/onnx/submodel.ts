@@ -26,6 +26,11 @@ export function extractSubmodel(model: LoadedModel, inputs: string[], outputs: s
     if (!g.has(t)) throw new ModelError(`${title}: ${model.path} has no tensor named ${t}`);
   }
   const inputSet = new Set(inputs);
+  // Tensors computed from the inputs: anything else a kept node needs must be constant.
+  const downstream = new Set(inputs);
+  for (const n of g.nodes) {
+    if (n.input.some((t) => downstream.has(t))) for (const o of n.output) if (o) downstream.add(o);
+  }
   const keep = new Set<NodeProto>();
   const initializers: TensorProto[] = [];
   const seen = new Set<string>();
@@ -40,7 +45,7 @@ export function extractSubmodel(model: LoadedModel, inputs: string[], outputs: s
       continue;
     }
     const node = g.producer(tensor);
-    if (!node) {
+    if (!node || (!downstream.has(tensor) && !g.isConstant(tensor))) {
       const who = neededBy ? `node ${neededBy.name || neededBy.opType} (${neededBy.opType})` : 'an output';
       throw new ModelError(
         `${title}: ${who} needs tensor ${tensor}, which is neither a sub-model input (${inputs.join(', ')}) nor a constant; ` +
