@@ -62,31 +62,29 @@ class Prepared {
   readonly shapes = new Map<string, readonly number[]>();
   readonly constants: Map<string, ConstantValue>;
   readonly initializers: TensorProto[];
-  private readonly reserved: Set<string>;
 
   constructor(readonly model: ModelProto, shapes: ShapeMap, reservedNames: readonly string[]) {
     const ends = segmentEnds(model);
-    this.lower = ends.lower;
-    this.upper = ends.upper;
     this.elemType = ends.elemType;
     this.sourceOpset = opsetOf(model);
     const taken = new Set<string>();
     for (const n of model.graph.node) n.output.forEach((o) => taken.add(o));
     for (const t of model.graph.initializer) if (t.name) taken.add(t.name);
-    taken.add(this.lower);
-    this.reserved = new Set(reservedNames);
-    for (const r of reservedNames) {
-      if (taken.has(r) && r !== this.lower) {
-        throw new GradientError(`segment tensor '${r}' clashes with a name the backward model uses for its inputs/outputs`);
-      }
-    }
+    taken.add(ends.lower);
     this.em = new GraphEmitter(Math.max(this.sourceOpset, BACKWARD_MIN_OPSET), this.elemType, [...taken, ...reservedNames]);
-    for (const [k, v] of shapes) this.shapes.set(k, v);
-    const upgraded = upgradeNodes(topoSort(model.graph.node), this.sourceOpset, this.em.opset, this.em, (t) => this.shapes.get(t));
+    // Segment tensors named like the backward model's own inputs/outputs are renamed.
+    const rename = new Map<string, string>();
+    for (const r of reservedNames) if (taken.has(r)) rename.set(r, this.em.fresh(`renamed_${r}`));
+    const rn = (t: string) => rename.get(t) ?? t;
+    this.lower = rn(ends.lower);
+    this.upper = rn(ends.upper);
+    for (const [k, v] of shapes) this.shapes.set(rn(k), v);
+    const forward = model.graph.node.map((n) => (rename.size === 0 ? n : { ...n, input: n.input.map(rn), output: n.output.map(rn) }));
+    const upgraded = upgradeNodes(topoSort(forward), this.sourceOpset, this.em.opset, this.em, (t) => this.shapes.get(t));
     for (const [k, v] of upgraded.shapes) this.shapes.set(k, v);
     this.nodes = upgraded.nodes;
-    this.initializers = model.graph.initializer;
-    this.constants = collectConstants(model.graph.initializer, this.nodes);
+    this.initializers = model.graph.initializer.map((t) => (t.name && rename.has(t.name) ? { ...t, name: rn(t.name) } : t));
+    this.constants = collectConstants(this.initializers, this.nodes);
     for (const t of this.em.initializers) {
       if (t.name && !this.constants.has(t.name)) this.constants.set(t.name, collectConstants([t], []).get(t.name)!);
     }
@@ -173,10 +171,6 @@ class Prepared {
     return makeModel(graph, [{ domain: '', version: this.em.opset }], Math.max(Number(this.model.irVersion) || 8, 8));
   }
 
-  /** Reserved names must not be used as forward tensors; `lower` may equal the `a` input. */
-  isReserved(name: string): boolean {
-    return this.reserved.has(name);
-  }
 }
 
 /** inputs `a`, `g` -> output `grad_a` = g pulled back through the segment. */
@@ -184,7 +178,7 @@ export function buildVjpModel(model: ModelProto, shapes: ShapeMap): ModelProto {
   const p = new Prepared(model, shapes, Object.values(VJP_NAMES));
   const lowerDims = p.featureDims(p.lower);
   const upperDims = p.featureDims(p.upper);
-  if (p.lower !== VJP_NAMES.a) p.em.nodes.push({ opType: 'Identity', input: [VJP_NAMES.a], output: [p.lower], attribute: [], name: `${p.lower}/feed` });
+  p.em.nodes.push({ opType: 'Identity', input: [VJP_NAMES.a], output: [p.lower], attribute: [], name: `${p.lower}/feed` });
   const grad = p.emitBackward(VJP_NAMES.g);
   p.em.nodes.push({ opType: 'Identity', input: [grad], output: [VJP_NAMES.grad], attribute: [], name: VJP_NAMES.grad });
   return p.finish(`${model.graph.name ?? 'segment'}/vjp`,
@@ -238,7 +232,7 @@ export function buildTargetModel(model: ModelProto, shapes: ShapeMap): ModelProt
 export function buildValueModel(model: ModelProto, shapes: ShapeMap): ModelProto {
   const p = new Prepared(model, shapes, Object.values(VALUE_NAMES));
   const upperDims = p.featureDims(p.upper);
-  if (p.lower !== VALUE_NAMES.a) p.em.nodes.push({ opType: 'Identity', input: [VALUE_NAMES.a], output: [p.lower], attribute: [], name: `${p.lower}/feed` });
+  p.em.nodes.push({ opType: 'Identity', input: [VALUE_NAMES.a], output: [p.lower], attribute: [], name: `${p.lower}/feed` });
   const values = channelValues(p);
   p.em.nodes.push({ opType: 'Identity', input: [values], output: [VALUE_NAMES.value], attribute: [], name: VALUE_NAMES.value });
   return p.finish(`${model.graph.name ?? 'segment'}/value`,
