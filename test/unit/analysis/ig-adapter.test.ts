@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { analysisIg, gaussLegendre01 } from '../../../src/engine/analysis/ig-adapter';
+import { OrtAnalysisBackend } from '../../../src/engine/analysis/ort-backend';
+import { cropBatch, cropTable } from '../../../src/engine/analysis/crops';
+import { spatialSize } from '../../../src/engine/analysis/backend';
+import { sessionCache } from '../../../src/engine/runtime/sessions';
+import { sharedPath } from '../../helpers/shared';
+import { loadReferenceLayers } from './reference';
+import { loadReferenceSetting } from './fixture';
+
+test('Gauss-Legendre on [0, 1] integrates polynomials of degree 2n-1 exactly', () => {
+  for (const n of [1, 2, 5, 50]) {
+    const { alphas, weights } = gaussLegendre01(n);
+    for (const deg of [0, 1, 2 * n - 1]) {
+      const integral = alphas.reduce((s, x, i) => s + weights[i] * x ** deg, 0);
+      assert.ok(Math.abs(integral - 1 / (deg + 1)) < 1e-12, `n=${n} degree ${deg}: ${integral}`);
+    }
+    assert.ok(alphas.every((x, i) => x > 0 && x < 1 && (i === 0 || x > alphas[i - 1])));
+  }
+});
+
+test('IG on the top-50 crops equals the authors\' captum IG (layer<L>_ig_scores.npy, spatial mean)', async (t) => {
+  const dir = sharedPath(t, 'reference/neurflow');
+  if (!dir) return;
+  const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
+  const backend = new OrtAnalysisBackend(setting.model, { threads: 2, ig: () => { throw new Error('unused'); } });
+  t.after(() => sessionCache.clear());
+  const geometry = { height: 64, width: 64 };
+  const crops = cropTable(setting.images.length, geometry, [1, 0.5, 0.25], 0.5);
+  const report: string[] = [];
+  for (const ref of loadReferenceLayers(dir)) {
+    const li = setting.layers.findIndex((l) => l.name === ref.upper);
+    let worst = 0;
+    for (const n of ref.neurons.slice(0, 2)) {
+      const pixels = cropBatch(n.crops.map((c) => crops[c]), setting.images, 3, geometry);
+      const a = await backend.activation({ data: pixels, dims: [50, 3, 64, 64] }, setting.layers[li + 1].tensor);
+      const ig = await analysisIg(setting.model, setting.layers[li + 1].tensor, setting.layers[li].tensor, a, n.id, { steps: 50, threads: 2 });
+      const positions = spatialSize(a.dims);
+      const scale = Math.max(...n.ig.map((r) => Math.max(...Array.from(r, Math.abs))));
+      n.ig.forEach((row, i) => row.forEach((v, c) => { worst = Math.max(worst, Math.abs(ig.data[i * row.length + c] / positions - v) / scale); }));
+    }
+    report.push(`${ref.upper}<-${ref.lower} ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-3, `${ref.upper}: IG relative error ${worst}`);
+  }
+  t.diagnostic(`IG max error relative to max |IG| per layer: ${report.join(', ')}`);
+});
