@@ -1,0 +1,3 @@
+import { referenceTests } from './reference';
+
+referenceTests('shortcut-resnet');
