@@ -218,8 +218,8 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
     }
     good.push({ rel: toRel(root, abs), file: abs, label, line: row.line });
   }
-  if (good.length === 0) throw new DataError(`${source}: no usable rows (${skipped.length} skipped; first: ${skipped[0]?.reason ?? 'none'})`);
   const warnings: string[] = [];
+  if (good.length === 0) throw new DataError(`${source}: no usable rows (${skipped.length} skipped; first: ${skipped[0]?.reason ?? 'none'})`);
   const numeric = good.every((g) => /^\d+$/.test(g.label));
   let classes: string[];
   let indexOf: (label: string) => number;
@@ -232,7 +232,13 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
   } else {
     const distinct = [...new Set(good.map((g) => g.label))];
     if (modelLabels && distinct.every((d) => modelLabels.includes(d))) classes = [...modelLabels];
-    else classes = distinct.sort(byCodePoint);
+    else {
+      classes = distinct.sort(byCodePoint);
+      const unknown = modelLabels ? distinct.filter((d) => !modelLabels.includes(d)) : [];
+      if (unknown.length > 0) {
+        warnings.push(`label${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((u) => `'${u}'`).join(', ')}${unknown.length > 5 ? ', ...' : ''} not among the model's class names; classes are numbered in sorted name order`);
+      }
+    }
     const map = new Map(classes.map((c, i) => [c, i]));
     indexOf = (l) => map.get(l)!;
   }

@@ -104,8 +104,10 @@ export async function* loadBatches(files: readonly string[], p: Preprocessing, o
       try {
         return { ok: true, tensor: await loadImageTensor(files[i], p, options.stats) } as Outcome;
       } catch (e) {
-        if (e instanceof DataError) return { ok: false, reason: e.message } as Outcome;
-        return { ok: false, reason: `${files[i]}: ${(e as Error).message}` } as Outcome;
+        // The reason without the file name (the caller lists it next to its own path).
+        const message = (e as Error).message;
+        const reason = message.startsWith(`${files[i]}: `) ? message.slice(files[i].length + 2) : message;
+        return { ok: false, reason: e instanceof DataError ? reason : `unexpected error: ${reason}` } as Outcome;
       }
     });
   const fill = () => {

@@ -48,7 +48,7 @@ export interface ResolvedPreprocessing {
 
 function preset(name: PresetName): PreprocessingSettings {
   if (name === 'imagenet') {
-    return { size: [224, 224], resize: 256, centerCrop: [224, 224], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'RGB' };
+    return { size: [224, 224], channels: 3, resize: 256, centerCrop: [224, 224], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'RGB' };
   }
   return { resize: null, centerCrop: null, scale: 1 / 255, mean: [0], std: [1], channelOrder: 'RGB' };
 }
