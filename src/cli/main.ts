@@ -7,8 +7,9 @@ import { NeurflowError } from '../engine/errors';
 import type { CliCommand } from './command';
 import { predictCommand } from './commands/predict';
 import { layersCommand } from './commands/layers';
+import { attributeCommand } from './commands/attribute';
 
-const COMMANDS: CliCommand[] = [layersCommand, predictCommand];
+const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);

@@ -41,7 +41,6 @@ test('shape-only and constant branches need no rule (Erf on a shape, ArgMax side
   const shapes = await probeShapes(model, [2, 3], 'float64');
   const vjp = buildVjpModel(model, shapes);
   assert.ok(!vjp.graph.node.some((n) => n.opType === 'ArgMax'), 'the side branch is pruned');
-  assert.ok(vjp.graph.opsetImport === undefined);
   assert.equal(vjp.opsetImport[0].version, 17);
 });
 
