@@ -4,8 +4,8 @@
 //   dist/worker.js     analysis worker, forked by the extension host
 //   dist/cli.js        the `neurflow` command line
 //   dist/webview.js    the panel (browser, esm, minified) + dist/webview.css + dist/codicons/
-//   dist/test/suite/*  the extension test suite (mocha, runs inside VS Code)
-// Usage: node scripts/build.mjs [--production] [--watch]   (--production: no sourcemaps, no test bundles)
+//   dist/test/suite/*  the extension test suite (mocha, runs inside VS Code; left out of the .vsix)
+// Usage: node scripts/build.mjs [--production] [--watch]   (--production: no sourcemaps)
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ const node = {
 };
 
 const suiteDir = join(root, 'test/suite');
-const suites = production ? [] : readdirSync(suiteDir).filter((f) => f.endsWith('.ts')).map((f) => join('test/suite', f));
+const suites = readdirSync(suiteDir).filter((f) => f.endsWith('.ts')).map((f) => join('test/suite', f));
 
 const targets = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },

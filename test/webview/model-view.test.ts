@@ -35,6 +35,7 @@ test('the model view renders the summary and reports the layers it shows', async
   await h.send({ type: 'model', summary });
   const rendered = await h.waitForPosted('rendered');
   assert.equal(rendered.view, 'model');
+  assert.ok(summary.layers.length >= 2, `the demo model has layers: ${summary.layersNote}`);
   assert.deepEqual(rendered.items, summary.layers.map((l) => l.name));
   const page = h.page;
   assert.equal(await page.locator('h1').textContent(), summary.fileName);

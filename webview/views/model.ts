@@ -26,9 +26,9 @@ function tensors(title: string, list: TensorSummary[]): HTMLElement {
 
 function layers(list: LayerSummary[], note: string | undefined): HTMLElement {
   const body = list.length > 0
-    ? table(['6%', '24%', '40%', '18%', '12%'], ['#', 'Layer', 'Tensor', 'Shape', 'Operator'],
+    ? table(['6%', '20%', '20%', '16%', '38%'], ['#', 'Layer', 'Shape', 'Operator', 'Tensor'],
       // Bottom to top as detected; numbered from the input side.
-      list.map((l, i) => [String(i + 1), h('strong', { class: 'layer-name' }, l.name), code(l.tensor), fmtShape(l.shape), l.op]),
+      list.map((l, i) => [String(i + 1), h('strong', { class: 'layer-name' }, l.name), fmtShape(l.shape), l.op, code(l.tensor)]),
       'Analysis layers')
     : h('p', { class: 'muted' }, note ?? 'No analysis layers were detected.');
   return h('section', { class: 'block', id: 'layers', 'aria-label': 'Analysis layers' },
@@ -58,7 +58,7 @@ export function renderModel(root: HTMLElement, summary: ModelSummary): string[] 
     h('header', { class: 'title' },
       h('h1', {}, summary.fileName),
       h('vscode-button', { secondary: true, icon: 'go-to-file', title: summary.path, onclick: () => post({ type: 'openFile', path: summary.path }) }, 'Reveal File')),
-    h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]).flat()),
+    h('dl', { class: 'facts' }, facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
     layers(summary.layers, summary.layersNote),
     h('div', { class: 'columns' }, tensors('Inputs', summary.inputs), tensors('Outputs', summary.outputs)),
     operators(summary),
