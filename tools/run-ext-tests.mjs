@@ -67,7 +67,8 @@ mkdirSync(shots);
 writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
   'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
   'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'workbench.tips.enabled': false,
-  'chat.disableAIFeatures': true, 'git.openRepositoryInParentFolders': 'never', 'workbench.colorTheme': 'Default Dark Modern', 'window.commandCenter': false,
+  'chat.disableAIFeatures': true, 'git.openRepositoryInParentFolders': 'never',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden', 'workbench.colorTheme': 'Default Dark Modern', 'window.commandCenter': false,
 }, null, 1));
 const port = await freePort();
 const extensionsDir = path.join(out, 'extensions');

@@ -62,5 +62,6 @@ suite('NeurFlow panel', () => {
     assert.equal(neurflowTabs()[0]?.tab.label, 'NeurFlow: shortcut-resnet.onnx');
     // A clean workbench for the harness's screenshot (earlier tests raised error notifications on purpose).
     await vscode.commands.executeCommand('notifications.clearAll');
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar').then(undefined, () => undefined);
   });
 });
