@@ -8,8 +8,12 @@ import type { CliCommand } from './command';
 import { predictCommand } from './commands/predict';
 import { layersCommand } from './commands/layers';
 import { attributeCommand } from './commands/attribute';
+import { analyseCommand } from './commands/analyse';
+import { debugCommand } from './commands/debug';
+import { fidelityCommand } from './commands/fidelity';
+import { demoCommand } from './commands/demo';
 
-const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand];
+const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand, analyseCommand, debugCommand, fidelityCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);

@@ -45,7 +45,7 @@ export interface IgSettings {
   steps: number;
   provider?: ProviderSetting;
   threads?: number;
-  /** Bytes of lower activation per batch of rows (default 64 MB). */
+  /** Bytes of lower activation per batch of rows (default 16 MB; the backward graph holds several times that). */
   rowBudget?: number;
 }
 
@@ -59,7 +59,7 @@ export async function analysisIg(
   const cUpper = shapes.get(upper)![1];
   const { alphas, weights } = gaussLegendre01(settings.steps);
   const totalRows = n * settings.steps;
-  const batch = Math.max(settings.steps, Math.floor((settings.rowBudget ?? 64 << 20) / (per * 4)));
+  const batch = Math.max(settings.steps, Math.floor((settings.rowBudget ?? 16 << 20) / (per * 4)));
   const acc = new Float64Array(n * c);
   const key = { sha256: model.sha256, sub: `ig-target:${lower}->${upper}`, provider: settings.provider ?? 'cpu', threads: settings.threads };
   const build = () => encodeModel(buildTargetModel(segment(model, lower, upper), shapes));

@@ -16,7 +16,7 @@ export function denormaliser(mean: readonly number[], std: readonly number[], sc
     for (let p = 0; p < plane; p++) {
       for (let k = 0; k < 3; k++) {
         const c = channels === 1 ? 0 : k;
-        const v = (chw[c * plane + p] * (std[c] ?? 1) + (mean[c] ?? 0)) / scale;
+        const v = (chw[c * plane + p] * (std[c] ?? std[0] ?? 1) + (mean[c] ?? mean[0] ?? 0)) / scale;
         out[p * 3 + k] = Math.max(0, Math.min(255, Math.round(v)));
       }
     }

@@ -1,0 +1,116 @@
+/** `neurflow analyse MODEL --data DIR --class C`: the NeurFlow analysis of one class, written as a result file. */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command';
+import { UsageError } from '../../engine/errors';
+import { analyseClass } from '../../engine/analysis/job';
+import { PRESETS, type PresetName } from '../../engine/data/sidecar';
+import type { ProviderSetting } from '../../engine/runtime/ort';
+import type { AnalysisParams } from '../../engine/result/schema';
+import { positiveInt, positiveNumber, progressPrinter, summariseResult } from './analysis-common';
+
+const USAGE = `usage: neurflow analyse MODEL --data DIR|MANIFEST.csv --class NAME|INDEX [options]
+
+Finds the neuron groups that carry a class and their circuit (NeurFlow): core neurons per layer from the top
+down (Integrated Gradients, top tau), sub-concepts, groups, edge weights. Writes a .neurflow-result.json.
+
+  --data PATH          ImageFolder or CSV manifest "path,label"
+  --class C            class name or index to explain
+  --layers A,B,...     layer names or tensors, top first (default: the top layer + the last --blocks blocks)
+  --blocks N           block outputs below the top layer when --layers is not given (default 5)
+  --labelled           use the images labelled as the class (default: those predicted as the class)
+  --tau N              core inputs per neuron (default 16)
+  --top-crops M        top crops per neuron (default 50)
+  --steps N            Integrated Gradients steps (default 50, Gauss-Legendre)
+  --groups N           groups per layer (default: chosen by silhouette); or LAYER=N,LAYER=N
+  --normalisation M    edge weights: correct (default) or reference (the authors' in-place rescaling)
+  --out FILE           result file (default: <model>.<class>.neurflow-result.json in the current folder)
+  --store DIR          reuse a result from DIR when model, dataset and parameters are unchanged; save there
+  --force              run even when a stored result matches
+  --preset NAME        preprocessing instead of the model's sidecar: imagenet or none
+  --provider P         execution provider (default cpu; auto tries cuda, webgpu, then cpu)
+  --threads N          onnxruntime intra-op threads
+  --json               print the result document instead of the summary
+  --quiet              no progress lines
+Ctrl-C stops within a second and writes the layers finished so far (marked incomplete).`;
+
+function groupCounts(value: string | undefined): Record<string, number> | number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const out: Record<string, number> = {};
+  for (const part of value.split(',')) {
+    const m = /^(.+)=(\d+)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--groups: expected N or LAYER=N,... got '${value}'\n${USAGE}`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+export const analyseCommand: CliCommand = {
+  name: 'analyse',
+  summary: 'find the neuron groups and circuit of a class (NeurFlow) and write a result file',
+  usage: USAGE,
+  async run(args) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args, allowPositionals: true,
+        options: {
+          data: { type: 'string' }, class: { type: 'string' }, layers: { type: 'string' }, blocks: { type: 'string' },
+          labelled: { type: 'boolean' }, tau: { type: 'string' }, 'top-crops': { type: 'string' }, steps: { type: 'string' },
+          groups: { type: 'string' }, normalisation: { type: 'string' }, out: { type: 'string' }, store: { type: 'string' },
+          force: { type: 'boolean' }, preset: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' },
+          json: { type: 'boolean' }, quiet: { type: 'boolean' }, threshold: { type: 'string' },
+        },
+      });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+    }
+    const v = parsed.values;
+    const [model, ...extra] = parsed.positionals;
+    if (!model || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);
+    if (!v.data) throw new UsageError(`--data is required\n${USAGE}`);
+    if (v.class === undefined) throw new UsageError(`--class is required\n${USAGE}`);
+    if (v.normalisation && v.normalisation !== 'correct' && v.normalisation !== 'reference') {
+      throw new UsageError(`--normalisation must be correct or reference, got '${v.normalisation}'`);
+    }
+    if (v.preset && !PRESETS.includes(v.preset as PresetName)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
+    const layers = v.layers?.split(',').map((s) => s.trim()).filter(Boolean);
+    const groups = groupCounts(v.groups);
+    const params: Partial<AnalysisParams> = {
+      selection: v.labelled ? 'labelled' : 'predicted',
+      ...(v.tau ? { tau: positiveInt(v.tau, 'tau', USAGE) } : {}),
+      ...(v['top-crops'] ? { topCrops: positiveInt(v['top-crops'], 'top-crops', USAGE) } : {}),
+      ...(v.steps ? { igSteps: positiveInt(v.steps, 'steps', USAGE) } : {}),
+      ...(v.normalisation ? { normalisation: v.normalisation as AnalysisParams['normalisation'] } : {}),
+      ...(v.threshold ? { debugThreshold: positiveNumber(v.threshold, 'threshold', USAGE) } : {}),
+      ...(typeof groups === 'object' ? { groupCounts: groups } : {}),
+    };
+    const cls = /^\d+$/.test(v.class) ? Number(v.class) : v.class;
+    const controller = new AbortController();
+    const onSigint = () => { console.error('  cancelling: keeping the finished layers ...'); controller.abort(); };
+    process.once('SIGINT', onSigint);
+    const quiet = v.quiet || v.json;
+    try {
+      const stem = path.basename(model).replace(/\.onnx$/i, '');
+      const out = v.out ?? `${stem}.${String(cls).replace(/[^\w.-]+/g, '_')}.neurflow-result.json`;
+      const res = await analyseClass({
+        model, data: v.data, class: cls, layers, blocks: positiveInt(v.blocks, 'blocks', USAGE),
+        params: typeof groups === 'number' ? { ...params, groupCounts: {} } : params,
+        preprocessing: v.preset as PresetName | undefined, provider: v.provider as ProviderSetting | undefined,
+        threads: positiveInt(v.threads, 'threads', USAGE), store: v.store, force: v.force, out,
+        onProgress: progressPrinter(quiet), signal: controller.signal,
+        groupsAll: typeof groups === 'number' ? groups : undefined,
+      });
+      if (v.json) {
+        console.log(JSON.stringify(res.doc));
+      } else {
+        console.log(summariseResult(res.doc));
+        console.log(`${res.reused ? 'reused stored result' : 'wrote'} ${path.resolve(out)}`);
+      }
+      return res.doc.complete ? 0 : 130;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * The model behind a saved result, ready to run again (debugging, masking, fidelity): loaded from the path the
+ * result records (or another copy), checked against the recorded sha256, with the recorded preprocessing.
+ */
+import { existsSync } from 'node:fs';
+import { UsageError } from '../errors';
+import type { Preprocessing } from '../data/preprocess';
+import { loadImageTensor } from '../data/loader';
+import { loadModel, type LoadedModel } from '../onnx/model';
+import type { ProviderSetting } from '../runtime/ort';
+import type { ResultDocument } from '../result/schema';
+import { analysisIg } from './ig-adapter';
+import { OrtAnalysisBackend } from './ort-backend';
+
+export interface ResultModel {
+  model: LoadedModel;
+  backend: OrtAnalysisBackend;
+  preprocessing: Preprocessing;
+  /** Preprocessed CHW tensors of image files, as the analysis made them. */
+  load(files: readonly string[]): Promise<Float32Array[]>;
+}
+
+export async function openResultModel(
+  doc: ResultDocument, source: string, options: { model?: string; provider?: ProviderSetting; threads?: number } = {},
+): Promise<ResultModel> {
+  const file = options.model ?? doc.model.path;
+  if (!existsSync(file)) throw new UsageError(`${source}: the analysed model ${file} is not there any more (pass the model's new path)`);
+  const model = await loadModel(file);
+  if (model.sha256 !== doc.model.sha256) {
+    throw new UsageError(`${source}: ${file} is not the model this result was made with (sha256 ${model.sha256.slice(0, 12)}..., result ${doc.model.sha256.slice(0, 12)}...); re-run the analysis`);
+  }
+  const pre = doc.model.preprocessing as Preprocessing;
+  if (!pre || !Array.isArray(pre.size)) throw new UsageError(`${source}: the result does not record its preprocessing`);
+  const backend = new OrtAnalysisBackend(model, {
+    provider: options.provider, threads: options.threads,
+    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: doc.params.igSteps, provider: options.provider, threads: options.threads }, signal),
+  });
+  return { model, backend, preprocessing: pre, load: (files) => Promise.all(files.map((f) => loadImageTensor(f, pre))) };
+}
