@@ -112,32 +112,93 @@ export function resizeBilinear(src: Pixels, outW: number, outH: number, box: Box
 }
 
 function horizontalPass(src: Pixels, rowFirst: number, rows: number, k: Coefficients, box: Box, out: Uint8Array | Float32Array): void {
-  const { width: inW, channels: c, data } = src;
+  if (src.data instanceof Uint8Array && out instanceof Uint8Array) horizontal8(src.data, src.width, src.channels, rowFirst, rows, k, box, out);
+  else horizontalFloat(src.data, src.width, src.channels, rowFirst, rows, k, box, out);
+}
+
+function verticalPass(mid: Pixels, rowFirst: number, k: Coefficients, box: Box, out: Uint8Array | Float32Array): void {
+  if (mid.data instanceof Uint8Array && out instanceof Uint8Array) vertical8(mid.data, mid.channels, rowFirst, k, box, out);
+  else verticalFloat(mid.data, mid.channels, rowFirst, k, box, out);
+}
+
+/** 8-bit horizontal pass in Pillow's fixed point; three-channel pixels get an unrolled loop. */
+function horizontal8(data: Uint8Array, inW: number, c: number, rowFirst: number, rows: number, k: Coefficients, box: Box, out: Uint8Array): void {
+  const w = k.fixed;
   const outRow = box.width * c;
-  const fixed = data instanceof Uint8Array;
-  const w = fixed ? k.fixed : k.weights;
   for (let r = 0; r < rows; r++) {
     const srcRow = (rowFirst + r) * inW * c;
+    let o = r * outRow;
     for (let bx = 0; bx < box.width; bx++) {
       const xx = box.x + bx;
-      const xmin = k.start[xx];
       const n = k.count[xx];
       const kw = xx * k.taps;
-      for (let ch = 0; ch < c; ch++) {
-        let ss = fixed ? HALF : 0;
-        let p = srcRow + xmin * c + ch;
-        for (let x = 0; x < n; x++, p += c) ss += data[p] * w[kw + x];
-        out[r * outRow + bx * c + ch] = fixed ? clip8(ss) : ss;
+      let p = srcRow + k.start[xx] * c;
+      if (c === 3) {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        for (let x = 0; x < n; x++, p += 3) {
+          const kk = w[kw + x];
+          s0 += data[p] * kk;
+          s1 += data[p + 1] * kk;
+          s2 += data[p + 2] * kk;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+      } else {
+        for (let ch = 0; ch < c; ch++) {
+          let ss = HALF;
+          for (let x = 0, q = p + ch; x < n; x++, q += c) ss += data[q] * w[kw + x];
+          out[o++] = clip8(ss);
+        }
       }
     }
   }
 }
 
-function verticalPass(mid: Pixels, rowFirst: number, k: Coefficients, box: Box, out: Uint8Array | Float32Array): void {
-  const { channels: c, data } = mid;
+/** 8-bit vertical pass: whole rows at a time into an int32 accumulator (sums stay below 2^31). */
+function vertical8(data: Uint8Array, c: number, rowFirst: number, k: Coefficients, box: Box, out: Uint8Array): void {
+  const w = k.fixed;
   const rowLen = box.width * c;
-  const fixed = data instanceof Uint8Array;
-  const w = fixed ? k.fixed : k.weights;
+  const acc = new Int32Array(rowLen);
+  for (let by = 0; by < box.height; by++) {
+    const yy = box.y + by;
+    const ymin = k.start[yy] - rowFirst;
+    const n = k.count[yy];
+    const kw = yy * k.taps;
+    acc.fill(HALF);
+    for (let y = 0; y < n; y++) {
+      const kk = w[kw + y];
+      const base = (ymin + y) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i] += data[base + i] * kk;
+    }
+    const o = by * rowLen;
+    for (let i = 0; i < rowLen; i++) out[o + i] = clip8(acc[i]);
+  }
+}
+
+function horizontalFloat(data: Uint8Array | Float32Array, inW: number, c: number, rowFirst: number, rows: number, k: Coefficients, box: Box, out: Uint8Array | Float32Array): void {
+  const w = k.weights;
+  const outRow = box.width * c;
+  for (let r = 0; r < rows; r++) {
+    const srcRow = (rowFirst + r) * inW * c;
+    for (let bx = 0; bx < box.width; bx++) {
+      const xx = box.x + bx;
+      const n = k.count[xx];
+      const kw = xx * k.taps;
+      for (let ch = 0; ch < c; ch++) {
+        let ss = 0;
+        for (let x = 0, p = srcRow + k.start[xx] * c + ch; x < n; x++, p += c) ss += data[p] * w[kw + x];
+        out[r * outRow + bx * c + ch] = ss;
+      }
+    }
+  }
+}
+
+function verticalFloat(data: Uint8Array | Float32Array, c: number, rowFirst: number, k: Coefficients, box: Box, out: Uint8Array | Float32Array): void {
+  const w = k.weights;
+  const rowLen = box.width * c;
   for (let by = 0; by < box.height; by++) {
     const yy = box.y + by;
     const ymin = k.start[yy] - rowFirst;
@@ -145,10 +206,9 @@ function verticalPass(mid: Pixels, rowFirst: number, k: Coefficients, box: Box, 
     const kw = yy * k.taps;
     const o = by * rowLen;
     for (let i = 0; i < rowLen; i++) {
-      let ss = fixed ? HALF : 0;
-      let p = ymin * rowLen + i;
-      for (let y = 0; y < n; y++, p += rowLen) ss += data[p] * w[kw + y];
-      out[o + i] = fixed ? clip8(ss) : ss;
+      let ss = 0;
+      for (let y = 0, p = ymin * rowLen + i; y < n; y++, p += rowLen) ss += data[p] * w[kw + y];
+      out[o + i] = ss;
     }
   }
 }

@@ -30,7 +30,8 @@ export async function runScan(modelFile: string, dataSource: string, options: Ru
     const key = { sha256: model.sha256, sub: 'full', provider: options.provider, threads: options.threads };
     return options.sessions.use(key, () => runnableBytes(model), model.path, scan);
   }
-  const session = await OrtSession.create(runnableBytes(model), model.path, { provider: options.provider ?? 'cpu', threads: options.threads });
+  // No spin-waiting: decoding shares the cores with the model between runs.
+  const session = await OrtSession.create(runnableBytes(model), model.path, { provider: options.provider ?? 'cpu', threads: options.threads, spinning: false });
   try {
     return await scan(session);
   } finally {

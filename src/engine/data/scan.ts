@@ -15,7 +15,7 @@ import { DataError } from '../errors';
 import type { LoadedModel } from '../onnx/model';
 import type { OrtSession } from '../runtime/ort';
 import { findLabelIssues, type LabelIssues, type SuspectRanking } from './confident';
-import type { Dataset, SkippedFile } from './dataset';
+import { datasetFingerprint, type Dataset, type SkippedFile } from './dataset';
 import { emptyDecodeStats, type DecodeStats } from './loader';
 import { argmax, classMistakes, classStats, confusionMatrix, misclassified, type ClassMistakes, type ClassStats, type RankedImage } from './metrics';
 import { predictFiles, type Predictions } from './predict';
@@ -34,7 +34,8 @@ export interface ScanResult {
   format: 'neurflow.scan';
   version: 1;
   model: { path: string; sha256: string; input: string; inputShape: (number | string)[]; output: string; outputKind: Predictions['outputKind']; provider: string };
-  dataset: { layout: Dataset['layout']; root: string; source: string; files: number; namesFrom: Dataset['namesFrom'] };
+  /** `fingerprint`: sha256 of the sorted (path, size, mtime, label) entries (result caching). */
+  dataset: { layout: Dataset['layout']; root: string; source: string; files: number; namesFrom: Dataset['namesFrom']; fingerprint: string };
   preprocessing: Preprocessing & { source: ResolvedPreprocessing['source']; file?: string };
   /** Display names, index = class index. */
   classes: string[];
@@ -124,7 +125,10 @@ export async function scanDataset(
       path: model.path, sha256: model.sha256, input: model.input.name, inputShape: model.input.shape,
       output: model.output.name, outputKind: pred.outputKind, provider: session.provider,
     },
-    dataset: { layout: dataset.layout, root: dataset.root, source: dataset.source, files: files.length, namesFrom: dataset.namesFrom },
+    dataset: {
+      layout: dataset.layout, root: dataset.root, source: dataset.source, files: files.length, namesFrom: dataset.namesFrom,
+      fingerprint: datasetFingerprint(dataset),
+    },
     preprocessing: { ...resolved.preprocessing, source: resolved.source, ...(resolved.file ? { file: resolved.file } : {}) },
     classes,
     images,

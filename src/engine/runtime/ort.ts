@@ -13,6 +13,11 @@ export interface SessionOptions {
   provider?: ProviderSetting;
   /** Intra-op threads; default: the machine's physical cores (ORT's own default). */
   threads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for work (ORT's default, true). Turn it off when other CPU work
+   * (image decoding) runs between model runs on the same cores: spinning threads would steal its time.
+   */
+  spinning?: boolean;
 }
 
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
@@ -70,6 +75,9 @@ export class OrtSession {
           logSeverityLevel: provider === 'cpu' ? 2 : 4,
           interOpNumThreads: 1,
           graphOptimizationLevel: 'all',
+          ...(options.spinning === false
+            ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
+            : {}),
         });
         return new OrtSession(session, provider, skipped, name);
       } catch (e) {
