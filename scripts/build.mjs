@@ -7,13 +7,33 @@
 //   dist/test/suite/*  the extension test suite (mocha, runs inside VS Code; left out of the .vsix)
 // Usage: node scripts/build.mjs [--production] [--watch]   (--production: no sourcemaps)
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const dist = join(root, 'dist');
+
+/**
+ * The architecture rules, checked on every import esbuild resolves: the engine imports nothing of `vscode`, and
+ * only src/engine/runtime/ort.ts imports onnxruntime-node.
+ */
+const boundaries = {
+  name: 'boundaries',
+  setup(build) {
+    build.onResolve({ filter: /^(vscode|onnxruntime-node)$/ }, (args) => {
+      const from = relative(root, args.importer);
+      if (args.path === 'vscode' && from.startsWith('src/engine/')) {
+        return { errors: [{ text: `${from} imports 'vscode': the engine must run without VS Code` }] };
+      }
+      if (args.path === 'onnxruntime-node' && from !== 'src/engine/runtime/ort.ts') {
+        return { errors: [{ text: `${from} imports onnxruntime-node: only src/engine/runtime/ort.ts may` }] };
+      }
+      return undefined; // resolved as usual (both stay external)
+    });
+  },
+};
 
 const node = {
   bundle: true,
@@ -24,6 +44,7 @@ const node = {
   external: ['vscode', 'onnxruntime-node', 'sharp', 'mocha'],
   logLevel: 'warning',
   absWorkingDir: root,
+  plugins: [boundaries],
 };
 
 const suiteDir = join(root, 'test/suite');
@@ -69,5 +90,6 @@ if (watch) {
   } catch {
     process.exit(1); // esbuild has printed the errors
   }
+  chmodSync(join(dist, 'cli.js'), 0o755);
   console.log(`build: ${targets.length} bundles${production ? ' (production)' : ''} in ${Date.now() - t0} ms`);
 }
