@@ -5,6 +5,10 @@
  * 22 fractional bits and rounding to uint8 after each pass. Float images (16-bit sources scaled to 0..255)
  * use the same coefficients in double precision, as Pillow does for mode "F".
  *
+ * Measured against torchvision 0.14.1 `Resize(256) + CenterCrop(224) + ToTensor + Normalize` on Pillow 9.4.0
+ * (Debian's packages, by hand, not a test dependency): max abs difference 0 on 16 images (sizes 200x150 to
+ * 3000x2000, down- and upscaling, PNG and JPEG q90 decoded by sharp); RGB -> L conversion also identical.
+ *
  * Only the output window `box` is computed (the centre crop that follows a resize), which gives the same
  * values as resizing the whole image and cropping afterwards.
  */

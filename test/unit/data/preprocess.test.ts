@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readNpy } from '../../../src/engine/io/npy';
 import { openDataset } from '../../../src/engine/data/dataset';
-import { loadImageTensor } from '../../../src/engine/data/loader';
+import { loadImageTensor, loadImageTensors } from '../../../src/engine/data/loader';
 import { cropOffset, preprocess, resizeAndCrop, resizedSize, type Preprocessing } from '../../../src/engine/data/preprocess';
 import { bilinearCoefficients, resizeBilinear } from '../../../src/engine/data/resample';
 import { readSidecar, completePreprocessing } from '../../../src/engine/data/sidecar';
@@ -131,4 +131,15 @@ test('the reference sidecar format reads', (t) => {
   const p = completePreprocessing(settings, { name: 'input', shape: ['batch', 3, 64, 64], channels: 3, height: 64, width: 64 }, path.basename(file));
   assert.deepEqual(p.size, [64, 64]);
   assert.deepEqual(p.mean, [0.5, 0.5, 0.5]);
+});
+
+test('loadImageTensors keeps file order with bounded concurrency and equals one-by-one loading', async (t) => {
+  const root = sharedPath(t, 'datasets/shortcut/test');
+  if (!root) return;
+  const files = openDataset(root).items.slice(0, 12).map((i) => i.file);
+  const p: Preprocessing = { size: [32, 32], channels: 3, scale: 1 / 255, mean: [0.5], std: [0.25], resize: null, centerCrop: null, channelOrder: 'RGB' };
+  const all = await loadImageTensors(files, p, { concurrency: 3 });
+  assert.equal(all.length, 12);
+  for (const i of [0, 7, 11]) assert.deepEqual(Array.from(all[i]), Array.from(await loadImageTensor(files[i], p)));
+  assert.notDeepEqual(Array.from(all[0]), Array.from(all[1]));
 });
