@@ -193,7 +193,8 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
     }
     complete = true;
   } catch (e) {
-    if (!(e instanceof Cancelled)) throw e;
+    // Anything thrown once the signal fired (our Cancelled, the runtime's AbortError) is the cancellation.
+    if (!(e instanceof Cancelled) && !signal?.aborted) throw e;
     for (const l of result) if (!l.analysed) for (const n of l.neurons) { n.analysis = undefined; n.topCrops = []; }
   }
   const tg = performance.now();
