@@ -48,6 +48,9 @@ export interface AnalyseClassOptions {
   force?: boolean;
   /** Also write the result here. */
   out?: string;
+  /** A scan of the same model, dataset and preprocessing already made (e.g. by the extension's class picker):
+   * used instead of scanning again when its dataset fingerprint matches. */
+  scan?: ScanResult;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
 }
@@ -117,7 +120,8 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
     if (options.out) writeResult(options.out, cached);
     return { doc: cached, reused: true, file: store!.pathFor(key) };
   }
-  const scan = await runScan(options.model, options.data, {
+  const given = options.scan?.dataset.fingerprint === fingerprint && options.scan.model.sha256 === model.sha256 ? options.scan : undefined;
+  const scan = given ?? await runScan(options.model, options.data, {
     preprocessing: options.preprocessing, provider: options.provider, threads: options.threads, signal: options.signal,
     onProgress: (done, total) => options.onProgress?.({ stage: 'activations', done, total, message: `Scanning ${total} images` }),
   });
