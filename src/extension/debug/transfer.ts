@@ -95,8 +95,8 @@ export async function transferBatch(evaluate: Evaluate, exprs: BatchExpressions,
     const images = pick('images', 'images')!;
     const labels = pick('labels', 'labels')!;
     const predictions = pick('predictions', 'predictions');
-    const count = (shape: number[]) => shape.reduce((x, y) => x * y, 1);
-    const bytes = count(images.shape) * 4 + count(labels.shape) * 8 + (predictions ? count(predictions.shape) * 8 : 0);
+    const size = (a: TransferredArray | undefined) => (a ? a.shape.reduce((x, y) => x * y, 1) * (/64$/.test(a.dtype) ? 8 : 4) : 0);
+    const bytes = size(images) + size(labels) + size(predictions);
     return { dir, images, labels, predictions, bytes, ms, report, dispose };
   } catch (e) {
     dispose();
