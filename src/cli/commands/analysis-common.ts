@@ -5,7 +5,7 @@ import type { ProgressEvent } from '../../engine/analysis/pipeline';
 import type { Preprocessing } from '../../engine/data/preprocess';
 import type { ResultDocument } from '../../engine/result/schema';
 
-/** Prints a progress line to stderr when the stage or layer changes, or every ~2 s. */
+/** Prints a progress line to stderr when the stage or layer changes, or every ~5 s. */
 export function progressPrinter(quiet = false): (e: ProgressEvent) => void {
   let last = '';
   let lastTime = 0;
@@ -13,7 +13,7 @@ export function progressPrinter(quiet = false): (e: ProgressEvent) => void {
     if (quiet) return;
     const head = `${e.stage}:${e.layer ?? ''}`;
     const now = Date.now();
-    if (head === last && now - lastTime < 2000) return;
+    if (head === last && now - lastTime < 5000) return;
     last = head;
     lastTime = now;
     console.error(`  ${e.message}${e.total > 0 && e.stage !== 'neurons' ? ` (${e.done}/${e.total})` : ''}`);

@@ -15,6 +15,8 @@ predicted as the class after zeroing the layer's core neurons, against zeroing a
 layer (mean over --seeds draws, default 5). Core neurons should hurt more.
 
   --seeds N      random draws per layer (default 5)
+  --max-fraction F  mask at most this share of a layer's channels (default 0.5): the most important core
+                 neurons (summed mean |IG|) when the core set is larger
   --save         store the table in the result file
   --model FILE   the analysed model, if it moved (checked by sha256)
   --provider P, --threads N
@@ -30,7 +32,7 @@ export const fidelityCommand: CliCommand = {
       parsed = parseArgs({
         args, allowPositionals: true,
         options: {
-          seeds: { type: 'string' }, save: { type: 'boolean' }, json: { type: 'boolean' }, model: { type: 'string' },
+          seeds: { type: 'string' }, 'max-fraction': { type: 'string' }, save: { type: 'boolean' }, json: { type: 'boolean' }, model: { type: 'string' },
           provider: { type: 'string' }, threads: { type: 'string' },
         },
       });
@@ -46,7 +48,9 @@ export const fidelityCommand: CliCommand = {
     const [h, w] = rm.preprocessing.size;
     const inputs = { data: new Float32Array(images.length * images[0].length), dims: [images.length, rm.preprocessing.channels, h, w] };
     images.forEach((im, i) => inputs.data.set(im, i * im.length));
-    const rows = await fidelityTable(rm.backend, doc, inputs, { seeds: positiveInt(v.seeds, 'seeds', USAGE) });
+    const maxFraction = v['max-fraction'] === undefined ? undefined : Number(v['max-fraction']);
+    if (maxFraction !== undefined && !(maxFraction > 0 && maxFraction <= 1)) throw new UsageError(`--max-fraction must be in (0, 1], got '${v['max-fraction']}'`);
+    const rows = await fidelityTable(rm.backend, doc, inputs, { seeds: positiveInt(v.seeds, 'seeds', USAGE), maxFraction });
     if (v.save) writeResult(file, { ...doc, fidelity: rows });
     if (v.json) {
       console.log(JSON.stringify({ result: file, class: doc.class, rows }));
@@ -55,9 +59,13 @@ export const fidelityCommand: CliCommand = {
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(`class ${doc.class.name}: ${images.length} images ${doc.class.selection} as the class`);
     console.log(table([
-      ['layer', 'neurons', 'no mask', 'core masked', `random masked (${rows[0]?.randomSeeds ?? 0} seeds)`, 'core hurts more'],
-      ...rows.map((r) => [r.layer, String(r.neurons), pct(r.baseline), pct(r.core), pct(r.random), r.core < r.random ? 'yes' : 'NO']),
-    ], new Set([1, 2, 3, 4])));
+      ['layer', 'core', 'masked', 'no mask', 'core masked', 'random masked', 'core hurts more', 'core kept', 'random kept'],
+      ...rows.map((r) => [
+        r.layer, String(r.neurons), `${r.masked}/${r.channels}`, pct(r.baseline), pct(r.core), pct(r.random), r.core < r.random ? 'yes' : 'NO',
+        pct(r.coreRetained), pct(r.randomRetained),
+      ]),
+    ], new Set([1, 2, 3, 4, 5, 7, 8])));
+    console.log(`random: mean over ${rows[0]?.randomSeeds ?? 0} draws; "kept": only the masked set left, the rest zeroed`);
     return rows.every((r) => r.core < r.random) ? 0 : 1;
   },
 };

@@ -1,7 +1,8 @@
 /**
  * Faithfulness (DESIGN 5.4, the paper's protocol): per layer, the class accuracy (share of the class's images
  * still predicted as the class) after zeroing the layer's core neurons, against zeroing as many random neurons
- * of the layer (mean over seeds). Core neurons should hurt more.
+ * of the layer (mean over seeds): core neurons should hurt more. Also the paper's "retaining" variant: keep only
+ * the core neurons (zero the rest) against keeping as many random ones: core neurons should keep more.
  */
 import type { FidelityRow, ResultDocument } from '../result/schema';
 import type { AnalysisBackend, Tensor32 } from './backend';
@@ -33,17 +34,38 @@ export function randomChannels(total: number, count: number, rand: () => number)
 export interface FidelityOptions {
   seeds?: number;
   seed?: number;
+  /**
+   * Most neurons masked per layer, as a share of the layer's channels (default 0.5): when the core set covers
+   * more, its most important neurons (summed mean |IG| from the layer above) are masked, as the authors'
+   * `num_features` option does; masking (nearly) every channel says nothing about which ones matter.
+   */
+  maxFraction?: number;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
 }
 
-/** Accuracy on the class when `channels` of `tensor` are zeroed. */
-async function accuracy(backend: AnalysisBackend, inputs: Tensor32, tensor: string, channels: readonly number[], cls: number, signal?: AbortSignal): Promise<number> {
-  const preds = argmaxRows(await backend.maskedLogits(inputs, tensor, channels, signal));
+/** Accuracy on the class when `channels` of `tensor` are zeroed (or all others, with `retain`). */
+async function accuracy(
+  backend: AnalysisBackend, inputs: Tensor32, tensor: string, channels: readonly number[], total: number, cls: number,
+  retain: boolean, signal?: AbortSignal,
+): Promise<number> {
+  const keep = new Set(channels);
+  const zeroed = retain ? Array.from({ length: total }, (_, c) => c).filter((c) => !keep.has(c)) : [...channels];
+  const preds = argmaxRows(await backend.maskedLogits(inputs, tensor, zeroed, signal));
   return preds.filter((p) => p === cls).length / preds.length;
 }
 
-/** The fidelity table for every layer below the top of a result. `inputs` are the class's images. */
+/** Core neurons of a layer by importance (summed mean |IG| over the upper neurons that chose them), ties by channel. */
+export function rankedCore(layer: ResultDocument['layers'][number]): number[] {
+  const score = (n: (typeof layer.neurons)[number]) => n.parents.reduce((s, p) => s + p.igMeanAbs, 0);
+  return [...layer.neurons].sort((a, b) => score(b) - score(a) || a.channel - b.channel).map((n) => n.channel);
+}
+
+/**
+ * The fidelity table for every layer below the top of a result. `inputs` are the class's images. Per layer:
+ * masking the (most important) core neurons vs as many random ones, and retaining only them vs only as many
+ * random ones (the paper's single-layer masking and retaining).
+ */
 export async function fidelityTable(backend: AnalysisBackend, doc: ResultDocument, inputs: Tensor32, options: FidelityOptions = {}): Promise<FidelityRow[]> {
   const seeds = options.seeds ?? 5;
   const cls = doc.class.index;
@@ -51,15 +73,24 @@ export async function fidelityTable(backend: AnalysisBackend, doc: ResultDocumen
   const layers = doc.layers.slice(1);
   for (const [li, layer] of layers.entries()) {
     options.onProgress?.({ stage: 'fidelity', layer: layer.name, done: li, total: layers.length, message: `Fidelity: masking ${layer.name}` });
-    const core = layer.neurons.map((n) => n.channel);
-    const baseline = await accuracy(backend, inputs, layer.tensor, [], cls, options.signal);
-    const masked = await accuracy(backend, inputs, layer.tensor, core, cls, options.signal);
+    const total = layer.shape[0];
+    const n = Math.max(1, Math.min(layer.neurons.length, Math.floor(total * (options.maxFraction ?? 0.5))));
+    const core = rankedCore(layer).slice(0, n);
+    const acc = (channels: readonly number[], retain: boolean) => accuracy(backend, inputs, layer.tensor, channels, total, cls, retain, options.signal);
+    const baseline = await acc([], false);
+    const masked = await acc(core, false);
+    const retained = await acc(core, true);
     let random = 0;
+    let randomRetained = 0;
     for (let s = 0; s < seeds; s++) {
-      const rand = seededRandom((options.seed ?? doc.params.seed) * 1000 + s + 1);
-      random += await accuracy(backend, inputs, layer.tensor, randomChannels(layer.shape[0], core.length, rand), cls, options.signal);
+      const channels = randomChannels(total, n, seededRandom((options.seed ?? doc.params.seed) * 1000 + s + 1));
+      random += await acc(channels, false);
+      randomRetained += await acc(channels, true);
     }
-    rows.push({ layer: layer.name, neurons: core.length, baseline, core: masked, random: random / seeds, randomSeeds: seeds });
+    rows.push({
+      layer: layer.name, neurons: layer.neurons.length, masked: n, channels: total, baseline, core: masked,
+      random: random / seeds, coreRetained: retained, randomRetained: randomRetained / seeds, randomSeeds: seeds,
+    });
   }
   return rows;
 }

@@ -102,10 +102,18 @@ export interface CircuitResult {
 
 export interface FidelityRow {
   layer: string;
+  /** Core neurons of the layer. */
   neurons: number;
+  /** Neurons masked (the most important core neurons, at most a share of the channels) and channels in all. */
+  masked: number;
+  channels: number;
+  /** Class accuracy: nothing masked; core masked; random masked (mean over seeds). */
   baseline: number;
   core: number;
   random: number;
+  /** Class accuracy keeping only the masked set (others zeroed): core vs random. */
+  coreRetained: number;
+  randomRetained: number;
   randomSeeds: number;
 }
 
