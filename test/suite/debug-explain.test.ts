@@ -70,6 +70,13 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     await vscode.debug.stopDebugging();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     for (const d of disposables) d.dispose();
+    // Leave the workbench as the earlier suites did (Explorer, no debug console, no debuggee tab) for the harness's
+    // screenshot and Explorer context-menu checks.
+    const loop = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === program());
+    await vscode.window.tabGroups.close(loop);
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await vscode.commands.executeCommand('workbench.view.explorer');
   });
 
   test('the misclassified samples of the paused batch and their groups reach the panel', async () => {
