@@ -17,7 +17,7 @@
 // context-menu.png. Last line: `N passed, N failed` (suite + UI checks); exit 0 only if all passed.
 // Env: CS_NODE, CS_ENTRY (default: .cache/...), CHROMIUM (default /usr/bin/chromium).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { get as httpGet } from 'node:http';
 import * as path from 'node:path';
@@ -74,7 +74,8 @@ const port = await freePort();
 const extensionsDir = path.join(out, 'extensions');
 const env = {
   ...process.env, XDG_CONFIG_HOME: path.join(out, 'config'), XDG_DATA_HOME: path.join(out, 'data'),
-  EXT_TEST_RESULTS: results, EXT_TEST_SHOT_DIR: shots, EXT_TEST_SUITE: tests,
+  // EXT_TEST_SUITE only in run B: there the test driver runs the suite (in run A it is installed as the debugpy stand-in).
+  EXT_TEST_RESULTS: results, EXT_TEST_SHOT_DIR: shots, ...(vsix ? { EXT_TEST_SUITE: tests } : {}),
 };
 let argv;
 if (vsix) {
@@ -83,6 +84,9 @@ if (vsix) {
   argv = [ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensionsDir, workspace];
 } else {
+  // test-driver/ is installed beside the extension under development: it stands in for the Python debugger
+  // (sessions of type debugpy, served by Debian's python3-debugpy); it does not run the suite in run A.
+  cpSync(path.join(ROOT, 'test-driver'), path.join(extensionsDir, 'neurflow.neurflow-test-driver-0.0.1'), { recursive: true });
   argv = [SERVER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
     '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', '--user-data-dir', userData,
     '--server-data-dir', path.join(out, 'server-data'), '--extensions-dir', extensionsDir];

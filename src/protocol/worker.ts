@@ -8,6 +8,11 @@
  * it answers with `error {id, err: {name: 'CancelledError'}}` (the host kills the worker if it does not within
  * a grace period). To add a job: a method here, a handler in `src/worker/jobs/`, an entry in the worker's table.
  */
+import type {
+  AnalyseOutcome, AnalyseParams, ExplainImageParams, ImageExplanation, LocateModuleParams, MaskGroupParams, MaskOutcome,
+  ModuleLocation, RegroupParams, ScanParams, ScanSummary,
+} from './analysis';
+import type { BatchExplanation, ExplainBatchParams } from './batch';
 import type { ModelSummary } from './summary';
 
 export interface WorkerMethods {
@@ -15,6 +20,20 @@ export interface WorkerMethods {
   ping: { params: { delayMs?: number }; result: { pid: number; node: string } };
   /** Inputs, outputs, opset, operator counts and the detected layers of an ONNX file. */
   describeModel: { params: { path: string; provider: ExecutionProvider; threads?: number }; result: ModelSummary };
+  /** Explain Batch: the misclassified samples of a batch a debuggee wrote to .npy files, with their groups. */
+  explainBatch: { params: ExplainBatchParams; result: BatchExplanation };
+  /** Predictions over a dataset for the class picker (the full scan is kept for the analysis that follows). */
+  scan: { params: ScanParams; result: ScanSummary };
+  /** The NeurFlow analysis of one class; a cancel answers with the finished layers (`doc.complete` false). */
+  analyse: { params: AnalyseParams; result: AnalyseOutcome };
+  /** One image against a saved result at one layer: the groups' scores and evidence boxes. */
+  explainImage: { params: ExplainImageParams; result: ImageExplanation };
+  /** One image with a group's channels zeroed at its layer: the class probability before and after. */
+  maskGroup: { params: MaskGroupParams; result: MaskOutcome };
+  /** Where the module of a layer comes from (name scopes, stack trace metadata), for Jump to Code. */
+  locateModule: { params: LocateModuleParams; result: ModuleLocation };
+  /** Saves a layer's new group count in a result file. */
+  regroup: { params: RegroupParams; result: { groupCount: number } };
 }
 
 export type ExecutionProvider = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
@@ -24,7 +43,9 @@ export type WorkerMethod = keyof WorkerMethods;
 export type ParamsOf<M extends WorkerMethod> = WorkerMethods[M]['params'];
 export type ResultOf<M extends WorkerMethod> = WorkerMethods[M]['result'];
 
-export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'describeModel'];
+export const WORKER_METHODS: readonly WorkerMethod[] = [
+  'ping', 'describeModel', 'explainBatch', 'scan', 'analyse', 'explainImage', 'maskGroup', 'locateModule', 'regroup',
+];
 
 export type RequestMessage = {
   [M in WorkerMethod]: { kind: 'request'; id: number; method: M; params: ParamsOf<M> };
