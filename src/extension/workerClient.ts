@@ -27,6 +27,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   onProgress?: (p: ProgressMessage) => void;
   timeoutMs?: number;
+  /**
+   * On abort, wait for the job's own answer (a job that keeps partial work, like `analyse`, answers with it)
+   * instead of rejecting at once; the worker is still killed if no answer comes within the grace period.
+   */
+  awaitCancelled?: boolean;
 }
 
 /** An error that happened in the worker, with the worker-side class name in `name`. */
@@ -76,7 +81,15 @@ export class WorkerClient {
         finish(error);
       };
       const timer = setTimeout(() => stop(new Error(`NeurFlow worker: ${method} timed out after ${timeoutMs} ms`)), timeoutMs);
-      const onAbort = () => stop(cancelled(method));
+      const onAbort = () => {
+        if (!opts.awaitCancelled) return stop(cancelled(method));
+        child.send({ kind: 'cancel', id });
+        graceTimer = setTimeout(() => {
+          this.options.log?.(`worker: request ${id} (${method}) did not answer after cancel; killing the worker`);
+          finish(cancelled(method));
+          this.kill();
+        }, this.options.cancelGraceMs ?? 2000);
+      };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       let settled = false;
       const finish = (error: Error | undefined, value?: unknown) => {
