@@ -22,21 +22,7 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export interface FingerprintEntry {
-  /** Path relative to the dataset root. */
-  path: string;
-  size: number;
-  mtimeMs: number;
-  label: number;
-}
-
-/** The dataset fingerprint: a hash of the sorted (path, size, mtime, label) of every image. */
-export function datasetFingerprint(entries: readonly FingerprintEntry[]): string {
-  const rows = entries.map((e) => `${e.path}\t${e.size}\t${Math.round(e.mtimeMs)}\t${e.label}`).sort();
-  return sha256Hex(rows.join('\n'));
-}
-
-/** The key a result is stored and reused under. */
+/** The key a result is stored and reused under (fingerprint: `datasetFingerprint` of data/dataset.ts). */
 export function resultKey(modelSha256: string, fingerprint: string, params: AnalysisParams): string {
   return sha256Hex(canonicalJson({ model: modelSha256, dataset: fingerprint, params })).slice(0, 32);
 }

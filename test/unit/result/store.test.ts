@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { RESULT_FORMAT, validateResult, type AnalysisParams, type ResultDocument } from '../../../src/engine/result/schema';
-import { ResultStore, canonicalJson, datasetFingerprint, readResult, resultKey, writeResult } from '../../../src/engine/result/store';
+import { ResultStore, canonicalJson, readResult, resultKey, writeResult } from '../../../src/engine/result/store';
 
 const PARAMS: AnalysisParams = {
   layers: ['fc', 'layer3.1'], classIndex: 3, selection: 'predicted', tau: 16, topCrops: 50, granularities: [1, 0.5, 0.25],
@@ -25,16 +25,13 @@ function sampleDoc(key: string, complete = true): ResultDocument {
   };
 }
 
-test('result key depends on model, dataset and every parameter, not on key order', () => {
+test('result key depends on model, dataset fingerprint and every parameter, not on key order', () => {
   const k = resultKey('sha', 'fp', PARAMS);
   assert.equal(k, resultKey('sha', 'fp', JSON.parse(canonicalJson(PARAMS))));
   assert.notEqual(k, resultKey('sha2', 'fp', PARAMS));
   assert.notEqual(k, resultKey('sha', 'fp2', PARAMS));
   assert.notEqual(k, resultKey('sha', 'fp', { ...PARAMS, tau: 8 }));
   assert.equal(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), '{"a":{"c":3,"d":2},"b":1}');
-  const e = [{ path: 'a.png', size: 1, mtimeMs: 5, label: 0 }, { path: 'b.png', size: 2, mtimeMs: 6, label: 1 }];
-  assert.equal(datasetFingerprint(e), datasetFingerprint([...e].reverse()));
-  assert.notEqual(datasetFingerprint(e), datasetFingerprint([e[0], { ...e[1], label: 0 }]));
 });
 
 test('validator refuses other formats, newer versions and broken structure with the file named', () => {
