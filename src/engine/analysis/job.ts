@@ -132,7 +132,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
   const steps = params.igSteps;
   const backend = new OrtAnalysisBackend(model, {
     provider: options.provider, threads: options.threads,
-    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps, provider: options.provider, threads: options.threads }, signal),
+    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps, method: params.igMethod, provider: options.provider, threads: options.threads }, signal),
   });
   const specs: LayerSpec[] = layers.map((l) => ({ name: l.name, tensor: l.tensor, shape: l.shape }));
   const [height, width] = pre.size;

@@ -33,7 +33,7 @@ export async function openResultModel(
   if (!pre || !Array.isArray(pre.size)) throw new UsageError(`${source}: the result does not record its preprocessing`);
   const backend = new OrtAnalysisBackend(model, {
     provider: options.provider, threads: options.threads,
-    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: doc.params.igSteps, provider: options.provider, threads: options.threads }, signal),
+    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: doc.params.igSteps, method: doc.params.igMethod, provider: options.provider, threads: options.threads }, signal),
   });
   return { model, backend, preprocessing: pre, load: (files) => Promise.all(files.map((f) => loadImageTensor(f, pre))) };
 }

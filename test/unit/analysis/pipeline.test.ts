@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runAnalysis, type ProgressEvent } from '../../../src/engine/analysis/pipeline';
 import { OrtAnalysisBackend } from '../../../src/engine/analysis/ort-backend';
-import { analysisIg } from '../../../src/engine/analysis/ig-adapter';
+import { analysisIg, releaseSegmentGradients } from '../../../src/engine/analysis/ig-adapter';
 import { adjustedRandIndex } from '../../../src/engine/analysis/cluster';
 import { buildDocument } from '../../../src/engine/analysis/document';
 import { minMaxRgb } from '../../../src/engine/analysis/thumbnails';
@@ -24,7 +24,7 @@ function backendFor(setting: ReferenceSetting) {
 test('top three layers of the reference run: core sets, sub-concepts, groups and circuit as the authors\'', async (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
-  t.after(() => sessionCache.clear());
+  t.after(async () => { await sessionCache.clear(); await releaseSegmentGradients(); });
   const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
   const neurons = JSON.parse(readFileSync(path.join(dir, 'neurons.json'), 'utf8')).layers;
   const groups = JSON.parse(readFileSync(path.join(dir, 'groups.json'), 'utf8'));
@@ -92,7 +92,7 @@ test('top three layers of the reference run: core sets, sub-concepts, groups and
 test('cancelling stops within a second and keeps the finished layers (complete: false)', async (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
-  t.after(() => sessionCache.clear());
+  t.after(async () => { await sessionCache.clear(); await releaseSegmentGradients(); });
   const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
   const layers = setting.layers.slice(0, 4);
   const params: AnalysisParams = { ...DEFAULT_PARAMS, layers: layers.map((l) => l.name), classIndex: 3, tau: 4 };
