@@ -1,13 +1,15 @@
 /**
  * Integrated Gradients and plain gradients of F_j (the spatial mean of upper channel j; upper[:, j] for rank 2)
- * with respect to the lower activation of a segment, on onnxruntime. All (sample, target, step) rows go
- * through the fused target model (builder.ts) in large batches; only [rows, C_lower] leaves the runtime.
- * Sums over steps and positions are accumulated in float64.
+ * with respect to the lower activation of a segment, on onnxruntime. Each run of the IG model (ig-model.ts)
+ * serves one target and a chunk of samples with all their quadrature steps; the step and position sums happen
+ * in the graph, so only [samples, C_lower] leaves the runtime.
  */
 import { GradientError, UsageError } from '../errors';
 import { DataType, encodeModel, type ModelProto } from '../onnx/proto';
 import { OrtSession, type SessionOptions } from '../runtime/ort';
-import { buildTargetModel, buildValueModel, segmentEnds, TARGET_NAMES, VALUE_NAMES } from './builder';
+import { buildValueModel, VALUE_NAMES } from './builder';
+import { buildIgModel, IG_NAMES } from './ig-model';
+import { segmentEnds } from './prepared';
 import { quadrature, type IgMethod } from './quadrature';
 import type { ShapeMap } from './types';
 
@@ -57,22 +59,24 @@ export interface SegmentGradientOptions extends SessionOptions {
 }
 
 const DEFAULT_MEMORY = 512 * 1024 ** 2;
+/** Bytes the runtime holds per forward value (the value, its cotangent and temporaries), measured loosely. */
+const BYTES_PER_VALUE_FACTOR = 3;
 
 /** Gradients and IG of one segment (lower -> upper), holding its two ORT sessions. */
 export class SegmentGradients {
   private constructor(
-    private readonly target: OrtSession,
+    private readonly ig: OrtSession,
     private readonly value: OrtSession,
     /** Non-batch dims of the lower activation. */
     readonly lowerDims: number[],
     /** Channels of the upper tensor (the targets j range over these). */
     readonly upperChannels: number,
     readonly elemType: number,
-    /** Rows (sample x target x step) per ORT run. */
+    /** Rows (sample x step) per ORT run. */
     readonly rowsPerRun: number,
   ) {}
 
-  get provider(): string { return this.target.provider; }
+  get provider(): string { return this.ig.provider; }
 
   static async create(segment: ModelProto, shapes: ShapeMap, options: SegmentGradientOptions = {}): Promise<SegmentGradients> {
     const ends = segmentEnds(segment);
@@ -81,15 +85,14 @@ export class SegmentGradients {
     const upper = shapes.get(ends.upper);
     if (!lower || !upper) throw new GradientError(`${name}: static shapes of ${ends.lower} and ${ends.upper} are needed`);
     if (lower.length < 2 || upper.length < 2) throw new GradientError(`${name}: lower and upper tensors need a channel axis (rank >= 2)`);
-    let perRow = 0;
-    for (const n of segment.graph.node) {
-      for (const o of n.output) perRow += (shapes.get(o)?.slice(1).reduce((a, b) => a * b, 1) ?? 0);
-    }
-    const bytes = ends.elemType === DataType.DOUBLE ? 8 : 4;
-    const rows = options.rowsPerRun ?? Math.max(1, Math.min(4096, Math.floor((options.memoryBytes ?? DEFAULT_MEMORY) / Math.max(1, 3 * perRow * bytes))));
-    const target = await OrtSession.create(encodeModel(buildTargetModel(segment, shapes)), `${name} (backward)`, options);
+    const built = buildIgModel(segment, shapes);
+    const bytes = (ends.elemType === DataType.DOUBLE ? 8 : 4) * BYTES_PER_VALUE_FACTOR;
+    // A row costs its own values plus its share of its sample's (at least one sample per 50 rows).
+    const perRow = (built.valuesPerRow + built.valuesPerSample / 50) * bytes;
+    const rows = options.rowsPerRun ?? Math.max(1, Math.min(16384, Math.floor((options.memoryBytes ?? DEFAULT_MEMORY) / Math.max(1, perRow))));
+    const ig = await OrtSession.create(encodeModel(built.model), `${name} (integrated gradients)`, options);
     const value = await OrtSession.create(encodeModel(buildValueModel(segment, shapes)), `${name} (forward)`, options);
-    return new SegmentGradients(target, value, lower.slice(1), upper[1], ends.elemType, rows);
+    return new SegmentGradients(ig, value, lower.slice(1), upper[1], ends.elemType, rows);
   }
 
   private alloc(n: number): FloatArray {
@@ -123,41 +126,33 @@ export class SegmentGradients {
   }
 
   /**
-   * Runs rows (sample, alpha, target, weight) in chunks; `sink(row, outputs)` receives each chunk's results.
-   * Rows of a chunk only feed the samples they use.
+   * Runs the IG model for `target` on samples `samples` (indices into `a`), `alphas`/`weights` steps each, in
+   * chunks of whole samples; `sink(first, count, out)` receives each chunk's outputs (first: index into samples).
    */
-  private async runRows(
-    a: FloatArray, rowSample: Int32Array, rowAlpha: Float64Array, rowTarget: Int32Array, rowWeight: Float64Array,
-    outputs: string[], sink: (first: number, count: number, out: Record<string, FloatArray>) => void,
+  private async runSamples(
+    a: FloatArray, samples: readonly number[], target: number, alphas: readonly number[], weights: readonly number[],
+    output: string, sink: (first: number, count: number, out: FloatArray) => void,
   ): Promise<void> {
     const size = this.sampleSize;
-    const total = rowSample.length;
-    for (let first = 0; first < total; first += this.rowsPerRun) {
-      const count = Math.min(this.rowsPerRun, total - first);
-      const local = new Map<number, number>();
-      const rows = new BigInt64Array(count);
-      for (let r = 0; r < count; r++) {
-        const s = rowSample[first + r];
-        if (!local.has(s)) local.set(s, local.size);
-        rows[r] = BigInt(local.get(s)!);
-      }
-      const feedA = this.alloc(local.size * size);
-      for (const [s, l] of local) feedA.set(a.subarray(s * size, (s + 1) * size), l * size);
-      const alpha = this.alloc(count);
-      const t = this.alloc(count * this.upperChannels);
-      for (let r = 0; r < count; r++) {
-        alpha[r] = rowAlpha[first + r];
-        t[r * this.upperChannels + rowTarget[first + r]] = rowWeight[first + r];
-      }
-      const res = await this.target.run({
-        [TARGET_NAMES.a]: { data: feedA, dims: [local.size, ...this.lowerDims] },
-        [TARGET_NAMES.rows]: { data: rows, dims: [count] },
-        [TARGET_NAMES.alpha]: { data: alpha, dims: [count] },
-        [TARGET_NAMES.t]: { data: t, dims: [count, this.upperChannels] },
-      }, outputs);
-      const out: Record<string, FloatArray> = {};
-      for (const o of outputs) out[o] = res[o].data as FloatArray;
-      sink(first, count, out);
+    const steps = alphas.length;
+    const perRun = Math.max(1, Math.floor(this.rowsPerRun / steps));
+    const alpha = this.alloc(steps);
+    const weight = this.alloc(steps);
+    alpha.set(alphas);
+    weight.set(weights);
+    const j = { data: BigInt64Array.of(BigInt(target)), dims: [1] };
+    for (let first = 0; first < samples.length; first += perRun) {
+      const count = Math.min(perRun, samples.length - first);
+      const contiguous = samples.slice(first, first + count).every((s, k) => s === samples[first] + k);
+      const feedA = contiguous ? a.subarray(samples[first] * size, (samples[first] + count) * size) : this.alloc(count * size);
+      if (!contiguous) for (let k = 0; k < count; k++) feedA.set(a.subarray(samples[first + k] * size, (samples[first + k] + 1) * size), k * size);
+      const res = await this.ig.run({
+        [IG_NAMES.a]: { data: feedA, dims: [count, ...this.lowerDims] },
+        [IG_NAMES.alpha]: { data: alpha, dims: [steps] },
+        [IG_NAMES.w]: { data: weight, dims: [steps] },
+        [IG_NAMES.j]: j,
+      }, [output]);
+      sink(first, count, res[output].data as FloatArray);
     }
   }
 
@@ -165,17 +160,13 @@ export class SegmentGradients {
   async gradients(a: FloatArray, n: number, targets: readonly number[]): Promise<FloatArray[]> {
     this.checkBatch(a, n, targets);
     const size = this.sampleSize;
-    const R = n * targets.length;
-    const rowSample = new Int32Array(R);
-    const rowTarget = new Int32Array(R);
-    targets.forEach((j, k) => { for (let s = 0; s < n; s++) { rowSample[k * n + s] = s; rowTarget[k * n + s] = j; } });
-    const maps = targets.map(() => this.alloc(n * size));
-    await this.runRows(a, rowSample, new Float64Array(R).fill(1), rowTarget, new Float64Array(R).fill(1), [TARGET_NAMES.grad], (first, count, out) => {
-      for (let r = 0; r < count; r++) {
-        const row = first + r;
-        maps[Math.floor(row / n)].set(out[TARGET_NAMES.grad].subarray(r * size, (r + 1) * size), (row % n) * size);
-      }
-    });
+    const samples = Array.from({ length: n }, (_, s) => s);
+    const maps: FloatArray[] = [];
+    for (const j of targets) {
+      const map = this.alloc(n * size);
+      await this.runSamples(a, samples, j, [1], [1], IG_NAMES.grad, (first, count, out) => map.set(out.subarray(0, count * size), first * size));
+      maps.push(map);
+    }
     return maps;
   }
 
@@ -184,34 +175,24 @@ export class SegmentGradients {
     this.checkBatch(a, n, pairs.map((p) => p.target));
     for (const p of pairs) if (!Number.isInteger(p.sample) || p.sample < 0 || p.sample >= n) throw new UsageError(`sample ${p.sample} is outside the batch of ${n}`);
     const { alphas, weights } = quadrature(options.method ?? 'gausslegendre', options.steps ?? 50);
-    const steps = alphas.length;
     const C = this.lowerDims[0];
-    // Rows ordered by sample (pairs sorted), so a chunk touches few samples.
-    const order = pairs.map((_, i) => i).sort((x, y) => pairs[x].sample - pairs[y].sample || x - y);
-    const R = pairs.length * steps;
-    const rowSample = new Int32Array(R);
-    const rowTarget = new Int32Array(R);
-    const rowAlpha = new Float64Array(R);
-    const rowWeight = new Float64Array(R);
-    const rowPair = new Int32Array(R);
-    order.forEach((p, k) => {
-      for (let s = 0; s < steps; s++) {
-        const r = k * steps + s;
-        rowSample[r] = pairs[p].sample;
-        rowTarget[r] = pairs[p].target;
-        rowAlpha[r] = alphas[s];
-        rowWeight[r] = weights[s];
-        rowPair[r] = p;
-      }
+    // One target per run; its pairs in sample order (contiguous samples feed without a copy).
+    const byTarget = new Map<number, number[]>();
+    pairs.forEach((p, i) => {
+      const list = byTarget.get(p.target) ?? [];
+      list.push(i);
+      byTarget.set(p.target, list);
     });
     const attributions = new Float64Array(pairs.length * C);
-    await this.runRows(a, rowSample, rowAlpha, rowTarget, rowWeight, [TARGET_NAMES.contrib], (first, count, out) => {
-      const contrib = out[TARGET_NAMES.contrib];
-      for (let r = 0; r < count; r++) {
-        const base = rowPair[first + r] * C;
-        for (let c = 0; c < C; c++) attributions[base + c] += contrib[r * C + c];
-      }
-    });
+    for (const [target, list] of byTarget) {
+      list.sort((x, y) => pairs[x].sample - pairs[y].sample || x - y);
+      await this.runSamples(a, list.map((i) => pairs[i].sample), target, alphas, weights, IG_NAMES.contrib, (first, count, contrib) => {
+        for (let k = 0; k < count; k++) {
+          const base = list[first + k] * C;
+          for (let c = 0; c < C; c++) attributions[base + c] = contrib[k * C + c];
+        }
+      });
+    }
     // Completeness: F_j(a) - F_j(0).
     const fa = await this.values(a, n);
     const f0 = await this.values(this.alloc(this.sampleSize), 1);
@@ -246,7 +227,7 @@ export class SegmentGradients {
   }
 
   async release(): Promise<void> {
-    await this.target.release();
+    await this.ig.release();
     await this.value.release();
   }
 }

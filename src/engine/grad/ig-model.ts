@@ -1,0 +1,122 @@
+/**
+ * The Integrated-Gradients model of a segment (what SegmentGradients runs). Inputs: `a` [P, ...] (one lower
+ * activation per attribution), `alpha` [K] and `w` [K] (quadrature points and weights), `j` int64 [1] (the
+ * target channel of the upper tensor). Outputs, with F_j = spatial mean of upper[:, j] (upper[:, j] at rank 2):
+ *   grad    [P, ...]       = sum_k w_k dF_j/dx (alpha_k a)
+ *   contrib [P, C_lower]   = sum over positions of a * grad  (IG per lower channel)
+ * Plain gradients are the case K = 1, alpha = w = [1].
+ *
+ * Exact reformulations that make it fast (each is the same maths up to float32 rounding):
+ * - only channel j of the upper tensor is computed (channel-slice.ts);
+ * - the affine bottom of the segment runs once per sample and its backward once per sample on the
+ *   step-summed cotangent (affine-split.ts); only the rest runs per (sample, step) row;
+ * - the quadrature weights are folded into the upper cotangent, the step sum and the position sum happen in
+ *   the graph, so only [P, C_lower] leaves the runtime.
+ */
+import { makeNode, makeValueInfo } from '../onnx/build';
+import { DataType, type ModelProto, type NodeProto } from '../onnx/proto';
+import { splitAffine } from './affine-split';
+import { sliceUpperChannel } from './channel-slice';
+import { tapConv } from './tap-conv';
+import { Prepared } from './prepared';
+import { pruneTo, topoSort } from './topo';
+import type { ShapeMap } from './types';
+
+export const IG_NAMES = { a: 'a', alpha: 'alpha', w: 'w', j: 'j', grad: 'grad', contrib: 'contrib' } as const;
+
+export interface IgModel {
+  model: ModelProto;
+  /** Activation values the model holds per (sample, step) row (forward tensors of the row part). */
+  valuesPerRow: number;
+  /** Activation values it holds per sample (forward tensors of the affine part). */
+  valuesPerSample: number;
+}
+
+const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgModel {
+  const N = IG_NAMES;
+  const p = new Prepared(segmentModel, shapes, Object.values(N));
+  const { em } = p;
+  p.shapes.set(N.j, [1]);
+  const lowerDims = p.featureDims(p.lower);
+  const feed = makeNode('Identity', [N.a], [p.lower], {}, `${p.lower}/feed`);
+  const sliced = sliceUpperChannel(p, p.nodes, N.j);
+  const forward = topoSort(pruneTo(sliced.nodes, [sliced.upper]));
+  const split = splitAffine(forward, p.lower, sliced.upper);
+  const sampleTensors = new Set([p.lower, ...split.sampleNodes.flatMap((n) => n.output)]);
+
+  // f(0) for the frontier: a copy of the affine nodes it needs, fed a zero sample.
+  const zeroName = new Map<string, string>();
+  zeroName.set(p.lower, em.op('ConstantOfShape', [em.ints([1, ...lowerDims])], { value: zeroTensor(p.elemType) }, 'zero_sample'));
+  const needed = new Set(pruneTo(split.sampleNodes, split.frontier.filter((f) => f !== p.lower)));
+  const zeroNodes: NodeProto[] = [];
+  for (const n of split.sampleNodes) {
+    if (!needed.has(n)) continue;
+    const rn = (t: string) => (sampleTensors.has(t) ? zeroName.get(t) ?? t : t);
+    for (const o of n.output) if (o) zeroName.set(o, em.fresh(`${o}@zero`));
+    zeroNodes.push({ ...n, input: n.input.map(rn), output: n.output.map(rn), name: `${n.name ?? n.output[0]}@zero` });
+  }
+
+  // Frontier values per row: alpha_k (f(a) - f(0)) + f(0), laid out sample-major [P*K, ...].
+  const pDim = em.op('Slice', [em.op('Shape', [N.a]), em.ints([0]), em.ints([1])], {}, 'P');
+  const alphaOfRank = new Map<number, string>();
+  const rowName = new Map<string, string>();
+  let valuesPerRow = 0;
+  for (const f of split.frontier) {
+    const dims = p.featureDims(f);
+    const rank = dims.length + 2;
+    if (!alphaOfRank.has(rank)) alphaOfRank.set(rank, em.op('Reshape', [N.alpha, em.ints([1, -1, ...dims.map(() => 1)])]));
+    const base = f === p.lower ? N.a : f;
+    const f0 = f === p.lower ? undefined : em.unsqueeze(zeroName.get(f)!, [1]);
+    const diff = f0 ? em.op('Sub', [em.unsqueeze(base, [1]), f0]) : em.unsqueeze(base, [1]);
+    const scaled = em.op('Mul', [diff, alphaOfRank.get(rank)!]);
+    const rows = em.op('Reshape', [f0 ? em.op('Add', [scaled, f0]) : scaled, em.ints([-1, ...dims])], {}, 'frontier_rows');
+    p.shapes.set(rows, [1, ...dims]);
+    rowName.set(f, rows);
+    valuesPerRow += size(dims);
+  }
+  const rowNodes = split.rowNodes.map((n) => ({ ...n, input: n.input.map((i) => rowName.get(i) ?? i) }));
+  // What runs forward per row: single-channel convolutions the tap way (the backward still sees the Conv).
+  const rowForward = rowNodes.flatMap((n) => (n.opType === 'Conv' && tapConv(n, em, (t) => p.shape(t))) || [n]);
+  for (const n of split.rowNodes) for (const o of n.output) valuesPerRow += size(p.shape(o)?.slice(1) ?? []);
+  let valuesPerSample = size(lowerDims);
+  for (const n of split.sampleNodes) for (const o of n.output) valuesPerSample += size(p.shape(o)?.slice(1) ?? []);
+
+  // Cotangent of the upper channel per row: w_k / positions, at every position.
+  const upperDims = p.featureDims(sliced.upper);
+  const positions = size(upperDims.slice(1));
+  const wb = em.op('Reshape', [em.op('Mul', [N.w, em.scalar(1 / positions)]), em.ints([1, -1, ...upperDims.map(() => 1)])]);
+  const seedShape = em.op('Concat', [pDim, em.op('Shape', [N.w]), em.ints(upperDims)], { axis: 0 });
+  const seed = em.op('Reshape', [em.op('Expand', [wb, seedShape]), em.ints([-1, ...upperDims])], {}, 'g_upper');
+  const upperRow = rowName.get(sliced.upper) ?? sliced.upper;
+
+  // Backward: row part per row, sum over steps, affine part per sample.
+  const rowGrads = p.backward(rowNodes, [...rowName.values()], new Map([[upperRow, seed]]));
+  const sampleSeeds = new Map<string, string>();
+  for (const f of split.frontier) {
+    const g = rowGrads.get(rowName.get(f)!);
+    if (!g) continue;
+    const grouped = em.op('Reshape', [g, em.op('Concat', [pDim, em.ints([-1, ...p.featureDims(f)])], { axis: 0 })]);
+    sampleSeeds.set(f, em.reduceSum(grouped, [1], false));
+  }
+  const grad = p.backward(split.sampleNodes, [p.lower], sampleSeeds).get(p.lower) ?? em.zerosLike(p.lower);
+  em.nodes.push(makeNode('Identity', [grad], [N.grad], {}, N.grad));
+  const contrib = em.reduceSum(em.op('Mul', [grad, N.a]), lowerDims.slice(1).map((_, i) => i + 2), false);
+  em.nodes.push(makeNode('Identity', [contrib], [N.contrib], {}, N.contrib));
+
+  const model = p.finish(`${segmentModel.graph.name ?? 'segment'}/ig`, [
+    makeValueInfo(N.a, p.elemType, ['P', ...lowerDims]),
+    makeValueInfo(N.alpha, p.elemType, ['K']),
+    makeValueInfo(N.w, p.elemType, ['K']),
+    makeValueInfo(N.j, DataType.INT64, [1]),
+  ], [
+    makeValueInfo(N.grad, p.elemType, ['P', ...lowerDims]),
+    makeValueInfo(N.contrib, p.elemType, ['P', lowerDims[0]]),
+  ], [feed, ...split.constNodes, ...split.sampleNodes, ...zeroNodes, ...rowForward]);
+  return { model, valuesPerRow, valuesPerSample };
+}
+
+function zeroTensor(elemType: number) {
+  return { name: 'value', dims: [1], dataType: elemType, rawData: new Uint8Array(elemType === DataType.DOUBLE ? 8 : 4) };
+}
