@@ -6,6 +6,7 @@
  * The batch never crosses the IPC channel: only the file paths come in, only the explanation goes out.
  */
 import { readNpy } from '../../engine/io/npy';
+import { readNpyFile } from '../../extension/debug/npy-file';
 import { ModelError, UsageError } from '../../engine/errors';
 import { OrtAnalysisBackend } from '../../engine/analysis/ort-backend';
 import { softmax } from '../../engine/analysis/mask';
@@ -45,7 +46,7 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   lap('load');
 
   ctx.progress('Reading the batch');
-  const batch = toModelBatch(readNpy(params.images.path), spec, params.images.expression);
+  const batch = toModelBatch(readNpyFile(params.images.path), spec, params.images.expression);
   const [n, c, h, w] = batch.dims;
   lap('read');
   throwIfCancelled(ctx.signal, 'Explain Batch');
