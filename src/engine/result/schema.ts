@@ -64,7 +64,16 @@ export interface NeuronResult {
 export interface GroupLabel {
   text: string;
   source: 'language-model' | 'data' | 'user';
+  /** The label check's share of crops classified correctly (language-model labels). */
   confidence?: number;
+  /** The language model that wrote the label ("name (vendor)"), for source 'language-model'. */
+  model?: string;
+  /** One sentence behind the label: the model's description, or the data a data label comes from. */
+  detail?: string;
+  /** Why a data label was used instead of a language model, e.g. "No language model available: ...". */
+  reason?: string;
+  /** The label check: crops the model classified correctly out of those shown (confidence = correct / total). */
+  check?: { correct: number; total: number };
 }
 
 export interface GroupResult {
@@ -149,6 +158,7 @@ function need(cond: unknown, source: string, what: string): void {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const LABEL_SOURCES: readonly string[] = ['language-model', 'data', 'user'];
 const isNumArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
 
 /**
@@ -182,6 +192,11 @@ export function validateResult(value: unknown, source = 'result'): ResultDocumen
     if (layer.grouping !== undefined) {
       const g = layer.grouping as Record<string, unknown>;
       need(isObj(g) && typeof g.count === 'number' && Array.isArray(g.pairs) && Array.isArray(g.groups), source, `${where}.grouping lacks count, pairs or groups`);
+      (g.groups as unknown[]).forEach((grp, k) => {
+        const label = isObj(grp) ? grp.label : undefined;
+        need(label === undefined || (isObj(label) && typeof label.text === 'string' && LABEL_SOURCES.includes(label.source as string)),
+          source, `${where}.grouping.groups[${k}].label lacks text or a source (${LABEL_SOURCES.join(', ')})`);
+      });
     }
   });
   need(Array.isArray(doc.circuit), source, 'field "circuit" is not a list');
