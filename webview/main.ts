@@ -1,6 +1,7 @@
 /**
  * The panel's script (bundled to dist/webview.js). Receives `ToWebview` messages, renders one view per
- * message type, reports `rendered` back, and persists the current view so a hidden panel comes back as it was.
+ * view message, hands answers to the requests waiting for them, reports `rendered` back, and persists the
+ * current view so a hidden panel comes back as it was.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -15,24 +16,62 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import { parseToWebview, type ToWebview } from '../src/protocol/webview';
 import { loadState, post, saveState } from './api';
+import { settle } from './requests';
+import { renderActivity, renderNotice } from './views/banner';
+import { renderBatch } from './views/batch';
 import { renderModel } from './views/model';
+import { ResultPanel } from './views/result';
 import { renderError, renderLoading } from './views/status';
 
 const root = document.getElementById('app')!;
+let panel: ResultPanel | undefined;
+
+function replaceView(): void {
+  panel?.destroy();
+  panel = undefined;
+}
 
 function render(message: ToWebview): void {
   switch (message.type) {
     case 'loading':
+      replaceView();
       post({ type: 'rendered', view: 'loading', items: renderLoading(root, message) });
+      saveState({ view: message });
       break;
     case 'model':
+      replaceView();
       post({ type: 'rendered', view: 'model', items: renderModel(root, message.summary) });
+      saveState({ view: message });
       break;
     case 'error':
+      replaceView();
       post({ type: 'rendered', view: 'error', items: renderError(root, message) });
+      saveState({ view: message });
+      break;
+    case 'batch':
+      replaceView();
+      post({ type: 'rendered', view: 'batch', items: renderBatch(root, message) });
+      saveState({ view: message });
+      break;
+    case 'result': {
+      const saved = loadState().result;
+      replaceView();
+      panel = new ResultPanel(root, message, saved);
+      post({ type: 'rendered', view: 'result', items: panel.render() });
+      break;
+    }
+    case 'explanation':
+    case 'maskResult':
+      // The view that asked reports `rendered` once it shows the answer; an orphan answer is acknowledged empty.
+      if (!settle(message)) post({ type: 'rendered', view: message.type, items: [] });
+      break;
+    case 'activity':
+      post({ type: 'rendered', view: 'activity', items: renderActivity(message) });
+      break;
+    case 'notice':
+      post({ type: 'rendered', view: 'notice', items: renderNotice(message) });
       break;
   }
-  saveState({ view: message });
 }
 
 window.addEventListener('message', (event: MessageEvent) => {

@@ -15,16 +15,49 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 export const OUT = path.join(ROOT, '.test-out', 'webview');
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json', '.png': 'image/png',
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp',
+};
 
-/** VS Code's dark theme colours, a subset, so screenshots look like the real panel. */
-const DARK_THEME = `
+/** VS Code's Dark Modern / Light Modern colours, a subset, so screenshots look like the real panel. */
+const COMMON = `
   --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;
-  --vscode-editor-font-size: 12px; --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f;
+  --vscode-editor-font-size: 12px;`;
+export const THEMES = {
+  dark: `${COMMON}
+  --vscode-foreground: #cccccc; --vscode-editor-background: #1f1f1f;
   --vscode-descriptionForeground: #9d9d9d; --vscode-textLink-foreground: #4daafc; --vscode-focusBorder: #0078d4;
   --vscode-badge-background: #616161; --vscode-badge-foreground: #f8f8f8; --vscode-errorForeground: #f85149;
   --vscode-textPreformat-foreground: #d0d0d0; --vscode-panel-border: #2b2b2b; --vscode-button-background: #0078d4;
-  --vscode-button-foreground: #ffffff; --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #cccccc;`;
+  --vscode-button-foreground: #ffffff; --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #cccccc;
+  --vscode-charts-blue: #3794ff; --vscode-charts-red: #f14c4c; --vscode-charts-orange: #d18616; --vscode-charts-yellow: #cca700;
+  --vscode-charts-green: #89d185; --vscode-list-hoverBackground: #2a2d2e; --vscode-list-activeSelectionBackground: #04395e;
+  --vscode-list-activeSelectionForeground: #ffffff; --vscode-list-inactiveSelectionBackground: #37373d;
+  --vscode-editorWidget-background: #202020; --vscode-widget-border: #313131; --vscode-dropdown-background: #313131;
+  --vscode-dropdown-border: #3c3c3c; --vscode-dropdown-foreground: #cccccc; --vscode-progressBar-background: #0078d4;
+  --vscode-panelTitle-activeBorder: #0078d4; --vscode-editorWarning-foreground: #cca700;`,
+  light: `${COMMON}
+  --vscode-foreground: #3b3b3b; --vscode-editor-background: #ffffff;
+  --vscode-descriptionForeground: #717171; --vscode-textLink-foreground: #005fb8; --vscode-focusBorder: #005fb8;
+  --vscode-badge-background: #cccccc; --vscode-badge-foreground: #3b3b3b; --vscode-errorForeground: #f85149;
+  --vscode-textPreformat-foreground: #3b3b3b; --vscode-panel-border: #e5e5e5; --vscode-button-background: #005fb8;
+  --vscode-button-foreground: #ffffff; --vscode-button-secondaryBackground: #e5e5e5; --vscode-button-secondaryForeground: #3b3b3b;
+  --vscode-charts-blue: #1a85ff; --vscode-charts-red: #e51400; --vscode-charts-orange: #d18616; --vscode-charts-yellow: #bf8803;
+  --vscode-charts-green: #388a34; --vscode-list-hoverBackground: #f2f2f2; --vscode-list-activeSelectionBackground: #e8e8e8;
+  --vscode-list-activeSelectionForeground: #000000; --vscode-list-inactiveSelectionBackground: #e4e6f1;
+  --vscode-editorWidget-background: #f8f8f8; --vscode-widget-border: #e5e5e5; --vscode-dropdown-background: #ffffff;
+  --vscode-dropdown-border: #cecece; --vscode-dropdown-foreground: #3b3b3b; --vscode-progressBar-background: #005fb8;
+  --vscode-panelTitle-activeBorder: #005fb8; --vscode-editorWarning-foreground: #bf8803;`,
+};
+export type ThemeName = keyof typeof THEMES;
+
+export interface PanelOptions {
+  /** Extra folders served under `/<prefix>/` (e.g. a dataset as `/data/`). */
+  serve?: Record<string, string>;
+  theme?: ThemeName;
+  viewport?: { width: number; height: number };
+}
 
 export interface Harness {
   page: Page;
@@ -37,6 +70,10 @@ export interface Harness {
   waitForPosted(type: string, n?: number): Promise<{ type: string; [k: string]: unknown }>;
   /** CSP violations reported by the page. */
   violations(): Promise<string[]>;
+  /** console.error messages and uncaught page errors so far. */
+  errors(): string[];
+  /** Switches the theme as VS Code does (body class + variables on <html>). */
+  setTheme(theme: ThemeName): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,7 +86,7 @@ function findChromium(): string {
 
 let browser: Browser | undefined;
 
-export async function openPanel(): Promise<Harness> {
+export async function openPanel(options: PanelOptions = {}): Promise<Harness> {
   if (!existsSync(path.join(DIST, 'webview.js'))) throw new Error('dist/webview.js is missing: run `npm run build` first');
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -62,15 +99,23 @@ export async function openPanel(): Promise<Harness> {
       }));
       return;
     }
-    const file = path.join(DIST, path.normalize(url.pathname));
-    if (!file.startsWith(DIST) || !existsSync(file)) { res.statusCode = 404; res.end(); return; }
+    const [, first, ...rest] = decodeURIComponent(url.pathname).split('/');
+    const base = options.serve?.[first] !== undefined ? path.resolve(options.serve[first]) : DIST;
+    const file = path.join(base, path.normalize(base === DIST ? url.pathname : `/${rest.join('/')}`));
+    if (!file.startsWith(base) || !existsSync(file)) { res.statusCode = 404; res.end(); return; }
     res.setHeader('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream');
     res.end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   browser ??= await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu'] });
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+  const page = await browser.newPage({ viewport: options.viewport ?? { width: 900, height: 700 } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // Chromium asks for /favicon.ico by itself; a webview in VS Code does not.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(`console.error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
   // A string, not a function: the test's TypeScript transform would leave helper calls in a serialised function.
   await page.addInitScript(`(() => {
     window.__posted = [];
@@ -86,14 +131,19 @@ export async function openPanel(): Promise<Harness> {
         setState: (s) => sessionStorage.setItem('vscodeState', JSON.stringify(s)),
       };
     };
-    // VS Code sets its theme variables on <html> through the CSSOM (which the CSP allows).
-    const theme = ${JSON.stringify(DARK_THEME)};
-    document.addEventListener('DOMContentLoaded', () => {
+    // VS Code sets its theme variables on <html> through the CSSOM (which the CSP allows) and a body class.
+    window.__setTheme = (name, theme) => {
       for (const decl of theme.split(';')) {
         const [k, ...v] = decl.split(':');
         if (k.trim()) document.documentElement.style.setProperty(k.trim(), v.join(':').trim());
       }
-    });
+      document.body.classList.remove('vscode-dark', 'vscode-light');
+      document.body.classList.add('vscode-' + name);
+      document.body.dataset.vscodeThemeKind = 'vscode-' + name;
+    };
+    const initial = ${JSON.stringify(options.theme ?? 'dark')};
+    const themes = ${JSON.stringify(THEMES)};
+    document.addEventListener('DOMContentLoaded', () => window.__setTheme(initial, themes[initial]));
   })();`);
   await page.goto(url);
   const posted = () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
@@ -108,6 +158,8 @@ export async function openPanel(): Promise<Harness> {
       return (await posted()).filter((m) => m.type === type)[n - 1] as { type: string };
     },
     violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations),
+    errors: () => [...errors],
+    setTheme: (theme) => page.evaluate(([n, t]) => (window as unknown as { __setTheme(n: string, t: string): void }).__setTheme(n, t), [theme, THEMES[theme]] as const),
     async close() {
       await page.close();
       await new Promise((r) => server.close(r));

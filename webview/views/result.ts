@@ -1,0 +1,189 @@
+/**
+ * The result panel: a header with the analysis facts and three tabs, Circuit (with the selected group below
+ * it), Group and Mistakes. Holds the session (document + re-grouping), the UI state it persists, and the
+ * answers received from the host.
+ */
+import type { ExplanationMessage, MaskResultMessage, RenderedView, ResultTab, ResultViewMessage } from '../../src/protocol/webview';
+import { post, saveState } from '../api';
+import { fmtInt, h } from '../dom';
+import { parseGroupId, type GroupInfo } from '../result/groups';
+import { ResultSession } from '../result/session';
+import { freshUi, type ResultUi } from '../result/ui-state';
+import { CircuitView } from './circuit';
+import { renderGroup } from './group';
+import { MistakesView } from './mistakes';
+
+const TABS: [ResultTab, string][] = [['circuit', 'Circuit'], ['group', 'Group'], ['mistakes', 'Mistakes']];
+
+export class ResultPanel {
+  readonly session: ResultSession;
+  readonly ui: ResultUi;
+  private circuit: CircuitView | undefined;
+  private readonly cache = new Map<string, ExplanationMessage | MaskResultMessage>();
+  private readonly tabBar: HTMLElement;
+  private readonly body: HTMLElement;
+
+  constructor(private readonly root: HTMLElement, readonly message: ResultViewMessage, saved?: ResultUi) {
+    const same = saved && saved.key === message.doc.key ? saved : undefined;
+    this.ui = same ?? freshUi(message.doc.key, message.tab);
+    this.session = new ResultSession(message, this.ui.counts);
+    this.ui.counts = this.session.userCounts();
+    if (this.ui.selected && !this.selectedGroup()) this.ui.selected = undefined;
+    this.tabBar = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Result views' });
+    this.body = h('div', { class: 'tab-panel', role: 'tabpanel' });
+  }
+
+  /** Renders the whole panel; returns the layer names (top first). */
+  render(): string[] {
+    const doc = this.session.doc;
+    const m = this.message;
+    const model = doc.model.path.split(/[\\/]/).pop() ?? doc.model.path;
+    const facts: [string, string][] = [
+      ['Class', `${doc.class.name} (${doc.class.index})`],
+      ['Images', `${fmtInt(doc.class.images.length)} ${doc.class.selection === 'predicted' ? 'predicted' : 'labelled'} as ${doc.class.name}`],
+      ['Layers', doc.layers.map((l) => l.name).join(' › ')],
+      ['Provider', doc.runtime.provider],
+      ['Created', doc.createdAt.slice(0, 16).replace('T', ' ')],
+    ];
+    this.root.replaceChildren(
+      h('header', { class: 'title' },
+        h('h1', {}, `${doc.class.name} · ${model}`),
+        !doc.complete ? h('vscode-badge', { title: 'The analysis was cancelled: the finished layers are shown' }, 'incomplete') : null,
+        m.file ? h('vscode-button', { secondary: true, icon: 'json', title: m.file, onclick: () => post({ type: 'openFile', path: m.file! }) }, 'Result File') : null),
+      h('dl', { class: 'facts' }, facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', { title: v }, v)))),
+      this.tabBar, this.body);
+    this.renderTabs();
+    this.show(this.ui.tab);
+    return doc.layers.map((l) => l.name);
+  }
+
+  destroy(): void {
+    this.circuit?.destroy();
+    this.circuit = undefined;
+  }
+
+  /** The group selected in the UI, if it still exists at the current counts. */
+  selectedGroup(): GroupInfo | undefined {
+    const p = this.ui.selected ? parseGroupId(this.ui.selected) : undefined;
+    return p ? this.session.group(p.layer, p.index) : undefined;
+  }
+
+  private persist(): void {
+    saveState({ result: this.ui });
+  }
+
+  private rendered(view: RenderedView, items: string[]): void {
+    post({ type: 'rendered', view, items });
+  }
+
+  private renderTabs(): void {
+    const buttons = TABS.map(([id, label]) => {
+      const b = h('button', { role: 'tab', id: `tab-${id}`, 'aria-selected': String(id === this.ui.tab), tabindex: id === this.ui.tab ? 0 : -1, class: 'tab',
+        'aria-controls': 'tab-panel', onclick: () => this.show(id) }, label);
+      b.addEventListener('keydown', (e) => {
+        const i = TABS.findIndex((t) => t[0] === id);
+        const j = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
+        if (j < 0) return;
+        e.preventDefault();
+        this.show(TABS[j][0]);
+        (this.tabBar.querySelector(`#tab-${TABS[j][0]}`) as HTMLElement | null)?.focus();
+      });
+      return b;
+    });
+    this.tabBar.replaceChildren(...buttons);
+  }
+
+  /** Switches to a tab and renders it. */
+  show(tab: ResultTab): void {
+    this.ui.tab = tab;
+    this.persist();
+    for (const b of this.tabBar.querySelectorAll<HTMLElement>('[role=tab]')) {
+      const on = b.id === `tab-${tab}`;
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1;
+    }
+    this.body.id = 'tab-panel';
+    this.body.setAttribute('aria-labelledby', `tab-${tab}`);
+    this.circuit?.destroy();
+    this.circuit = undefined;
+    if (tab === 'circuit') this.showCircuit();
+    else if (tab === 'group') this.showGroupTab();
+    else this.showMistakes();
+  }
+
+  private showCircuit(): void {
+    const canvasHost = h('div', { class: 'circuit-host' });
+    const pane = h('section', { class: 'group-pane', 'aria-label': 'Selected group', 'aria-live': 'polite' });
+    this.body.replaceChildren(canvasHost, pane);
+    this.circuit = new CircuitView(canvasHost, this.session, {
+      select: (g) => this.selectGroup(g, pane),
+      open: (g) => { this.selectGroup(g); this.show('group'); },
+      setCount: (layer, count) => this.setCount(layer, count),
+      jumpToCode: (layer) => post({ type: 'jumpToCode', layer, tensor: this.session.layer(layer)?.tensor ?? layer }),
+    });
+    const items = this.circuit.render(this.ui.selected);
+    this.rendered('circuit', items);
+    this.renderGroupPane(pane);
+  }
+
+  private selectGroup(g: GroupInfo, pane?: HTMLElement): void {
+    this.ui.selected = g.id;
+    this.persist();
+    post({ type: 'selectGroup', layer: g.layer, group: g.index, groupCount: this.session.groupCount(g.layer) });
+    this.circuit?.select(g.id);
+    if (pane) this.renderGroupPane(pane);
+  }
+
+  private renderGroupPane(pane: HTMLElement): void {
+    const g = this.selectedGroup();
+    if (!g) {
+      pane.replaceChildren(h('p', { class: 'muted hint' }, 'Select a group (click it, or Tab to the list and press Enter) to see its neurons and crops.'));
+      return;
+    }
+    const items = renderGroup(pane, { session: this.session, message: this.message, group: g, select: (x) => this.selectGroup(x, pane) });
+    this.rendered('group', items);
+  }
+
+  private showGroupTab(): void {
+    const g = this.selectedGroup() ?? this.session.allGroups()[0];
+    if (!g) {
+      this.body.replaceChildren(h('p', { class: 'muted' }, 'This result has no groups (the analysis stopped before the first layer was grouped).'));
+      this.rendered('group', []);
+      return;
+    }
+    this.ui.selected = g.id;
+    this.persist();
+    const pane = h('section', { class: 'group-pane full' });
+    const layers = this.session.groupedLayers();
+    const select = h('select', { class: 'dropdown', 'aria-label': 'Group' }, layers.map((l) =>
+      h('optgroup', { label: l.name }, this.session.groups(l.name).map((x) => h('option', { value: x.id, selected: x.id === g.id }, `${l.name} · ${x.caption}`)))));
+    select.addEventListener('change', () => {
+      const p = parseGroupId(select.value);
+      const x = p && this.session.group(p.layer, p.index);
+      if (x) { this.ui.selected = x.id; this.persist(); this.showGroupTab(); }
+    });
+    this.body.replaceChildren(h('label', { class: 'field' }, h('span', {}, 'Group'), select), pane);
+    const items = renderGroup(pane, { session: this.session, message: this.message, group: g, select: (x) => { this.selectGroup(x); this.showGroupTab(); } });
+    this.rendered('group', items);
+  }
+
+  private showMistakes(): void {
+    const view = new MistakesView(this.body, {
+      session: this.session, message: this.message, state: this.ui.mistakes, cache: this.cache,
+      onState: () => this.persist(),
+      showGroup: (g) => { this.ui.selected = g.id; this.show('circuit'); },
+      rendered: (v, items) => this.rendered(v, items),
+    });
+    view.render();
+  }
+
+  private setCount(layer: string, count: number | null): void {
+    if (!this.session.setCount(layer, count)) return;
+    this.ui.counts = this.session.userCounts();
+    // Group indices of a re-grouped layer name other groups now.
+    if (this.ui.selected && (!this.selectedGroup() || this.selectedGroup()!.layer === layer)) this.ui.selected = undefined;
+    this.persist();
+    post({ type: 'setGroupCount', layer, count: this.session.isUserCount(layer) ? this.session.groupCount(layer) : null });
+    this.show('circuit');
+  }
+}
