@@ -115,8 +115,10 @@ export function describeEvidence(doc: ResultDocument, e: GroupEvidence): { text:
     ? `${e.classes.map((c) => `${c.name} ${pct(c.share)}`).join(', ')} of the images with a known class` +
       ` (all analysed images: ${e.classes.map((c) => `${c.name} ${pct(c.base)}`).join(', ')})`
     : 'their dataset classes are unknown (no scan and not an ImageFolder dataset)';
+  const over = e.classes.filter((c) => c.share >= 0.1 && c.share >= 2 * c.base);
+  const overPart = over.length > 0 ? `; over-represented: ${over.map((c) => `${c.name} (${pct(c.share)} vs ${pct(c.base)})`).join(', ')}` : '';
   const sizePart = e.sizes.map((s) => `${s.side} px ${pct(s.share)}`).join(', ');
-  const detail = `From ${e.crops} crops of ${e.images} images ${selection} as ${doc.class.name}: ${classPart}; crop sizes: ${sizePart}.`;
+  const detail = `From ${e.crops} crops of ${e.images} images ${selection} as ${doc.class.name}: ${classPart}${overPart}; crop sizes: ${sizePart}.`;
   return { text, detail };
 }
 

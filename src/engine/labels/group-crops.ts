@@ -1,7 +1,7 @@
 /**
  * Which crops stand for a neuron group of a result document: its representative crops (the representative
- * pairs' sub-concept representatives), all of its crops, and the lower groups that feed it with their own
- * representative crops (from the circuit; from the lower layer's neurons when that layer has no groups).
+ * pairs' sub-concept representatives), all of its crops, and the lower groups that feed it (the circuit) with
+ * their own representative crops.
  */
 import { UsageError } from '../errors';
 import type { GroupingResult, LayerResult, ResultDocument } from '../result/schema';
@@ -81,57 +81,38 @@ export function withThumbnails(doc: ResultDocument, crops: readonly number[]): n
   return crops.filter((c) => doc.crops.thumbnails[String(c)] !== undefined);
 }
 
-/** A lower unit that feeds a group: a group of the layer below, or a neuron when that layer has no groups. */
+/** A group of the layer below that feeds a group (a positive circuit edge). */
 export interface FeedingUnit {
   layer: string;
-  kind: 'group' | 'neuron';
-  /** Group index, or the neuron's channel. */
+  /** Group index in the lower layer. */
   index: number;
-  /** Circuit weight (groups) or summed edge weight of the group's pairs (neurons); positive. */
+  /** Circuit weight (positive). */
   weight: number;
-  /** `weight` over the summed absolute weights of everything below that the group connects to. */
+  /** `weight` over the summed absolute weights of the group's edges to the layer below. */
   share: number;
   /** Its representative crops that have thumbnails, most representative first. */
   crops: number[];
 }
 
 /**
- * The lower units with positive weight into the group, strongest first (ties: lower index), at most `max`, each
- * with at most `cropsPer` crops. Empty for a group of the lowest grouped layer when the layer below was not kept.
+ * The lower groups with positive circuit weight into the group, strongest first (ties: lower index), at most
+ * `max`, each with at most `cropsPer` crops. Empty for the lowest grouped layer (the layer below has no groups).
  */
 export function feedingUnits(doc: ResultDocument, ref: GroupRef, max = 3, cropsPer = 3): FeedingUnit[] {
-  const { layer, layerIndex, grouping, index } = findGroup(doc, ref);
+  const { layer, layerIndex, index } = findGroup(doc, ref);
   const lower = doc.layers[layerIndex + 1];
-  if (!lower || max <= 0) return [];
-  const circuit = doc.circuit.find((c) => c.upper === layer.name && c.lower === lower.name);
-  let units: { kind: FeedingUnit['kind']; index: number; weight: number; crops: number[] }[];
-  if (circuit && lower.grouping) {
-    units = circuit.edges.filter((e) => e.from === index).map((e) => ({
-      kind: 'group' as const, index: e.to, weight: e.weight,
-      crops: e.to < lower.grouping!.groups.length ? groupCrops(doc, { layer: lower.name, group: e.to }).ranked : [],
-    }));
-  } else {
-    // No groups below: the group's pairs' edge weights to their neurons' core inputs, summed per lower neuron.
-    const byChannel = new Map<number, number>();
-    for (const p of grouping.groups[index].members) {
-      const [channel, s] = grouping.pairs[p];
-      const neuron = layer.neurons.find((n) => n.channel === channel);
-      const w = neuron?.subconcepts[s]?.weights ?? [];
-      neuron?.coreInputs.forEach((v, k) => byChannel.set(v, (byChannel.get(v) ?? 0) + (w[k] ?? 0)));
-    }
-    units = [...byChannel].map(([channel, weight]) => ({
-      kind: 'neuron' as const, index: channel, weight,
-      crops: lower.neurons.find((n) => n.channel === channel)?.topCrops ?? [],
-    }));
-  }
-  const total = units.reduce((s, u) => s + Math.abs(u.weight), 0);
-  return units
-    .filter((u) => u.weight > 0)
-    .sort((a, b) => b.weight - a.weight || a.index - b.index)
-    .slice(0, max)
-    .map((u) => ({
-      layer: lower.name, kind: u.kind, index: u.index, weight: u.weight,
-      share: total > 0 ? u.weight / total : 0, crops: withThumbnails(doc, u.crops).slice(0, cropsPer),
+  const circuit = doc.circuit.find((c) => c.upper === layer.name && c.lower === lower?.name);
+  if (!lower?.grouping || !circuit || max <= 0) return [];
+  const count = lower.grouping.groups.length;
+  const edges = circuit.edges.filter((e) => e.from === index && e.to < count);
+  const total = edges.reduce((s, e) => s + Math.abs(e.weight), 0);
+  return edges
+    .filter((e) => e.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.to - b.to)
+    .map((e) => ({
+      layer: lower.name, index: e.to, weight: e.weight, share: total > 0 ? e.weight / total : 0,
+      crops: withThumbnails(doc, groupCrops(doc, { layer: lower.name, group: e.to }).ranked).slice(0, cropsPer),
     }))
-    .filter((u) => u.crops.length > 0);
+    .filter((u) => u.crops.length > 0)
+    .slice(0, max);
 }

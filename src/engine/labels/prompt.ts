@@ -1,6 +1,6 @@
 /**
  * The messages sent to a multimodal language model: the labelling request (the group's representative crops and
- * those of the lower units that feed it, as NeurFlow does, so the label can say how parts combine) and the label
+ * those of the lower groups that feed it, as NeurFlow does, so the label can say how parts combine) and the label
  * check (the label and a numbered, shuffled mix of crops). A message is a list of text and image parts; the
  * extension turns it into `vscode.lm` message parts.
  */
@@ -16,7 +16,7 @@ export type PromptPart =
 export interface LabelPromptOptions {
   /** Group crops shown (default 6). */
   crops?: number;
-  /** Lower units shown (default 3) and crops of each (default 3). */
+  /** Lower groups shown (default 3) and crops of each (default 3). */
   feeding?: number;
   feedingCrops?: number;
   /** Longest label asked for, in words (default 6). */
@@ -50,7 +50,7 @@ function inputSide(doc: ResultDocument): string {
 }
 
 const unitName = (u: FeedingUnit, k: number) =>
-  `${String.fromCharCode(65 + k)} (${u.kind === 'group' ? `group G${u.index}` : `neuron ${u.index}`} of layer ${u.layer}, ${Math.round(u.share * 100)}% of the input weight)`;
+  `${String.fromCharCode(65 + k)} (group G${u.index} of layer ${u.layer}, ${Math.round(u.share * 100)}% of the input weight)`;
 
 /**
  * The labelling request for a group. Throws a DataError when the group has no crop with a thumbnail (nothing to
@@ -76,15 +76,15 @@ export function buildLabelPrompt(doc: ResultDocument, ref: GroupRef, options: La
   text(`The group's crops (${crops.length}):`);
   crops.forEach((c, k) => { text(`Crop ${k + 1} (${cropCaption(doc, c)}):`); parts.push(image(doc, c)); });
   if (feeding.length > 0) {
-    text(`The group is computed from these units of the layer below, strongest first; their crops show the parts it combines:`);
+    text(`The group is computed from these groups of the layer below, strongest first; their crops show the parts it combines:`);
     feeding.forEach((u, k) => {
-      text(`Lower unit ${unitName(u, k)}:`);
+      text(`Lower group ${unitName(u, k)}:`);
       for (const c of u.crops) parts.push(image(doc, c));
     });
   }
   text(
     `Reply with JSON only: {"label": "<at most ${maxWords} words naming the visual concept the group's crops share>", ` +
-    `"description": "<one sentence: what the crops share${feeding.length > 0 ? ' and how the lower units\' parts combine into it' : ''}>"}. ` +
+    `"description": "<one sentence: what the crops share${feeding.length > 0 ? ' and how the lower groups\' parts combine into it' : ''}>"}. ` +
     `Name what is visible (shapes, colours, textures, patterns, markings); use a class name only if the crops show that object.`,
   );
   return { parts, crops, feeding };
