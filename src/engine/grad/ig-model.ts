@@ -4,6 +4,7 @@
  * target channel of the upper tensor). Outputs, with F_j = spatial mean of upper[:, j] (upper[:, j] at rank 2):
  *   grad    [P, ...]       = sum_k w_k dF_j/dx (alpha_k a)
  *   contrib [P, C_lower]   = sum over positions of a * grad  (IG per lower channel)
+ *   value   [P, K]         = F_j (alpha_k a)  (steps with weight 0 give F_j(a) and F_j(0) for completeness)
  * Plain gradients are the case K = 1, alpha = w = [1].
  *
  * Exact reformulations that make it fast (each is the same maths up to float32 rounding):
@@ -22,7 +23,7 @@ import { Prepared } from './prepared';
 import { pruneTo, topoSort } from './topo';
 import type { ShapeMap } from './types';
 
-export const IG_NAMES = { a: 'a', alpha: 'alpha', w: 'w', j: 'j', grad: 'grad', contrib: 'contrib' } as const;
+export const IG_NAMES = { a: 'a', alpha: 'alpha', w: 'w', j: 'j', grad: 'grad', contrib: 'contrib', value: 'value' } as const;
 
 export interface IgModel {
   model: ModelProto;
@@ -102,6 +103,10 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
   }
   const grad = p.backward(split.sampleNodes, [p.lower], sampleSeeds).get(p.lower) ?? em.zerosLike(p.lower);
   em.nodes.push(makeNode('Identity', [grad], [N.grad], {}, N.grad));
+  const upperRank = upperDims.length + 1;
+  const perRow = upperRank > 2 ? em.reduce('ReduceMean', upperRow, upperDims.slice(1).map((_, i) => i + 2), false) : upperRow;
+  const value = em.op('Reshape', [perRow, em.op('Concat', [pDim, em.ints([-1])], { axis: 0 })]);
+  em.nodes.push(makeNode('Identity', [value], [N.value], {}, N.value));
   const contrib = em.reduceSum(em.op('Mul', [grad, N.a]), lowerDims.slice(1).map((_, i) => i + 2), false);
   em.nodes.push(makeNode('Identity', [contrib], [N.contrib], {}, N.contrib));
 
@@ -113,6 +118,7 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
   ], [
     makeValueInfo(N.grad, p.elemType, ['P', ...lowerDims]),
     makeValueInfo(N.contrib, p.elemType, ['P', lowerDims[0]]),
+    makeValueInfo(N.value, p.elemType, ['P', 'K']),
   ], [feed, ...split.constNodes, ...split.sampleNodes, ...zeroNodes, ...rowForward]);
   return { model, valuesPerRow, valuesPerSample };
 }

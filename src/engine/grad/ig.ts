@@ -52,21 +52,27 @@ export interface IgTargetResult {
 export interface SegmentGradientOptions extends SessionOptions {
   /** Name used in error messages (default: the segment graph's name). */
   name?: string;
-  /** Activation memory one run may use, in bytes (default 512 MiB); sets the rows per run. */
+  /**
+   * Forward activation bytes of the per-step part one run may hold; sets the rows (sample x step) per run.
+   * Default: 8 MiB on CPU, where runs that stay in the processor caches are measured fastest
+   * (bench/grad-ig.ts), and 512 MiB on GPU providers. A run always holds at least one sample's steps.
+   */
   memoryBytes?: number;
   /** Rows per run, overriding memoryBytes. */
   rowsPerRun?: number;
 }
 
-const DEFAULT_MEMORY = 512 * 1024 ** 2;
-/** Bytes the runtime holds per forward value (the value, its cotangent and temporaries), measured loosely. */
-const BYTES_PER_VALUE_FACTOR = 3;
+const CPU_RUN_BYTES = 8 * 1024 ** 2;
+const GPU_RUN_BYTES = 512 * 1024 ** 2;
 
-/** Gradients and IG of one segment (lower -> upper), holding its two ORT sessions. */
+/** Gradients and IG of one segment (lower -> upper), holding its ORT sessions. */
 export class SegmentGradients {
+  private value?: Promise<OrtSession>;
+
   private constructor(
     private readonly ig: OrtSession,
-    private readonly value: OrtSession,
+    /** Builds the forward session on first use (values() only; IG gets F_j from its own runs). */
+    private readonly makeValue: () => Promise<OrtSession>,
     /** Non-batch dims of the lower activation. */
     readonly lowerDims: number[],
     /** Channels of the upper tensor (the targets j range over these). */
@@ -86,13 +92,12 @@ export class SegmentGradients {
     if (!lower || !upper) throw new GradientError(`${name}: static shapes of ${ends.lower} and ${ends.upper} are needed`);
     if (lower.length < 2 || upper.length < 2) throw new GradientError(`${name}: lower and upper tensors need a channel axis (rank >= 2)`);
     const built = buildIgModel(segment, shapes);
-    const bytes = (ends.elemType === DataType.DOUBLE ? 8 : 4) * BYTES_PER_VALUE_FACTOR;
-    // A row costs its own values plus its share of its sample's (at least one sample per 50 rows).
-    const perRow = (built.valuesPerRow + built.valuesPerSample / 50) * bytes;
-    const rows = options.rowsPerRun ?? Math.max(1, Math.min(16384, Math.floor((options.memoryBytes ?? DEFAULT_MEMORY) / Math.max(1, perRow))));
     const ig = await OrtSession.create(encodeModel(built.model), `${name} (integrated gradients)`, options);
-    const value = await OrtSession.create(encodeModel(buildValueModel(segment, shapes)), `${name} (forward)`, options);
-    return new SegmentGradients(ig, value, lower.slice(1), upper[1], ends.elemType, rows);
+    const bytes = ends.elemType === DataType.DOUBLE ? 8 : 4;
+    const budget = options.memoryBytes ?? (ig.provider === 'cpu' ? CPU_RUN_BYTES : GPU_RUN_BYTES);
+    const rows = options.rowsPerRun ?? Math.max(1, Math.min(1 << 16, Math.floor(budget / Math.max(1, built.valuesPerRow * bytes))));
+    const makeValue = () => OrtSession.create(encodeModel(buildValueModel(segment, shapes)), `${name} (forward)`, options);
+    return new SegmentGradients(ig, makeValue, lower.slice(1), upper[1], ends.elemType, rows);
   }
 
   private alloc(n: number): FloatArray {
@@ -115,11 +120,13 @@ export class SegmentGradients {
   /** F_j for every upper channel j: [n, C_upper]. */
   async values(a: FloatArray, n: number): Promise<FloatArray> {
     this.checkBatch(a, n, []);
+    this.value ??= this.makeValue();
+    const session = await this.value;
     const out = this.alloc(n * this.upperChannels);
     const chunk = Math.max(1, this.rowsPerRun);
     for (let s = 0; s < n; s += chunk) {
       const m = Math.min(chunk, n - s);
-      const res = await this.value.run({ [VALUE_NAMES.a]: { data: a.subarray(s * this.sampleSize, (s + m) * this.sampleSize), dims: [m, ...this.lowerDims] } }, [VALUE_NAMES.value]);
+      const res = await session.run({ [VALUE_NAMES.a]: { data: a.subarray(s * this.sampleSize, (s + m) * this.sampleSize), dims: [m, ...this.lowerDims] } }, [VALUE_NAMES.value]);
       out.set(res[VALUE_NAMES.value].data as FloatArray, s * this.upperChannels);
     }
     return out;
@@ -131,7 +138,7 @@ export class SegmentGradients {
    */
   private async runSamples(
     a: FloatArray, samples: readonly number[], target: number, alphas: readonly number[], weights: readonly number[],
-    output: string, sink: (first: number, count: number, out: FloatArray) => void,
+    outputs: string[], sink: (first: number, count: number, out: Record<string, FloatArray>) => void,
   ): Promise<void> {
     const size = this.sampleSize;
     const steps = alphas.length;
@@ -151,8 +158,10 @@ export class SegmentGradients {
         [IG_NAMES.alpha]: { data: alpha, dims: [steps] },
         [IG_NAMES.w]: { data: weight, dims: [steps] },
         [IG_NAMES.j]: j,
-      }, [output]);
-      sink(first, count, res[output].data as FloatArray);
+      }, outputs);
+      const out: Record<string, FloatArray> = {};
+      for (const o of outputs) out[o] = res[o].data as FloatArray;
+      sink(first, count, out);
     }
   }
 
@@ -164,7 +173,7 @@ export class SegmentGradients {
     const maps: FloatArray[] = [];
     for (const j of targets) {
       const map = this.alloc(n * size);
-      await this.runSamples(a, samples, j, [1], [1], IG_NAMES.grad, (first, count, out) => map.set(out.subarray(0, count * size), first * size));
+      await this.runSamples(a, samples, j, [1], [1], [IG_NAMES.grad], (first, count, out) => map.set(out[IG_NAMES.grad].subarray(0, count * size), first * size));
       maps.push(map);
     }
     return maps;
@@ -175,8 +184,10 @@ export class SegmentGradients {
     this.checkBatch(a, n, pairs.map((p) => p.target));
     for (const p of pairs) if (!Number.isInteger(p.sample) || p.sample < 0 || p.sample >= n) throw new UsageError(`sample ${p.sample} is outside the batch of ${n}`);
     const { alphas, weights } = quadrature(options.method ?? 'gausslegendre', options.steps ?? 50);
+    const steps = alphas.length;
     const C = this.lowerDims[0];
-    // One target per run; its pairs in sample order (contiguous samples feed without a copy).
+    // One target per run; its pairs in sample order (contiguous samples feed without a copy). Two extra steps
+    // of weight 0 at alpha 1 and 0 give F_j(a) and F_j(0) for the completeness check.
     const byTarget = new Map<number, number[]>();
     pairs.forEach((p, i) => {
       const list = byTarget.get(p.target) ?? [];
@@ -184,29 +195,28 @@ export class SegmentGradients {
       byTarget.set(p.target, list);
     });
     const attributions = new Float64Array(pairs.length * C);
+    const delta = new Float64Array(pairs.length);
+    const K = steps + 2;
     for (const [target, list] of byTarget) {
       list.sort((x, y) => pairs[x].sample - pairs[y].sample || x - y);
-      await this.runSamples(a, list.map((i) => pairs[i].sample), target, alphas, weights, IG_NAMES.contrib, (first, count, contrib) => {
+      await this.runSamples(a, list.map((i) => pairs[i].sample), target, [...alphas, 1, 0], [...weights, 0, 0], [IG_NAMES.contrib, IG_NAMES.value], (first, count, out) => {
+        const contrib = out[IG_NAMES.contrib];
+        const value = out[IG_NAMES.value];
         for (let k = 0; k < count; k++) {
-          const base = list[first + k] * C;
-          for (let c = 0; c < C; c++) attributions[base + c] = contrib[k * C + c];
+          const pair = list[first + k];
+          for (let c = 0; c < C; c++) attributions[pair * C + c] = contrib[k * C + c];
+          delta[pair] = value[k * K + steps] - value[k * K + steps + 1];
         }
       });
     }
-    // Completeness: F_j(a) - F_j(0).
-    const fa = await this.values(a, n);
-    const f0 = await this.values(this.alloc(this.sampleSize), 1);
-    const delta = new Float64Array(pairs.length);
     const completenessError = new Float64Array(pairs.length);
-    pairs.forEach((p, i) => {
-      delta[i] = fa[p.sample * this.upperChannels + p.target] - f0[p.target];
+    pairs.forEach((_, i) => {
       let sum = 0;
       for (let c = 0; c < C; c++) sum += attributions[i * C + c];
       completenessError[i] = Math.abs(sum - delta[i]);
     });
     return { attributions, delta, completenessError };
   }
-
   /** IG of each target over every sample of the batch (targets share the batch's runs). */
   async integratedGradients(a: FloatArray, n: number, targets: readonly number[], options: IgOptions = {}): Promise<IgTargetResult[]> {
     const pairs = targets.flatMap((target) => Array.from({ length: n }, (_, sample) => ({ sample, target })));
@@ -228,6 +238,6 @@ export class SegmentGradients {
 
   async release(): Promise<void> {
     await this.ig.release();
-    await this.value.release();
+    if (this.value) await (await this.value).release();
   }
 }
