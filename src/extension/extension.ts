@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { analyseModel } from './commands/analyseModel';
 import { openDemo } from './commands/openDemo';
 import { registerExplainBatch } from './debug/command';
+import { registerLabelCommands } from './labels/command';
 import { PanelManager } from './panels';
 import type { Services } from './services';
 import { WorkerClient } from './workerClient';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('neurflow.analyseModel', (uri?: unknown) => analyseModel(services, uri)),
     vscode.commands.registerCommand('neurflow.openDemo', () => openDemo(services)),
     registerExplainBatch(context, services),
+    registerLabelCommands(context, services),
   );
 }
 
