@@ -59,27 +59,49 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
     zeroNodes.push({ ...n, input: n.input.map(rn), output: n.output.map(rn), name: `${n.name ?? n.output[0]}@zero` });
   }
 
-  // Frontier values per row: alpha_k (f(a) - f(0)) + f(0), laid out sample-major [P*K, ...].
+  // Frontier values per row: alpha_k (f(a) - f(0)) + f(0), laid out sample-major [P*K, ...]. Written as a 1x1
+  // Conv of [f(a) - f(0), f(0)] (as 2 channels of length |f|) with the filters [alpha_k, 1]: one pass, and ORT
+  // fuses it with a following Relu.
   const pDim = em.op('Slice', [em.op('Shape', [N.a]), em.ints([0]), em.ints([1])], {}, 'P');
-  const alphaOfRank = new Map<number, string>();
+  const alphaCol = em.unsqueeze(N.alpha, [1]);
+  const affineFilters = em.op('Unsqueeze', [em.op('Concat', [alphaCol, em.op('Add', [em.op('Mul', [alphaCol, em.scalar(0)]), em.scalar(1)])], { axis: 1 }), em.ints([2])]);
+  const scaleFilters = em.unsqueeze(alphaCol, [2]);
   const rowName = new Map<string, string>();
+  const rows3 = new Map<string, string>();
   let valuesPerRow = 0;
   for (const f of split.frontier) {
     const dims = p.featureDims(f);
-    const rank = dims.length + 2;
-    if (!alphaOfRank.has(rank)) alphaOfRank.set(rank, em.op('Reshape', [N.alpha, em.ints([1, -1, ...dims.map(() => 1)])]));
-    const base = f === p.lower ? N.a : f;
-    const f0 = f === p.lower ? undefined : em.unsqueeze(zeroName.get(f)!, [1]);
-    const diff = f0 ? em.op('Sub', [em.unsqueeze(base, [1]), f0]) : em.unsqueeze(base, [1]);
-    const scaled = em.op('Mul', [diff, alphaOfRank.get(rank)!]);
-    const rows = em.op('Reshape', [f0 ? em.op('Add', [scaled, f0]) : scaled, em.ints([-1, ...dims])], {}, 'frontier_rows');
-    p.shapes.set(rows, [1, ...dims]);
-    rowName.set(f, rows);
-    valuesPerRow += size(dims);
+    const flat = size(dims);
+    let rows: string;
+    if (f === p.lower) {
+      rows = em.op('Conv', [em.op('Reshape', [N.a, em.ints([-1, 1, flat])]), scaleFilters], {}, 'frontier_rows');
+    } else {
+      const f0 = em.op('Reshape', [zeroName.get(f)!, em.ints([1, 1, flat])]);
+      const diff = em.op('Reshape', [em.op('Sub', [f, zeroName.get(f)!]), em.ints([-1, 1, flat])]);
+      const both = em.op('Concat', [diff, em.op('Expand', [f0, em.op('Concat', [pDim, em.ints([1, flat])], { axis: 0 })])], { axis: 1 });
+      rows = em.op('Conv', [both, affineFilters], {}, 'frontier_rows');
+    }
+    rows3.set(f, rows);
+    const named = em.op('Reshape', [rows, em.ints([-1, ...dims])], {}, 'frontier_rows');
+    p.shapes.set(named, [1, ...dims]);
+    rowName.set(f, named);
+    valuesPerRow += flat;
   }
   const rowNodes = split.rowNodes.map((n) => ({ ...n, input: n.input.map((i) => rowName.get(i) ?? i) }));
-  // What runs forward per row: single-channel convolutions the tap way (the backward still sees the Conv).
-  const rowForward = rowNodes.flatMap((n) => (n.opType === 'Conv' && tapConv(n, em, (t) => p.shape(t))) || [n]);
+  // What runs forward per row (the backward still sees the original nodes): a Relu that alone reads a
+  // frontier tensor applied before the reshape (so it fuses with the Conv above), single-channel
+  // convolutions the tap way (tap-conv.ts).
+  const readers = new Map<string, number>();
+  for (const n of rowNodes) for (const i of n.input) readers.set(i, (readers.get(i) ?? 0) + 1);
+  const frontierOf = new Map([...rowName].map(([f, r]) => [r, f]));
+  const rowForward = rowNodes.flatMap((n): NodeProto[] => {
+    const f = frontierOf.get(n.input[0]);
+    if (n.opType === 'Relu' && f && readers.get(n.input[0]) === 1) {
+      const relu = em.op('Relu', [rows3.get(f)!]);
+      return [makeNode('Reshape', [relu, em.ints([-1, ...p.featureDims(f)])], [n.output[0]], {}, n.output[0])];
+    }
+    return (n.opType === 'Conv' && tapConv(n, em, (t) => p.shape(t))) || [n];
+  });
   for (const n of split.rowNodes) for (const o of n.output) valuesPerRow += size(p.shape(o)?.slice(1) ?? []);
   let valuesPerSample = size(lowerDims);
   for (const n of split.sampleNodes) for (const o of n.output) valuesPerSample += size(p.shape(o)?.slice(1) ?? []);
