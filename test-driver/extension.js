@@ -17,6 +17,12 @@ exports.activate = async (context) => {
   }));
   const suite = process.env.EXT_TEST_SUITE;
   if (!suite) return;
+  // Not awaited: activation must end now, or starting a debugpy session (which activates this extension on
+  // onDebugResolve:debugpy) would wait for the whole suite to finish.
+  setTimeout(() => void runSuite(suite), 0);
+};
+
+async function runSuite(suite) {
   let code = 0;
   try {
     await require(suite).run();
@@ -25,6 +31,6 @@ exports.activate = async (context) => {
     console.error(e);
   }
   if (process.env.EXT_TEST_RESULTS) fs.writeFileSync(`${process.env.EXT_TEST_RESULTS}.exit`, String(code));
-};
+}
 
 exports.deactivate = () => undefined;
