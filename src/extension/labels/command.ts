@@ -129,6 +129,7 @@ export async function labelGroupsCommand(context: vscode.ExtensionContext, servi
     const targets = targetsOf(doc, args);
     const check = args.check !== false;
     const choice = await chooseImageModel(context.globalState);
+    if (choice.dismissed) return undefined;
     let reason = choice.reason;
     if (choice.model && !(await askConsent(context.globalState, modelName(choice.model), targets.length, imagesToSend(doc, targets, check)))) {
       reason = 'No language model used: you did not allow sending image crops to it';

@@ -35,11 +35,14 @@ function imagePartsSupported(): boolean {
   return typeof api.LanguageModelTextPart === 'function' && typeof api.LanguageModelDataPart?.image === 'function';
 }
 
-export type ModelChoice = { model: vscode.LanguageModelChat; reason?: undefined } | { model?: undefined; reason: string };
+export type ModelChoice =
+  | { model: vscode.LanguageModelChat; reason?: undefined; dismissed?: undefined }
+  | { model?: undefined; reason: string; dismissed?: boolean };
 
 /**
  * A chat model that takes images: the one chosen before if still there, the only one, or one the user picks.
- * Otherwise the reason none can be used, phrased for the user ("No language model available: ...").
+ * Otherwise the reason none can be used, phrased for the user ("No language model available: ..."), or
+ * `dismissed` when the user closed the model picker.
  */
 export async function chooseImageModel(memento: vscode.Memento): Promise<ModelChoice> {
   const none = (why: string): ModelChoice => ({ reason: `No language model available: ${why}` });
@@ -70,7 +73,7 @@ export async function chooseImageModel(memento: vscode.Memento): Promise<ModelCh
     sorted.map((m) => ({ label: m.name || m.id, description: m.vendor, detail: acceptsImages(m) ? 'takes images' : undefined, model: m })),
     { title: 'NeurFlow: language model for group labels', placeHolder: 'A model that can look at images' },
   );
-  if (!pick) return none('no chat model was chosen');
+  if (!pick) return { reason: 'No language model chosen', dismissed: true };
   await memento.update(REMEMBERED_MODEL, pick.model.id);
   return { model: pick.model };
 }
