@@ -1,25 +1,36 @@
 /**
- * The NeurFlow panel: one webview panel per model, opened beside the active editor. The host holds the
- * panel's current view and sends it once the webview says `ready` (after the first load and after every
- * reload of a hidden panel), so no message is lost (the `_waitForReady` pattern).
+ * The NeurFlow panel: one webview panel per model (or per opened result file), beside the active editor. The
+ * host keeps the panel's current view (and the analysis banner) and sends them once the webview says `ready`
+ * (after the first load and after every reload of a hidden panel), so no message is lost (the `_waitForReady`
+ * pattern). Requests from the webview (explain an image, mask a group, jump to code, open an image) go to the
+ * panel's handler, and its answer is posted back.
  */
 import * as vscode from 'vscode';
 import { makeNonce, panelHtml } from './html';
-import { parseFromWebview, type FromWebview, type RenderedMessage, type ToWebview } from '../protocol/webview';
+import {
+  isViewMessage, parseFromWebview, type ActivityMessage, type FromWebview, type RenderedMessage, type RenderedView,
+  type ToWebview, type ViewMessage,
+} from '../protocol/webview';
 
 export const PANEL_VIEW_TYPE = 'neurflow.panel';
 const RENDER_TIMEOUT_MS = 30_000;
 
 interface RenderWaiter {
-  view: RenderedMessage['view'];
+  view: RenderedView;
   resolve(m: RenderedMessage): void;
   reject(e: Error): void;
 }
 
+/** Answers a request of the webview (undefined: nothing to post back). */
+export type PanelHandler = (message: FromWebview, panel: ModelPanel) => Promise<ToWebview | undefined>;
+
 export class ModelPanel implements vscode.Disposable {
   private ready = false;
-  private current: ToWebview | undefined;
+  private current: ViewMessage | undefined;
+  private activity: ActivityMessage | undefined;
   private waiters: RenderWaiter[] = [];
+  private readonly rendered = new Map<RenderedView, RenderedMessage>();
+  private roots: vscode.Uri[];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   /** Fires once when the panel is closed. */
@@ -29,11 +40,12 @@ export class ModelPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
-    initial?: ToWebview,
+    private readonly handler: PanelHandler,
+    initial?: ViewMessage,
   ) {
     this.current = initial;
-    const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    this.roots = [vscode.Uri.joinPath(extensionUri, 'dist')];
+    panel.webview.options = { enableScripts: true, localResourceRoots: this.roots };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
@@ -44,26 +56,80 @@ export class ModelPanel implements vscode.Disposable {
     panel.webview.html = this.html();
   }
 
-  /** Shows a view; sent now if the webview is listening, else when it says `ready`. */
+  /** Whether the webview's script is up and listening (false while hidden or reloading). */
+  get listening(): boolean {
+    return this.ready;
+  }
+
+  /** What the panel shows (the last view message). */
+  get view(): ViewMessage | undefined {
+    return this.current;
+  }
+
+  /** The last `rendered` report of a view, if any. */
+  lastRendered(view: RenderedView): RenderedMessage | undefined {
+    return this.rendered.get(view);
+  }
+
+  /**
+   * Lets the webview load files under `folder` (a dataset's images) besides the extension's dist/. Changing the
+   * roots may reload the webview's document; it then says `ready` and gets the current view again.
+   */
+  allowFolder(folder: vscode.Uri | undefined): void {
+    const dist = this.roots[0];
+    const next = folder ? [dist, folder] : [dist];
+    if (next.map(String).join('\n') === this.roots.map(String).join('\n')) return;
+    this.roots = next;
+    this.panel.webview.options = { enableScripts: true, localResourceRoots: this.roots };
+  }
+
+  asWebviewUri(uri: vscode.Uri): string {
+    return this.panel.webview.asWebviewUri(uri).toString();
+  }
+
+  /**
+   * Posts a message. View messages replace what the panel shows and are sent again after a reload; the banner
+   * is kept too; answers and notices are sent only if the webview is listening now.
+   */
   post(message: ToWebview): void {
-    this.current = message;
+    if (isViewMessage(message)) this.current = message;
+    else if (message.type === 'activity') this.activity = message.running ? message : undefined;
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
-  /** Shows a view and resolves when the webview reports it rendered (with what it shows). */
-  show(message: ToWebview): Promise<RenderedMessage> {
-    const view = message.type;
-    const rendered = new Promise<RenderedMessage>((resolve, reject) => {
+  /** Replaces the view kept for replays without posting it (the webview already shows its equivalent). */
+  replaceView(view: ViewMessage): void {
+    this.current = view;
+  }
+
+  /** Posts a message and resolves when the webview reports it rendered (with what it shows). */
+  show(message: ToWebview, also: RenderedView[] = []): Promise<RenderedMessage[]> {
+    const waits = [message.type as RenderedView, ...also].map((v) => this.waitRendered(v));
+    this.post(message);
+    return Promise.all(waits);
+  }
+
+  /** Resolves with the next `rendered` report of `view`. */
+  waitRendered(view: RenderedView, timeoutMs = RENDER_TIMEOUT_MS): Promise<RenderedMessage> {
+    return new Promise<RenderedMessage>((resolve, reject) => {
       const waiter: RenderWaiter = { view, resolve, reject };
       this.waiters.push(waiter);
       setTimeout(() => {
         if (!this.waiters.includes(waiter)) return;
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`the NeurFlow panel did not render the ${view} view within ${RENDER_TIMEOUT_MS / 1000} s`));
-      }, RENDER_TIMEOUT_MS);
+        reject(new Error(`the NeurFlow panel did not render the ${view} view within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
     });
-    this.post(message);
-    return rendered;
+  }
+
+  /**
+   * Handles a message as if the webview had sent it and resolves with the answer posted back (used by the
+   * webview's own messages, and by the extension tests to drive the panel's requests).
+   */
+  async dispatch(message: FromWebview): Promise<ToWebview | undefined> {
+    const answer = await this.handler(message, this);
+    if (answer) this.post(answer);
+    return answer;
   }
 
   reveal(): void {
@@ -80,19 +146,23 @@ export class ModelPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         if (this.current) void this.panel.webview.postMessage(this.current);
+        if (this.activity) void this.panel.webview.postMessage(this.activity);
         break;
       case 'rendered': {
+        this.rendered.set(message.view, message);
         const matching = this.waiters.filter((w) => w.view === message.view);
         this.waiters = this.waiters.filter((w) => w.view !== message.view);
         for (const w of matching) w.resolve(message);
         break;
       }
-      case 'openFile':
-        void revealFile(vscode.Uri.file(message.path));
-        break;
       case 'failure':
         this.log.error(`panel: ${message.message}`);
         break;
+      default:
+        this.dispatch(message).catch((e: Error) => {
+          this.log.error(`panel: ${message.type}: ${e.message}`);
+          this.post({ type: 'notice', level: 'error', message: e.message });
+        });
     }
   }
 
@@ -117,10 +187,4 @@ export class ModelPanel implements vscode.Disposable {
     this.disposeEmitter.dispose();
     this.panel.dispose();
   }
-}
-
-async function revealFile(uri: vscode.Uri): Promise<void> {
-  // Models are binary: show them in the Explorer; anything else opens in an editor.
-  if (uri.path.endsWith('.onnx')) await vscode.commands.executeCommand('revealInExplorer', uri);
-  else await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One });
 }

@@ -1,20 +1,31 @@
-/** One panel per model file: opening the same model again reveals its panel. Restores panels after reload. */
+/**
+ * The panels: one per model file (opening the same model again reveals its panel) and one per result file opened
+ * in the result editor. Restores panels after a reload of the window.
+ */
 import * as vscode from 'vscode';
-import { ModelPanel, PANEL_VIEW_TYPE } from './panel';
-import { parseToWebview } from '../protocol/webview';
+import { ModelPanel, PANEL_VIEW_TYPE, type PanelHandler } from './panel';
+import { isViewMessage, parseToWebview, type ViewMessage } from '../protocol/webview';
 
 export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, ModelPanel>();
   private readonly registration: vscode.Disposable;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel, private readonly handler: PanelHandler) {
     this.registration = vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
-        const view = parseToWebview((state as { view?: unknown } | undefined)?.view);
-        const key = view?.type === 'model' ? view.summary.path : `restored:${Date.now()}`;
-        this.track(key, new ModelPanel(panel, this.extensionUri, this.log, view));
+        const parsed = parseToWebview((state as { view?: unknown } | undefined)?.view);
+        const view = parsed && isViewMessage(parsed) ? parsed : undefined;
+        this.track(PanelManager.keyOf(view) ?? `restored:${Date.now()}`, this.wrap(panel, view));
       },
     });
+  }
+
+  /** The panel key of a view: the model file it is about. */
+  static keyOf(view: ViewMessage | undefined): string | undefined {
+    if (view?.type === 'model') return view.summary.path;
+    if (view?.type === 'result') return view.doc.model.path;
+    if (view?.type === 'batch') return view.model;
+    return undefined;
   }
 
   /** The panel of `model` (revealed), or a new one in the column beside the active editor. */
@@ -31,11 +42,29 @@ export class PanelManager implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')] },
     );
-    return this.track(model.fsPath, new ModelPanel(panel, this.extensionUri, this.log));
+    return this.track(model.fsPath, this.wrap(panel));
   }
 
-  get(model: vscode.Uri): ModelPanel | undefined {
-    return this.panels.get(model.fsPath);
+  /** A panel VS Code made (the result editor), tracked under `key` (the result file). */
+  adopt(key: string, panel: vscode.WebviewPanel, initial?: ViewMessage): ModelPanel {
+    return this.track(key, this.wrap(panel, initial));
+  }
+
+  /** The panel of a model file or result file, if open. */
+  get(key: vscode.Uri | string): ModelPanel | undefined {
+    return this.panels.get(typeof key === 'string' ? key : key.fsPath);
+  }
+
+  /** The panel the user looks at, if it is one of ours. */
+  active(): ModelPanel | undefined {
+    return [...this.panels.values()].find((p) => p.panel.active);
+  }
+
+  private wrap(panel: vscode.WebviewPanel, initial?: ViewMessage): ModelPanel {
+    const wrapped = new ModelPanel(panel, this.extensionUri, this.log, this.handler, initial);
+    // A restored result panel loads its images from the dataset folder again.
+    if (initial?.type === 'result' && initial.imageBase && initial.datasetRoot) wrapped.allowFolder(vscode.Uri.file(initial.datasetRoot));
+    return wrapped;
   }
 
   private track(key: string, panel: ModelPanel): ModelPanel {

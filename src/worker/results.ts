@@ -1,38 +1,12 @@
 /**
- * Saved results as the worker uses them: the result file (and the full scan saved beside it), and, for the
- * panel's requests on a result (explain an image, mask a group), its document with the model ready to run,
- * kept in memory per file until the file changes.
+ * Saved results as the worker uses them for the panel's requests (explain an image, mask a group): the
+ * document with its model ready to run, kept in memory per file until the file changes.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { openResultModel, type ResultModel } from '../engine/analysis/result-model';
-import type { ScanResult } from '../engine/data/scan';
 import type { ResultDocument } from '../engine/result/schema';
-import { readResult, writeFileAtomic } from '../engine/result/store';
+import { readResult } from '../engine/result/store';
 import type { ExecutionProvider } from '../protocol/worker';
-
-const RESULT_SUFFIX = '.neurflow-result.json';
-
-/** `x.neurflow-result.json` -> `x.neurflow-scan.json`: the dataset scan that goes with a result. */
-export function scanFileFor(resultFile: string): string {
-  const base = resultFile.endsWith(RESULT_SUFFIX) ? resultFile.slice(0, -RESULT_SUFFIX.length) : resultFile.replace(/\.json$/i, '');
-  return `${base}.neurflow-scan.json`;
-}
-
-export function writeScan(resultFile: string, scan: ScanResult): void {
-  writeFileAtomic(scanFileFor(resultFile), JSON.stringify(scan));
-}
-
-/** The scan saved beside a result, when there is one that fits the result's dataset. */
-export function readScan(resultFile: string, doc: ResultDocument): ScanResult | undefined {
-  const file = scanFileFor(resultFile);
-  if (!existsSync(file)) return undefined;
-  try {
-    const scan = JSON.parse(readFileSync(file, 'utf8')) as ScanResult;
-    return scan.format === 'neurflow.scan' && scan.dataset?.fingerprint === doc.dataset.fingerprint ? scan : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Open {
   mtimeMs: number;

@@ -33,6 +33,12 @@ export function splitModulePath(modulePath: string): { attribute: string; index?
  * undefined when the container is built some other way (a loop, `*layers`, a helper's return value).
  */
 export function containerItemLine(text: string, open: number, index: number): number | undefined {
+  const at = containerItemOffset(text, open, index);
+  return at === undefined ? undefined : lineOf(text, at);
+}
+
+/** The offset where element `index` of the container opened at `open` starts (see containerItemLine). */
+function containerItemOffset(text: string, open: number, index: number): number | undefined {
   let depth = 0, item = 0, start = -1;
   for (let i = open; i < text.length; i++) {
     const ch = text[i];
@@ -56,7 +62,7 @@ export function containerItemLine(text: string, open: number, index: number): nu
       return undefined; // `*layers`: positions are not in the text
     }
     if (depth >= 1 && start < 0 && !/\s/.test(ch) && item === index) start = i;
-    if (start >= 0 && item === index) return lineOf(text, start);
+    if (start >= 0 && item === index) return start;
   }
   return undefined;
 }
@@ -98,11 +104,14 @@ export function findModuleDefinitions(text: string, modulePath: string): PyDefin
         if (open) {
           const paren = m.index + m[0].length + rest.indexOf('(');
           const bracket = rest.slice(0, open[0].length).includes('[') ? m.index + m[0].length + rest.indexOf('[') : paren;
-          const line = containerItemLine(text, bracket, index);
-          if (line !== undefined && !found.some((f) => f.line === line)) {
-            const lineStart = nthLineStart(text, line);
-            const col = text.slice(lineStart).search(/\S/);
-            found.push({ line, column: Math.max(0, col), kind: 'sequential-item', score: score + 10 + bonus });
+          const item = containerItemOffset(text, bracket, index);
+          if (item !== undefined) {
+            const line = lineOf(text, item);
+            const column = item - (text.lastIndexOf('\n', item - 1) + 1);
+            const same = found.find((f) => f.line === line);
+            // On the attribute's own line the cursor stays on the attribute (a long line would scroll sideways).
+            if (same) Object.assign(same, { kind: 'sequential-item', score: score + 10 + bonus });
+            else found.push({ line, column, kind: 'sequential-item', score: score + 10 + bonus });
           }
         }
       }
@@ -113,10 +122,4 @@ export function findModuleDefinitions(text: string, modulePath: string): PyDefin
     if (any) add(any.index, 'text', 10);
   }
   return found.sort((a, b) => b.score - a.score || a.line - b.line);
-}
-
-function nthLineStart(text: string, line: number): number {
-  let offset = 0;
-  for (let l = 0; l < line; l++) offset = text.indexOf('\n', offset) + 1;
-  return offset;
 }

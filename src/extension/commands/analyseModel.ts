@@ -1,22 +1,73 @@
 /**
- * NeurFlow: Analyse Model. Today: opens the model's panel beside the editor and shows its summary and
- * detected layers (computed in the worker). Resolves with what the panel rendered (used by the tests).
+ * NeurFlow: Analyse Model (DESIGN 1): the model's panel opens beside the editor with the model summary; what is
+ * not known yet is asked (dataset folder, preprocessing without a sidecar, class with the scan's counts,
+ * layers), remembered per workspace folder; the analysis runs in the worker under a cancellable progress
+ * notification (a cancel keeps the finished layers), and the panel shows the result. A panel that already
+ * shows a result keeps working during a new analysis (banner only). Resolves with a report (used by tests).
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSettings } from '../config';
-import type { Services } from '../services';
+import type { AnalyseOutcome, AnalyseParams, PreprocessingChoice, ScanSummary } from '../../protocol/analysis';
 import type { ModelSummary } from '../../protocol/summary';
+import type { RenderedView } from '../../protocol/webview';
+import { readSettings } from '../config';
+import { ChoiceMemory } from '../flow/memory';
+import { needsPreprocessing, pickClass, pickDataset, pickLayers, pickPreprocessing } from '../flow/pickers';
+import { withWorkerProgress } from '../flow/progress';
+import type { ModelPanel } from '../panel';
+import { resultView } from '../results/view';
+import type { Services } from '../services';
+
+/** Answers given up front (tests, other commands): what is given is not asked. */
+export interface AnalyseOptions {
+  /** Only show the model summary (no dataset, no analysis). */
+  describeOnly?: boolean;
+  data?: string;
+  preprocessing?: PreprocessingChoice;
+  /** Class index or name. */
+  class?: number | string;
+  /** Layer names, top first (the first is the logits layer). */
+  layers?: string[];
+  params?: AnalyseParams['params'];
+  /** Run even when a saved result matches. */
+  force?: boolean;
+  /** Fail instead of asking anything. */
+  noPrompt?: boolean;
+  /** Cancels like the notification's Cancel button. */
+  signal?: AbortSignal;
+  /** Called with every progress stage of the scan and the analysis. */
+  onProgress?: (stage: string) => void;
+}
 
 export interface AnalyseReport {
   model: string;
-  /** The view the panel ended on. */
-  view: 'model' | 'error';
-  /** What it shows: the layer names for `model`, the message for `error`. */
+  /** What the flow ended on: `dismissed` = a question was not answered. */
+  view: 'model' | 'result' | 'error' | 'cancelled' | 'dismissed';
+  /** What the panel rendered: layer names (model, result views) or the message (error). */
   items: string[];
+  /** The circuit nodes the webview rendered (`layer/G<i>`), for a result. */
+  circuit?: string[];
   summary?: ModelSummary;
+  scan?: ScanSummary;
+  file?: string;
+  reused?: boolean;
+  complete?: boolean;
+  classIndex?: number;
+  layers?: string[];
+  /** Progress stages shown, in order. */
+  stages: string[];
+  /** Milliseconds: the whole command, and the analysis request alone. */
+  ms: { total: number; analysis?: number };
+  /** Key of the panel in the panel manager (the model path). */
+  panel: string;
 }
 
-export async function analyseModel(services: Services, arg?: unknown): Promise<AnalyseReport | undefined> {
+class Stop extends Error {
+  constructor(readonly view: AnalyseReport['view'], message: string) { super(message); }
+}
+
+export async function analyseModel(services: Services, arg?: unknown, options: AnalyseOptions = {}): Promise<AnalyseReport | undefined> {
+  const t0 = Date.now();
   const uri = await resolveModel(arg);
   if (!uri) return undefined;
   if (!vscode.workspace.isTrusted) {
@@ -26,36 +77,112 @@ export async function analyseModel(services: Services, arg?: unknown): Promise<A
     if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
     return undefined;
   }
-  const settings = readSettings(uri);
-  const fileName = uri.path.split('/').pop() ?? uri.fsPath;
+  const fileName = path.basename(uri.fsPath);
   const panel = services.panels.open(uri);
-  panel.post({ type: 'loading', fileName, stage: 'Reading model' });
+  const report: AnalyseReport = { model: uri.fsPath, view: 'model', items: [], stages: [], ms: { total: 0 }, panel: uri.fsPath };
+  const keepsResult = panel.view?.type === 'result';
   try {
-    const summary = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `NeurFlow: ${fileName}`, cancellable: true },
-      (progress, token) => {
-        const controller = new AbortController();
-        token.onCancellationRequested(() => controller.abort());
-        return services.worker.request('describeModel',
-          { path: uri.fsPath, provider: settings.provider, threads: settings.threads || undefined },
-          {
-            signal: controller.signal,
-            onProgress: (p) => {
-              progress.report({ message: p.stage });
-              panel.post({ type: 'loading', fileName, stage: p.stage });
-            },
-          });
-      });
-    const rendered = await panel.show({ type: 'model', summary });
-    return { model: uri.fsPath, view: 'model', items: rendered.items, summary };
+    await run(services, uri, panel, options, report, keepsResult);
   } catch (e) {
     const err = e as Error;
-    const message = err.name === 'CancelledError' ? `Cancelled: ${err.message}` : err.message;
-    services.log.error(`analyse ${uri.fsPath}: ${err.name}: ${err.message}`);
-    if (err.name !== 'CancelledError') void vscode.window.showErrorMessage(`NeurFlow: ${message}`);
-    const rendered = await panel.show({ type: 'error', title: fileName, message }).catch(() => undefined);
-    return { model: uri.fsPath, view: 'error', items: rendered?.items ?? [message] };
+    const cancelled = err.name === 'CancelledError';
+    report.view = e instanceof Stop ? e.view : cancelled ? 'cancelled' : 'error';
+    if (report.view === 'error') {
+      services.log.error(`analyse ${uri.fsPath}: ${err.name}: ${err.message}`);
+      void vscode.window.showErrorMessage(`NeurFlow: ${err.message}`);
+      if (keepsResult || panel.view?.type === 'model') {
+        panel.post({ type: 'notice', level: 'error', message: err.message });
+        report.items = [err.message];
+      } else {
+        const rendered = await panel.show({ type: 'error', title: fileName, message: err.message }).catch(() => undefined);
+        report.items = rendered?.[0].items ?? [err.message];
+      }
+    } else {
+      services.log.info(`analyse ${uri.fsPath}: ${err.message}`);
+    }
+  } finally {
+    panel.post({ type: 'activity', running: false });
   }
+  report.ms.total = Date.now() - t0;
+  return report;
+}
+
+async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, options: AnalyseOptions, report: AnalyseReport, keepsResult: boolean): Promise<void> {
+  const settings = readSettings(uri);
+  const runtime = { provider: settings.provider, threads: settings.threads || undefined };
+  const memory = new ChoiceMemory(services.workspaceState, uri);
+  const fileName = path.basename(uri.fsPath);
+  const ask = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Stop('dismissed', `no ${what} was chosen`);
+    return value;
+  };
+  const noPrompt = (what: string) => { throw new Stop('dismissed', `${what} is not known and noPrompt is set`); };
+
+  // 1. The model: summary and detected layers (quick, shown at once unless the panel shows a result).
+  if (!keepsResult) panel.post({ type: 'loading', fileName, stage: 'Reading model' });
+  const summary = await services.worker.request('describeModel', { path: uri.fsPath, ...runtime, provider: runtime.provider });
+  report.summary = summary;
+  if (!keepsResult) report.items = (await panel.show({ type: 'model', summary }))[0].items;
+  if (options.describeOnly) return;
+  if (summary.layers.length < 2) throw new Error(`${uri.fsPath}: ${summary.layersNote ?? 'fewer than two analysis layers were detected'}`);
+
+  // 2. The questions, each asked only when not known.
+  const data = options.data ?? settings.datasetFolder ?? memory.dataset
+    ?? (options.noPrompt ? noPrompt('the dataset folder') : ask(await pickDataset(uri), 'dataset folder'));
+  await memory.setDataset(data);
+  let preprocessing = options.preprocessing;
+  if (preprocessing === undefined && needsPreprocessing(uri.fsPath)) {
+    preprocessing = memory.model.preprocessing
+      ?? (options.noPrompt ? noPrompt('the preprocessing') : ask(await pickPreprocessing(uri, summary), 'preprocessing'));
+    await memory.updateModel({ preprocessing });
+  }
+  const scanned = await withWorkerProgress(`NeurFlow: ${fileName}`, panel, report.stages, options.signal, (progress) =>
+    services.worker.request('scan', { model: uri.fsPath, data, preprocessing, ...runtime }, progress), { onStage: options.onProgress });
+  report.scan = scanned;
+  const classIndex = resolveClass(options.class, scanned)
+    ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class'));
+  const layers = options.layers
+    ?? (options.noPrompt ? noPrompt('the layers') : ask(await pickLayers(summary.layers, memory.model.layers), 'layer'));
+  await memory.updateModel({ className: scanned.classes[classIndex], layers });
+  report.classIndex = classIndex;
+  report.layers = layers;
+
+  // 3. The analysis.
+  const className = scanned.classes[classIndex];
+  const title = `NeurFlow: ${fileName}, class ${className}`;
+  const params: AnalyseParams = {
+    model: uri.fsPath, data, preprocessing, ...runtime, classIndex, layers, store: services.results.dir, force: options.force,
+    params: { tau: settings.tau, topCrops: settings.topK, igSteps: settings.igSteps, ...options.params },
+  };
+  const t = Date.now();
+  const outcome: AnalyseOutcome = await withWorkerProgress(title, panel, report.stages, options.signal, (progress) =>
+    services.worker.request('analyse', params, { ...progress, awaitCancelled: true }), { keepPartial: true, onStage: options.onProgress });
+  report.ms.analysis = Date.now() - t;
+  Object.assign(report, { file: outcome.file, reused: outcome.reused, complete: outcome.doc.complete });
+  await services.results.record(outcome.file, outcome.doc);
+  services.log.info(`analyse ${uri.fsPath}: class ${className}, ${outcome.reused ? 'reused' : 'saved'} ${outcome.file} in ${report.ms.analysis} ms`);
+
+  // 4. The panel.
+  panel.reveal();
+  const waits: RenderedView[] = ['circuit'];
+  const [rendered, circuit] = await panel.show(resultView(panel, outcome.doc, outcome.file, outcome.scan), waits);
+  report.view = 'result';
+  report.items = rendered.items;
+  report.circuit = circuit.items;
+  if (!outcome.doc.complete) {
+    const finished = outcome.doc.layers.filter((l) => l.grouping).map((l) => l.name);
+    report.view = 'cancelled';
+    void vscode.window.showInformationMessage(`NeurFlow: analysis cancelled; showing the ${finished.length} finished layer${finished.length === 1 ? '' : 's'} (${finished.join(', ')}).`);
+  }
+}
+
+function resolveClass(given: number | string | undefined, scan: ScanSummary): number | undefined {
+  if (given === undefined) return undefined;
+  const i = typeof given === 'number' ? given : scan.classes.indexOf(given);
+  if (!Number.isInteger(i) || i < 0 || i >= scan.classes.length) {
+    throw new Error(`class ${JSON.stringify(given)} is not one of the dataset's classes (${scan.classes.join(', ')})`);
+  }
+  return i;
 }
 
 /** The model to analyse: the command's argument (Explorer, editor title), else the active tab, else asked. */

@@ -84,3 +84,9 @@ test('keyed containers and plain text as fallbacks; nothing for an absent name',
   assert.equal(findModuleDefinitions('x = 1  # mentions blockA here\n', 'blockA')[0].kind, 'text');
   assert.deepEqual(findModuleDefinitions(RESNET, 'layer9'), []);
 });
+
+test('an nn.Sequential written on one line: that line, the cursor on the attribute', () => {
+  const text = 'class M(nn.Module):\n    def __init__(self):\n        self.layer2 = nn.Sequential(Block(16, 32, 2), Block(32, 32))\n';
+  const [d] = findModuleDefinitions(text, 'layer2.1');
+  assert.deepEqual([d.line, d.column, d.kind], [2, text.split('\n')[2].indexOf('layer2'), 'sequential-item']);
+});

@@ -1,0 +1,58 @@
+/**
+ * NeurFlow: Open Result... (and the result editor): a saved result shown in its model's panel. One JSON read and
+ * one message, no model run, so it is instant. Arguments: a result file (Uri or path), else a quick pick of the
+ * saved results, with a file dialog for any `.neurflow-result.json`.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelPanel } from '../panel';
+import type { Services } from '../services';
+import { resultView } from '../results/view';
+
+export interface OpenResultReport {
+  file: string;
+  /** Layer names the webview rendered, and its circuit nodes. */
+  items: string[];
+  circuit: string[];
+  /** From the command to the webview's `rendered` report, and the file read alone. */
+  ms: number;
+  readMs: number;
+  panel: string;
+}
+
+export async function openResult(services: Services, arg?: unknown): Promise<OpenResultReport | undefined> {
+  const file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : await pickResult(services);
+  if (!file) return undefined;
+  try {
+    return await showResult(services, file);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`NeurFlow: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Shows a result file in `into`, or in the panel of the result's model. */
+export async function showResult(services: Services, file: string, into?: ModelPanel): Promise<OpenResultReport> {
+  const t0 = Date.now();
+  const { doc, scan } = services.results.read(file);
+  const readMs = Date.now() - t0;
+  const panel = into ?? services.panels.open(vscode.Uri.file(doc.model.path));
+  const [rendered, circuit] = await panel.show(resultView(panel, doc, file, scan), ['circuit']);
+  if (!into) await services.results.record(file, doc);
+  return { file, items: rendered.items, circuit: circuit.items, ms: Date.now() - t0, readMs, panel: doc.model.path };
+}
+
+async function pickResult(services: Services): Promise<string | undefined> {
+  const browse = { label: '$(folder-opened) Open a Result File...', file: '' };
+  const items = services.results.list().map((e) => ({
+    label: `${e.className}  ${path.basename(e.model)}`,
+    description: `${e.layers.join(', ')}${e.complete ? '' : ' (cancelled: finished layers only)'}`,
+    detail: `${new Date(e.createdAt).toLocaleString()}, ${e.imageCount} images`,
+    file: e.file,
+  }));
+  const chosen = await vscode.window.showQuickPick([...items, browse], { title: 'NeurFlow: open a saved result', placeHolder: 'Class and model of the analysis', matchOnDescription: true });
+  if (!chosen) return undefined;
+  if (chosen.file) return chosen.file;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'NeurFlow results': ['json'] }, openLabel: 'Open Result' });
+  return picked?.[0]?.fsPath;
+}

@@ -1,0 +1,135 @@
+/**
+ * What the result panel asks of the host: explain an image and mask a group (worker jobs on the saved result),
+ * jump to a layer's code, open an image or a file, keep a layer's group count. Every request answers: a
+ * failure comes back inside the answer (`error`) or as a notice, never as silence.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type {
+  ExplainImageRequest, ExplanationMessage, FromWebview, MaskGroupRequest, MaskResultMessage, NoticeMessage,
+  ResultViewMessage, ToWebview,
+} from '../../protocol/webview';
+import { jumpToCode } from '../code/jump';
+import { readSettings } from '../config';
+import type { ModelPanel, PanelHandler } from '../panel';
+import type { Services } from '../services';
+
+function resultOf(panel: ModelPanel): ResultViewMessage | undefined {
+  const view = panel.view;
+  return view?.type === 'result' ? view : undefined;
+}
+
+/** Why a result cannot run the model now, or undefined when it can. */
+function cannotRun(view: ResultViewMessage | undefined): string | undefined {
+  if (!view) return 'the panel shows no analysis result';
+  if (!view.file) return 'this result has no file to run from';
+  if (!vscode.workspace.isTrusted) return 'running the model needs a trusted workspace';
+  if (view.readOnly) return `the analysed model ${view.doc.model.path} is not available`;
+  if (!view.datasetRoot) return `the dataset folder ${view.doc.dataset.root} was not found`;
+  return undefined;
+}
+
+function imagePath(view: ResultViewMessage, image: string): string {
+  return path.isAbsolute(image) ? image : path.join(view.datasetRoot!, ...image.split('/'));
+}
+
+function runtime(view: ResultViewMessage) {
+  const s = readSettings(vscode.Uri.file(view.doc.model.path));
+  return { provider: s.provider, threads: s.threads || undefined };
+}
+
+async function explain(services: Services, panel: ModelPanel, m: ExplainImageRequest): Promise<ExplanationMessage> {
+  const view = resultOf(panel);
+  const base: ExplanationMessage = { type: 'explanation', requestId: m.requestId, image: m.image, layer: m.layer, groupCount: m.groupCount, threshold: 0, groups: [] };
+  const why = cannotRun(view);
+  if (why) return { ...base, error: `Cannot explain ${m.image}: ${why}` };
+  try {
+    const r = await services.worker.request('explainImage', {
+      result: view!.file!, image: imagePath(view!, m.image), layer: m.layer, groupCount: m.groupCount, ...runtime(view!),
+    });
+    return { ...base, groupCount: r.groupCount, threshold: r.threshold, groups: r.groups, top: r.top };
+  } catch (e) {
+    return { ...base, error: `Explaining ${m.image} at ${m.layer} failed: ${(e as Error).message}` };
+  }
+}
+
+async function mask(services: Services, panel: ModelPanel, m: MaskGroupRequest): Promise<MaskResultMessage> {
+  const view = resultOf(panel);
+  const base: MaskResultMessage = {
+    type: 'maskResult', requestId: m.requestId, image: m.image, layer: m.layer, group: m.group, classIndex: m.classIndex,
+    before: 0, after: 0, topBefore: [], top: [],
+  };
+  const why = cannotRun(view);
+  if (why) return { ...base, error: `Cannot mask group ${m.group} of ${m.layer}: ${why}` };
+  try {
+    const r = await services.worker.request('maskGroup', {
+      result: view!.file!, image: imagePath(view!, m.image), layer: m.layer, channels: m.channels, classIndex: m.classIndex, ...runtime(view!),
+    });
+    return { ...base, ...r };
+  } catch (e) {
+    return { ...base, error: `Masking group ${m.group} of ${m.layer} failed: ${(e as Error).message}` };
+  }
+}
+
+async function keepGroupCount(services: Services, panel: ModelPanel, layer: string, count: number | null): Promise<NoticeMessage | undefined> {
+  const view = resultOf(panel);
+  if (!view?.file || !vscode.workspace.isTrusted) return undefined; // the webview re-groups by itself; nothing to keep
+  try {
+    await services.worker.request('regroup', { result: view.file, layer, count });
+    // A reload of the webview replays the view: let it carry the saved grouping.
+    panel.replaceView({ ...view, doc: services.results.read(view.file).doc });
+    return undefined;
+  } catch (e) {
+    return { type: 'notice', level: 'warning', message: `The group count of ${layer} was not saved: ${(e as Error).message}` };
+  }
+}
+
+async function openInEditor(uri: vscode.Uri, panel: ModelPanel, line?: number): Promise<void> {
+  const column = panel.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+  if (/\.(png|jpe?g|gif|webp|bmp|svg)$/i.test(uri.path)) {
+    await vscode.commands.executeCommand('vscode.open', uri, { viewColumn: column, preview: true });
+    return;
+  }
+  if (uri.path.endsWith('.onnx')) {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return;
+  }
+  const pos = line ? new vscode.Position(line - 1, 0) : undefined;
+  await vscode.window.showTextDocument(uri, { viewColumn: column, ...(pos ? { selection: new vscode.Range(pos, pos) } : {}) });
+}
+
+/** The handler of every panel's requests. */
+export function panelActions(services: () => Services): PanelHandler {
+  return async (m: FromWebview, panel: ModelPanel): Promise<ToWebview | undefined> => {
+    const s = services();
+    switch (m.type) {
+      case 'explainImage': return explain(s, panel, m);
+      case 'maskGroup': return mask(s, panel, m);
+      case 'jumpToCode': {
+        const model = modelOf(panel);
+        if (!model) return { type: 'notice', level: 'warning', message: `Jump to code: this panel does not know its model file` };
+        const report = await jumpToCode(s, model, m.layer, m.tensor, panel.panel.viewColumn);
+        return report.target ? undefined : { type: 'notice', level: 'warning', message: report.message };
+      }
+      case 'openImage':
+      case 'openFile':
+        await openInEditor(vscode.Uri.file(m.path), panel, m.type === 'openFile' ? m.line : undefined);
+        return undefined;
+      case 'setGroupCount': return keepGroupCount(s, panel, m.layer, m.count);
+      case 'selectGroup':
+        s.log.debug(`panel: selected ${m.layer}/G${m.group} of ${m.groupCount}`);
+        return undefined;
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** The model file a panel is about. */
+function modelOf(panel: ModelPanel): string | undefined {
+  const v = panel.view;
+  if (v?.type === 'result') return v.doc.model.path;
+  if (v?.type === 'model') return v.summary.path;
+  if (v?.type === 'batch') return v.model;
+  return undefined;
+}
