@@ -28,4 +28,9 @@ fdTests([
   conv('Conv auto_pad VALID, stride 3', 2, 3, [8, 8], [2, 2], { auto_pad: 'VALID', strides: [3, 3] }),
   conv('Conv 1-D, stride 2, pad [2,1]', 3, 2, [11], [4], { pads: [2, 1], strides: [2] }),
   conv('Conv no kernel_shape attribute (taken from W)', 2, 2, [5, 5], [3, 3], {}),
+  // Stride 1 takes the flipped-kernel Conv; pads above d*(k-1) fall back to ConvTranspose.
+  conv('Conv stride 1, dilation 2, asymmetric pads [2,1,1,2], 2x3 kernel', 3, 4, [7, 8], [2, 3], { pads: [2, 1, 1, 2], dilations: [2, 2] }),
+  conv('Conv depthwise stride 1 (C=M=groups=4)', 4, 4, [6, 6], [3, 3], { pads: [1, 1, 1, 1] }, 4),
+  conv('Conv groups 2 with channel multiplier 2, stride 1 (C=4, M=8)', 4, 8, [5, 5], [3, 3], { pads: [0, 1, 0, 1] }, 2),
+  conv('Conv 1x1 stride 1 pad 1 (pad above the kernel span: ConvTranspose)', 2, 3, [4, 4], [1, 1], { pads: [1, 1, 1, 1] }),
 ]);
