@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `neurflow` command line: the engine without VS Code. Each subcommand is one module in `commands/`,
  * listed in the table below (the only registration).
