@@ -3,6 +3,8 @@
  * barycentre of their neighbours in the adjacent row (Sugiyama-style sweeps, weighted by |edge weight|), the
  * order with the fewest weighted crossings kept. Deterministic (stable sorts, index tie-breaks) and cheap:
  * O(sweeps x edges log edges), a few milliseconds for hundreds of groups, so it runs on the main thread.
+ * A layer with more groups than `maxPerLine` wraps onto several lines (in order), so a re-grouping into a
+ * hundred groups keeps the drawing readable instead of one very wide row.
  */
 
 export interface LayoutEdge { source: string; target: string; weight: number }
@@ -13,6 +15,10 @@ export interface LayoutOptions {
   /** Vertical distance between rows. */
   dy?: number;
   sweeps?: number;
+  /** Nodes per line before a layer's row wraps (default 16). */
+  maxPerLine?: number;
+  /** Vertical distance between the lines of one wrapped row (default dy / 1.6). */
+  lineDy?: number;
 }
 
 export interface Layout {
@@ -21,6 +27,10 @@ export interface Layout {
   order: string[][];
   /** Weighted crossings of the kept order (sum over crossing edge pairs of min |w|). */
   crossings: number;
+  /** Vertical centre of each row's band (for the layer labels). */
+  rowY: number[];
+  /** Leftmost node x over all rows. */
+  minX: number;
 }
 
 /** Weighted crossings between two adjacent rows given the positions of their nodes. */
@@ -80,7 +90,23 @@ export function layeredLayout(rows: string[][], edges: readonly LayoutEdge[], op
     if (c < best.crossings) best = { order: order.map((r) => [...r]), crossings: c };
   }
   order = best.order;
+  const perLine = Math.max(1, options.maxPerLine ?? 16);
+  const lineDy = options.lineDy ?? dy / 1.6;
   const positions = new Map<string, { x: number; y: number }>();
-  order.forEach((r, ri) => r.forEach((id, i) => positions.set(id, { x: (i - (r.length - 1) / 2) * dx, y: ri * dy })));
-  return { positions, order, crossings: best.crossings };
+  const rowY: number[] = [];
+  let top = 0;
+  let minX = 0;
+  order.forEach((r) => {
+    const lines = Math.max(1, Math.ceil(r.length / perLine));
+    r.forEach((id, i) => {
+      const line = Math.floor(i / perLine);
+      const inLine = Math.min(perLine, r.length - line * perLine);
+      const x = ((i % perLine) - (inLine - 1) / 2) * dx;
+      minX = Math.min(minX, x);
+      positions.set(id, { x, y: top + line * lineDy });
+    });
+    rowY.push(top + ((lines - 1) * lineDy) / 2);
+    top += (lines - 1) * lineDy + dy;
+  });
+  return { positions, order, crossings: best.crossings, rowY, minX };
 }

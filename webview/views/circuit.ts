@@ -106,13 +106,12 @@ export class CircuitView {
     const c = colours();
     const maxAbs = new Map<string, number>();
     for (const l of keep) maxAbs.set(l.from.layer, Math.max(maxAbs.get(l.from.layer) ?? 0, Math.abs(l.weight)));
-    const widest = Math.max(1, ...rows.map((r) => r.length));
-    const left = -((widest - 1) / 2) * (NODE + 60) - NODE;
+    const left = layout.minX - NODE;
     const elements: cytoscape.ElementDefinition[] = [];
     layers.forEach((l, ri) => {
       const auto = this.session.isUserCount(l.name) ? '' : ' (auto)';
       elements.push({ group: 'nodes', data: { id: `layer:${l.name}`, caption: `${l.name}\n${rows[ri].length} groups${auto}` }, classes: 'layer',
-        position: { x: left, y: ri * (NODE + 90) }, selectable: false, grabbable: false });
+        position: { x: left, y: layout.rowY[ri] }, selectable: false, grabbable: false });
     });
     for (const row of rows) for (const g of row) {
       elements.push({ group: 'nodes', data: { id: g.id, caption: g.caption, ...(g.thumbnail ? { thumb: g.thumbnail } : {}) }, classes: 'group',
@@ -131,6 +130,7 @@ export class CircuitView {
       minZoom: 0.05, maxZoom: 3, boxSelectionEnabled: false, autoungrabify: true,
       textureOnViewport: elements.length > 600, hideEdgesOnViewport: keep.length > 1500,
     });
+    this.scaleLayerLabels();
     this.cy.on('tap', 'node.group', (e) => this.choose(e.target.id(), false));
     this.cy.on('dbltap', 'node.group', (e) => this.choose(e.target.id(), true));
     this.cy.on('tap', (e) => { if (e.target === this.cy) this.clearHighlight(); });
@@ -144,12 +144,14 @@ export class CircuitView {
       '. Blue: excites, red: inhibits; width: |weight|. Click a group to follow its paths.';
     if (selected && this.cy.getElementById(selected).nonempty()) this.highlight(selected);
     this.shown = { groups: rows.flat().map((g) => g.id), edges: keep.length, hiddenEdges: hidden, ms: performance.now() - t0 };
+    // Main-thread time of this render (layout + cytoscape set-up + list), for the tests' responsiveness figures.
+    this.canvas.dataset.renderMs = this.shown.ms.toFixed(0);
     return this.shown.groups;
   }
 
   /** Selects a group without telling the callbacks (restoring state, selection made elsewhere). */
   select(id: string): void {
-    if (!this.cy?.getElementById(id).nonempty()) return;
+    if (id === this.selected || !this.cy?.getElementById(id).nonempty()) return;
     this.highlight(id);
   }
 
@@ -184,15 +186,18 @@ export class CircuitView {
     if (!cy) return;
     this.selected = id;
     const node = cy.getElementById(id);
+    const linked = node.predecessors().union(node.successors());
     cy.batch(() => {
       cy.elements().removeClass('path').addClass('faded');
       cy.nodes('.layer').removeClass('faded');
-      const path = node.predecessors().union(node.successors()).union(node);
-      path.removeClass('faded').addClass('path');
+      linked.union(node).removeClass('faded').addClass('path');
       cy.nodes().unselect();
       node.select();
     });
-    const onPath = new Set(node.predecessors().union(node.successors()).nodes().map((n) => n.id()));
+    const ext = cy.extent();
+    const p = node.position();
+    if (p.x < ext.x1 || p.x > ext.x2 || p.y < ext.y1 || p.y > ext.y2) cy.center(node);
+    const onPath = new Set(linked.nodes().map((n) => n.id()));
     for (const opt of this.list.querySelectorAll<HTMLElement>('[role=option]')) {
       const on = opt.dataset.id === id;
       opt.setAttribute('aria-selected', String(on));
@@ -206,11 +211,18 @@ export class CircuitView {
     this.cy?.nodes().unselect();
   }
 
+  /** Layer names stay readable when a large circuit is fitted at a small zoom. */
+  private scaleLayerLabels(): void {
+    const z = this.cy?.zoom() ?? 1;
+    this.cy?.nodes('.layer').style('font-size', Math.min(40, 12 / Math.min(1, z)));
+  }
+
   private restyle(): void {
     const cy = this.cy;
     if (!cy) return;
     const c = colours();
     cy.style(style(c));
+    this.scaleLayerLabels();
     cy.edges().forEach((e) => { e.data('colour', e.data('weight') >= 0 ? c.positive : c.negative); });
   }
 
