@@ -1,0 +1,101 @@
+/**
+ * Explain Batch in the Mistakes view: a REAL batch message (the worker's explainBatch job on the debug fixture:
+ * 16 demo images as a debuggee writes them, the committed triangle analysis) rendered in headless Chromium:
+ * the misclassified samples, their groups with evidence boxes on the sample, mask what-ifs, the link back to
+ * the paused line; screenshots in dark and light.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { readNpy, writeNpy } from '../../src/engine/io/npy';
+import type { BatchMessage } from '../../src/protocol/batch';
+import { explainBatch } from '../../src/worker/jobs/explainBatch';
+import { closeBrowser, openPanel, OUT, ROOT, type Harness } from './harness';
+
+const FIXTURE = path.join(ROOT, 'test', 'fixture', 'debug');
+let h: Harness;
+let message: BatchMessage;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'nf-batch-view-'));
+  // The fixture's uint8 NHWC pixels, normalised as the eval loop does (x/255 - 0.5) / 0.25.
+  const px = readNpy(path.join(FIXTURE, 'batch-images.npy'));
+  const x = Float32Array.from(px.data as Uint8Array, (v) => (v / 255 - 0.5) / 0.25);
+  writeNpy(path.join(dir, 'images.npy'), px.shape, x);
+  const explained = await explainBatch({
+    model: path.join(ROOT, 'demo', 'model', 'shortcut-resnet.onnx'),
+    results: [path.join(FIXTURE, 'shortcut-triangle.neurflow-result.json')],
+    images: { expression: 'images', path: path.join(dir, 'images.npy'), shape: px.shape, dtype: 'float32', source: 'numpy.ndarray float32' },
+    labels: { expression: 'labels', path: path.join(FIXTURE, 'batch-labels.npy'), shape: [px.shape[0]], dtype: 'int64', source: 'numpy.ndarray int64' },
+    provider: 'cpu',
+  }, { signal: new AbortController().signal, progress: () => undefined });
+  message = {
+    ...explained, type: 'batch',
+    source: { path: path.join(FIXTURE, 'eval_loop.py'), line: 30, frame: 'evaluate', session: 'Python: eval_loop' },
+    expressions: { images: 'images', labels: 'labels' }, transfer: { ms: 42, bytes: 16 * 64 * 64 * 3 * 4 },
+  };
+  mkdirSync(OUT, { recursive: true });
+  h = await openPanel({ viewport: { width: 1000, height: 900 } });
+  await h.waitForPosted('ready');
+});
+
+after(async () => {
+  await h?.close();
+  await closeBrowser();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the batch view lists the misclassified samples and explains the first', async () => {
+  assert.ok(message.misclassified.length > 0, 'the fixture batch has mistakes');
+  await h.send(message);
+  const rendered = await h.waitForPosted('rendered');
+  assert.equal(rendered.view, 'batch');
+  assert.deepEqual(rendered.items, message.misclassified.map((s) => String(s.index)));
+  const tiles = h.page.locator('.tiles [role=option]');
+  assert.equal(await tiles.count(), message.misclassified.length);
+  const first = message.misclassified[0];
+  assert.match((await tiles.first().textContent())!, new RegExp(`${first.labelName} → ${first.predictedName}`));
+  const groups = first.explanation?.groups ?? [];
+  assert.equal(await h.page.locator('.detail .scored [role=option]').count(), groups.length);
+  if (groups[0]) {
+    // The top group's evidence + best crop, drawn where the worker put them (boxes in input pixels of 64).
+    const drawn = await h.page.locator('.detail .box').evaluateAll((els) => els.map((e) => Number.parseFloat((e as HTMLElement).style.left)));
+    assert.deepEqual(drawn, [...groups[0].evidence, groups[0].bestBox].map((b) => (b[0] / 64) * 100));
+  }
+  await h.page.screenshot({ path: path.join(OUT, 'batch-dark.png'), fullPage: true });
+  await h.setTheme('light');
+  await h.page.screenshot({ path: path.join(OUT, 'batch-light.png'), fullPage: true });
+  await h.setTheme('dark');
+});
+
+test('picking another group and sample redraws; the paused line opens', async () => {
+  const withTwo = message.misclassified.findIndex((s) => (s.explanation?.groups.length ?? 0) > 1);
+  if (withTwo >= 0) {
+    await h.page.locator('.tiles [role=option]').nth(withTwo).click();
+    const s = message.misclassified[withTwo];
+    await h.page.locator('.detail .scored [role=option]').nth(1).click();
+    assert.equal(await h.page.locator('.detail .scored [role=option]').nth(1).getAttribute('aria-selected'), 'true');
+    const g = s.explanation!.groups[1];
+    assert.equal(await h.page.locator('.detail .box').count(), g.evidence.length + 1);
+    assert.match((await h.page.locator('.detail h3').textContent())!, new RegExp(`Sample ${s.index}`));
+  }
+  await h.page.locator('vscode-button', { hasText: 'Go to Paused Line' }).click();
+  const open = await h.waitForPosted('openFile');
+  assert.deepEqual(open, { type: 'openFile', path: message.source.path, line: 30 });
+});
+
+test('the batch view survives a reload from the saved state', async () => {
+  await h.page.reload();
+  await h.waitForPosted('ready');
+  const rendered = await h.waitForPosted('rendered');
+  assert.equal(rendered.view, 'batch');
+  assert.equal(await h.page.locator('.tiles [role=option]').count(), message.misclassified.length);
+});
+
+test('no console errors, page errors or CSP violations', async () => {
+  assert.deepEqual(h.errors(), []);
+  assert.deepEqual(await h.violations(), []);
+});
