@@ -36,7 +36,9 @@ export const THEMES = {
   --vscode-list-activeSelectionForeground: #ffffff; --vscode-list-inactiveSelectionBackground: #37373d;
   --vscode-editorWidget-background: #202020; --vscode-widget-border: #313131; --vscode-dropdown-background: #313131;
   --vscode-dropdown-border: #3c3c3c; --vscode-dropdown-foreground: #cccccc; --vscode-progressBar-background: #0078d4;
-  --vscode-panelTitle-activeBorder: #0078d4; --vscode-editorWarning-foreground: #cca700;`,
+  --vscode-panelTitle-activeBorder: #0078d4; --vscode-editorWarning-foreground: #cca700;
+  --vscode-sideBar-background: #181818; --vscode-sideBarSectionHeader-background: #181818;
+  --vscode-sideBarTitle-foreground: #cccccc; --vscode-icon-foreground: #cccccc;`,
   light: `${COMMON}
   --vscode-foreground: #3b3b3b; --vscode-editor-background: #ffffff;
   --vscode-descriptionForeground: #717171; --vscode-textLink-foreground: #005fb8; --vscode-focusBorder: #005fb8;
@@ -48,7 +50,9 @@ export const THEMES = {
   --vscode-list-activeSelectionForeground: #000000; --vscode-list-inactiveSelectionBackground: #e4e6f1;
   --vscode-editorWidget-background: #f8f8f8; --vscode-widget-border: #e5e5e5; --vscode-dropdown-background: #ffffff;
   --vscode-dropdown-border: #cecece; --vscode-dropdown-foreground: #3b3b3b; --vscode-progressBar-background: #005fb8;
-  --vscode-panelTitle-activeBorder: #005fb8; --vscode-editorWarning-foreground: #bf8803;`,
+  --vscode-panelTitle-activeBorder: #005fb8; --vscode-editorWarning-foreground: #bf8803;
+  --vscode-sideBar-background: #f8f8f8; --vscode-sideBarSectionHeader-background: #f8f8f8;
+  --vscode-sideBarTitle-foreground: #3b3b3b; --vscode-icon-foreground: #3b3b3b;`,
 };
 export type ThemeName = keyof typeof THEMES;
 

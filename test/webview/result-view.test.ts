@@ -317,6 +317,24 @@ test('the panel keeps working while a new analysis runs (banner)', async () => {
   assert.match(await h.page.locator('.notice.warning').textContent() ?? '', /layer2\.1/);
 });
 
+test('without a scan or images (untrusted workspace, dataset moved) the views fall back to the result alone', async () => {
+  const asked = (await h.posted()).filter((m) => m.type === 'explainImage').length;
+  await h.send({ type: 'result', doc, readOnly: true, tab: 'circuit' });
+  await lastRendered('result');
+  await h.page.locator('#tab-mistakes').click();
+  await lastRendered('mistakes');
+  assert.match((await h.page.locator('#tab-panel').textContent())!, /carries no per-image scan/);
+  assert.match((await h.page.locator('.scan-summary').textContent())!, /Accuracy/);
+  await h.page.locator('#tab-group').click();
+  await lastRendered('group');
+  const srcs = await h.page.locator('.group-pane .crops img').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).src));
+  assert.ok(srcs.length > 0 && srcs.every((src) => src.startsWith('data:image/')), 'crop thumbnails from the result');
+  assert.equal(await h.page.locator('.group-pane .crops figure.clickable').count(), 0, 'nothing to open without a dataset root');
+  assert.equal((await h.posted()).filter((m) => m.type === 'explainImage').length, asked);
+  await shoot('group-fallback', 'light');
+  await h.setTheme('dark');
+});
+
 test('no console errors, page errors or CSP violations', async () => {
   assert.deepEqual(h.errors(), []);
   assert.deepEqual(await h.violations(), []);
