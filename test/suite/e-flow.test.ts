@@ -96,12 +96,29 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     assert.notEqual(tabs[0].column, vscode.ViewColumn.One, 'the panel is beside the training script');
   });
 
-  test('the same answers again reuse the saved result (no analysis run)', async () => {
-    const report = await analyse({});
+  test('the same answers again reuse the saved result (no analysis run); the dataset folder is remembered', async () => {
+    const report = await analyse({ data: undefined });
     assert.equal(report.reused, true);
     assert.equal(report.file, file);
     assert.ok(report.ms.analysis! < 5000, `reuse took ${report.ms.analysis} ms`);
     assert.ok(!report.stages.some((s) => s.startsWith('Layer ')), 'no core-neuron stage');
+  });
+
+  test('the class and layer quick picks offer the remembered answers first (accepted as shown)', async () => {
+    let report: AnalyseReport | undefined;
+    const run = vscode.commands.executeCommand<AnalyseReport>('neurflow.analyseModel', vscode.Uri.file(MODEL()), { params: SMALL })
+      .then((r) => { report = r; });
+    // Accept whatever quick pick is showing (a no-op while none is) until the command is done.
+    for (let i = 0; i < 200 && !report; i++) {
+      await sleep(300);
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    await run;
+    assert.ok(report, 'the command finished');
+    assert.equal(report.view, 'result', `ended on ${report.view}: ${report.items.join('; ')}`);
+    assert.equal(report.classIndex, 3, 'triangle, remembered, was the active class');
+    assert.deepEqual(report.layers, LAYERS, 'the remembered layers were preselected');
+    assert.equal(report.reused, true);
   });
 
   test('Open Result reopens the saved result instantly, and the index lists it', async () => {

@@ -106,9 +106,13 @@ test('analyse, reuse, explain a marked image, mask its top group, regroup', asyn
   assert.equal(readResult(out.file).layers.find((l) => l.name === 'layer2.1')!.grouping!.count, other);
 });
 
-test('analyse: a cancel during the core neurons keeps the finished layers, saved as a partial result', async () => {
-  const ctx = context((stage, c) => { if (stage.startsWith('Layer layer3.0')) c.abort(); });
+test('analyse: a cancel during the core neurons keeps the finished layers, saved as a partial result', async (t) => {
+  let abortedAt = 0;
+  const ctx = context((stage, c) => { if (!abortedAt && stage.startsWith('Layer layer3.0')) { abortedAt = performance.now(); c.abort(); } });
   const out = await analyse({ ...params, params: { ...params.params, tau: 4 } }, ctx);
+  const stopMs = performance.now() - abortedAt;
+  t.diagnostic(`cancel to partial result (thumbnails and save included): ${stopMs.toFixed(0)} ms`);
+  assert.ok(stopMs < 2000, `stopped ${stopMs.toFixed(0)} ms after the cancel`);
   assert.equal(out.doc.complete, false);
   assert.ok(out.file.endsWith('.partial.neurflow-result.json'), out.file);
   assert.ok(existsSync(out.file));
