@@ -288,8 +288,36 @@ test('Mask group re-runs the model without the group and shows the change in the
   await h.setTheme('dark');
 });
 
+test('the gallery and the ranked groups are reachable with the keyboard', async () => {
+  const tiles = h.page.locator('.tiles [role=option]');
+  const second = await tiles.nth(1).getAttribute('data-image');
+  await h.page.locator('.tiles [role=option][tabindex="0"]').focus();
+  await h.page.keyboard.press('Home');
+  await h.page.keyboard.press('ArrowRight');
+  assert.equal(await h.page.evaluate(() => (document.activeElement as HTMLElement).dataset.image), second);
+  const n = (await h.posted()).filter((m) => m.type === 'explainImage').length;
+  const before = await countRendered('explanation');
+  await h.page.keyboard.press('Enter');
+  await lastRendered('explanation', before);
+  const req = (await h.posted()).filter((m) => m.type === 'explainImage');
+  assert.equal(req.length, n + 1);
+  assert.equal(req.at(-1)!.image, second);
+  const rows = h.page.locator('.detail .scored [role=option]');
+  if (await rows.count() > 1) {
+    await rows.first().focus();
+    await h.page.keyboard.press('ArrowDown');
+    await h.page.keyboard.press('Enter');
+    assert.equal(await rows.nth(1).getAttribute('aria-selected'), 'true');
+  }
+  // Back to the first image (its explanation is cached: no new request).
+  await h.page.locator('.tiles [role=option]').first().click();
+  await lastRendered('explanation', before + 1);
+  assert.equal((await h.posted()).filter((m) => m.type === 'explainImage').length, n + 1);
+});
+
 test('the panel comes back as it was after a reload (host replays the result)', async () => {
-  const image = (await h.posted()).filter((m) => m.type === 'explainImage').at(-1)!.image;
+  const image = await h.page.locator('.tiles [aria-selected=true]').getAttribute('data-image');
+  assert.ok(image);
   await h.page.reload();
   await h.waitForPosted('ready');
   await h.send(message); // what the host does on `ready`
