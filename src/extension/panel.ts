@@ -26,6 +26,7 @@ export type PanelHandler = (message: FromWebview, panel: ModelPanel) => Promise<
 
 export class ModelPanel implements vscode.Disposable {
   private ready = false;
+  private disposed = false;
   private current: ViewMessage | undefined;
   private activity: ActivityMessage | undefined;
   private waiters: RenderWaiter[] = [];
@@ -54,6 +55,11 @@ export class ModelPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
     );
     panel.webview.html = this.html();
+  }
+
+  /** Whether the user closed the panel. */
+  get closed(): boolean {
+    return this.disposed;
   }
 
   /** Whether the webview's script is up and listening (false while hidden or reloading). */
@@ -111,6 +117,7 @@ export class ModelPanel implements vscode.Disposable {
 
   /** Resolves with the next `rendered` report of `view`. */
   waitRendered(view: RenderedView, timeoutMs = RENDER_TIMEOUT_MS): Promise<RenderedMessage> {
+    if (this.disposed) return Promise.reject(new Error('the NeurFlow panel was closed'));
     return new Promise<RenderedMessage>((resolve, reject) => {
       const waiter: RenderWaiter = { view, resolve, reject };
       this.waiters.push(waiter);
@@ -180,6 +187,9 @@ export class ModelPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ready = false;
     for (const w of this.waiters) w.reject(new Error('the NeurFlow panel was closed'));
     this.waiters = [];
     while (this.disposables.length) this.disposables.pop()?.dispose();

@@ -86,7 +86,8 @@ export async function analyseModel(services: Services, arg?: unknown, options: A
   } catch (e) {
     const err = e as Error;
     const cancelled = err.name === 'CancelledError';
-    report.view = e instanceof Stop ? e.view : cancelled ? 'cancelled' : 'error';
+    const closed = panel.closed && err.message === 'the NeurFlow panel was closed';
+    report.view = e instanceof Stop ? e.view : cancelled ? 'cancelled' : closed ? 'dismissed' : 'error';
     if (report.view === 'error') {
       services.log.error(`analyse ${uri.fsPath}: ${err.name}: ${err.message}`);
       void vscode.window.showErrorMessage(`NeurFlow: ${err.message}`);
@@ -162,10 +163,11 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
   await services.results.record(outcome.file, outcome.doc);
   services.log.info(`analyse ${uri.fsPath}: class ${className}, ${outcome.reused ? 'reused' : 'saved'} ${outcome.file} in ${report.ms.analysis} ms`);
 
-  // 4. The panel.
-  panel.reveal();
+  // 4. The panel (a new one if it was closed meanwhile).
+  const shown = panel.closed ? services.panels.open(uri) : panel;
+  shown.reveal();
   const waits: RenderedView[] = ['circuit'];
-  const [rendered, circuit] = await panel.show(resultView(panel, outcome.doc, outcome.file, outcome.scan), waits);
+  const [rendered, circuit] = await shown.show(resultView(shown, outcome.doc, outcome.file, outcome.scan), waits);
   report.view = 'result';
   report.items = rendered.items;
   report.circuit = circuit.items;
