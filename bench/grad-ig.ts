@@ -5,7 +5,7 @@
  * Activations are the reference test images' (first 8, tiled to --samples).
  *
  *   npx tsx bench/grad-ig.ts [--samples 50] [--targets 2] [--steps 50] [--repeat 3] [--threads T]
- *                            [--rows R,R2,...] [--provider cpu|cuda|auto] [--fixtures] [--torch]
+ *                            [--rows R,R2,...] [--ig-threads T] [--provider cpu|cuda|auto] [--fixtures] [--torch]
  *
  * --fixtures also runs every segment of shared/reference/gradients (the other models).
  * --torch times the same IG with PyTorch autograd (bench/grad-ig-torch.py, Debian's python3-torch) on the same
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       provider: { type: 'string' }, threads: { type: 'string' }, samples: { type: 'string' }, targets: { type: 'string' },
-      steps: { type: 'string' }, rows: { type: 'string' }, repeat: { type: 'string' }, fixtures: { type: 'boolean' },
+      steps: { type: 'string' }, rows: { type: 'string' }, repeat: { type: 'string' }, fixtures: { type: 'boolean' }, 'ig-threads': { type: 'string' },
       torch: { type: 'boolean' },
     },
   });
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const resnet = await loadModel(path.join(SHARED, RESNET));
   const cases = [...await referenceCases(resnet), ...(values.fixtures ? fixtureCases() : [])];
   console.log(`IG: ${samples} crops x ${targetCount} targets (one target per run), ${steps} Gauss-Legendre steps, median of ${repeat}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(['segment', 'provider', 'rows/run', 'ms/target', 'attributions/s', 'rows/s', 'reference torch rows/s'].join('\t'));
+  console.log(['segment', 'provider', 'rows/run', 'ms/target', 'cpu ms/target', 'attributions/s', 'rows/s', 'rows/cpu-s', 'reference torch rows/s'].join('\t'));
   const models = new Map<string, LoadedModel>([[RESNET, resnet]]);
   for (const c of cases) {
     if (!models.has(c.model)) models.set(c.model, await loadModel(path.join(SHARED, c.model)));
@@ -87,21 +87,27 @@ async function main(): Promise<void> {
     for (let s = 0; s < samples; s++) a.set(c.activation.subarray((s % c.stored) * c.perSample, (s % c.stored + 1) * c.perSample), s * c.perSample);
     const targets = Array.from({ length: targetCount }, (_, k) => (k * 7) % upperChannels);
     for (const rowsPerRun of rowSettings) {
-      const grads = await SegmentGradients.create(segment(model, c.lower, c.upper), shapes, { provider, threads, rowsPerRun });
+      const igThreads = values['ig-threads'] ? Number(values['ig-threads']) : undefined;
+      const grads = await SegmentGradients.create(segment(model, c.lower, c.upper), shapes, { provider, threads, rowsPerRun, igThreads });
       try {
         await grads.integratedGradients(a, samples, [targets[0]], { steps }); // warm-up
         const times: number[] = [];
+        const cpus: number[] = [];
         for (let r = 0; r < repeat; r++) {
           const t0 = process.hrtime.bigint();
+          const c0 = process.cpuUsage();
           for (const j of targets) await grads.integratedGradients(a, samples, [j], { steps });
           times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+          const c = process.cpuUsage(c0);
+          cpus.push((c.user + c.system) / 1e6);
         }
         const sec = median(times);
+        const cpu = median(cpus);
         const attributions = samples * targetCount;
         const ref = REFERENCE.find((x) => x.id === c.id);
         const torchRows = ref ? ((ref.neurons * 50 * 50) / ref.torchSeconds).toFixed(0) : '';
-        console.log([c.id, grads.provider, grads.rowsPerRun, ((sec / targetCount) * 1000).toFixed(1), (attributions / sec).toFixed(1),
-          ((attributions * steps) / sec).toFixed(0), torchRows].join('\t'));
+        console.log([c.id, grads.provider, grads.rowsPerRun, ((sec / targetCount) * 1000).toFixed(1), ((cpu / targetCount) * 1000).toFixed(1),
+          (attributions / sec).toFixed(1), ((attributions * steps) / sec).toFixed(0), ((attributions * steps) / cpu).toFixed(0), torchRows].join('\t'));
       } finally {
         await grads.release();
       }
@@ -109,7 +115,7 @@ async function main(): Promise<void> {
   }
   if (values.torch) {
     const script = path.join(__dirname, 'grad-ig-torch.py');
-    const args = [script, '--model', path.join(SHARED, RESNET), '--samples', String(samples), '--targets', String(targetCount), '--steps', String(steps),
+    const args = [script, '--model', path.join(SHARED, RESNET), '--input', path.join(SHARED, 'reference/predictions/shortcut-test__first8.npy'), '--threads', String(threads ?? 2), '--samples', String(samples), '--targets', String(targetCount), '--steps', String(steps),
       '--repeat', String(repeat), ...REFERENCE.flatMap((r) => ['--segment', `${r.id}|${r.lower}|${r.upper}`])];
     const r = spawnSync('/usr/bin/python3', args, { stdio: 'inherit' });
     if (r.status !== 0) console.log(`(torch comparison unavailable: python3 exited ${r.status ?? r.error?.message})`);

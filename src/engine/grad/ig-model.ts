@@ -64,7 +64,8 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
   // fuses it with a following Relu.
   const pDim = em.op('Slice', [em.op('Shape', [N.a]), em.ints([0]), em.ints([1])], {}, 'P');
   const alphaCol = em.unsqueeze(N.alpha, [1]);
-  const affineFilters = em.op('Unsqueeze', [em.op('Concat', [alphaCol, em.op('Add', [em.op('Mul', [alphaCol, em.scalar(0)]), em.scalar(1)])], { axis: 1 }), em.ints([2])]);
+  const ones = em.op('Add', [em.op('Mul', [N.alpha, em.scalar(0)]), em.scalar(1)]);
+  const affineFilters = em.op('Unsqueeze', [em.op('Concat', [alphaCol, em.unsqueeze(ones, [1])], { axis: 1 }), em.ints([2])]);
   const scaleFilters = em.unsqueeze(alphaCol, [2]);
   const rowName = new Map<string, string>();
   const rows3 = new Map<string, string>();
@@ -117,11 +118,14 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
   // Backward: row part per row, sum over steps, affine part per sample.
   const rowGrads = p.backward(rowNodes, [...rowName.values()], new Map([[upperRow, seed]]));
   const sampleSeeds = new Map<string, string>();
+  const onesRow = em.op('Reshape', [ones, em.ints([1, -1])]);
   for (const f of split.frontier) {
     const g = rowGrads.get(rowName.get(f)!);
     if (!g) continue;
-    const grouped = em.op('Reshape', [g, em.op('Concat', [pDim, em.ints([-1, ...p.featureDims(f)])], { axis: 0 })]);
-    sampleSeeds.set(f, em.reduceSum(grouped, [1], false));
+    // Sum over the steps as ones[1, K] x [P, K, |f|]: ORT's ReduceSum is 10x slower on this when P = 1.
+    const dims = p.featureDims(f);
+    const grouped = em.op('Reshape', [g, em.op('Concat', [pDim, em.ints([-1, size(dims)])], { axis: 0 })]);
+    sampleSeeds.set(f, em.op('Reshape', [em.op('MatMul', [onesRow, grouped]), em.ints([-1, ...dims])]));
   }
   const grad = p.backward(split.sampleNodes, [p.lower], sampleSeeds).get(p.lower) ?? em.zerosLike(p.lower);
   em.nodes.push(makeNode('Identity', [grad], [N.grad], {}, N.grad));

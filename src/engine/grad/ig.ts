@@ -53,17 +53,27 @@ export interface SegmentGradientOptions extends SessionOptions {
   /** Name used in error messages (default: the segment graph's name). */
   name?: string;
   /**
-   * Forward activation bytes of the per-step part one run may hold; sets the rows (sample x step) per run.
-   * Default: 8 MiB on CPU, where runs that stay in the processor caches are measured fastest
-   * (bench/grad-ig.ts), and 512 MiB on GPU providers. A run always holds at least one sample's steps.
+   * Forward activation bytes of the per-step part one run may hold; bounds the rows (sample x step) per run.
+   * Default 64 MiB on CPU and 512 MiB on GPU providers. On CPU a run also holds at most 2 samples: runs that
+   * stay in the processor caches are the fastest (bench/grad-ig.ts). When one sample's steps exceed the budget,
+   * its steps are split over several runs.
    */
   memoryBytes?: number;
   /** Rows per run, overriding memoryBytes. */
   rowsPerRun?: number;
+  /**
+   * Intra-op threads of the IG session (default 1): its runs are sized for the caches, and at that size ORT's
+   * thread pool costs more than it gains (2 threads measured 2-3x slower on a 2-core machine, bench/grad-ig.ts).
+   * `threads` still applies to the forward session.
+   */
+  igThreads?: number;
 }
 
-const CPU_RUN_BYTES = 8 * 1024 ** 2;
+const CPU_RUN_BYTES = 64 * 1024 ** 2;
 const GPU_RUN_BYTES = 512 * 1024 ** 2;
+/** Samples per run on CPU, for the default 50 (+2) steps. */
+const CPU_SAMPLES_PER_RUN = 2;
+const DEFAULT_STEPS = 50;
 
 /** Gradients and IG of one segment (lower -> upper), holding its ORT sessions. */
 export class SegmentGradients {
@@ -92,10 +102,11 @@ export class SegmentGradients {
     if (!lower || !upper) throw new GradientError(`${name}: static shapes of ${ends.lower} and ${ends.upper} are needed`);
     if (lower.length < 2 || upper.length < 2) throw new GradientError(`${name}: lower and upper tensors need a channel axis (rank >= 2)`);
     const built = buildIgModel(segment, shapes);
-    const ig = await OrtSession.create(encodeModel(built.model), `${name} (integrated gradients)`, options);
+    const ig = await OrtSession.create(encodeModel(built.model), `${name} (integrated gradients)`, { ...options, threads: options.igThreads ?? 1 });
     const bytes = ends.elemType === DataType.DOUBLE ? 8 : 4;
     const budget = options.memoryBytes ?? (ig.provider === 'cpu' ? CPU_RUN_BYTES : GPU_RUN_BYTES);
-    const rows = options.rowsPerRun ?? Math.max(1, Math.min(1 << 16, Math.floor(budget / Math.max(1, built.valuesPerRow * bytes))));
+    const cap = ig.provider === 'cpu' ? CPU_SAMPLES_PER_RUN * (DEFAULT_STEPS + 2) : 1 << 16;
+    const rows = options.rowsPerRun ?? Math.max(1, Math.min(cap, Math.floor(budget / Math.max(1, built.valuesPerRow * bytes))));
     const makeValue = () => OrtSession.create(encodeModel(buildValueModel(segment, shapes)), `${name} (forward)`, options);
     return new SegmentGradients(ig, makeValue, lower.slice(1), upper[1], ends.elemType, rows);
   }
@@ -133,35 +144,44 @@ export class SegmentGradients {
   }
 
   /**
-   * Runs the IG model for `target` on samples `samples` (indices into `a`), `alphas`/`weights` steps each, in
-   * chunks of whole samples; `sink(first, count, out)` receives each chunk's outputs (first: index into samples).
+   * Runs the IG model for `target` on samples `samples` (indices into `a`) with the steps `alphas`/`weights`:
+   * whole samples per run when their steps fit in rowsPerRun, else one sample per run and its steps split over
+   * runs. `sink(first, count, firstStep, out)` receives each run's outputs (first: index into samples).
    */
   private async runSamples(
     a: FloatArray, samples: readonly number[], target: number, alphas: readonly number[], weights: readonly number[],
-    outputs: string[], sink: (first: number, count: number, out: Record<string, FloatArray>) => void,
+    outputs: string[], sink: (first: number, count: number, firstStep: number, out: Record<string, FloatArray>) => void,
   ): Promise<void> {
     const size = this.sampleSize;
     const steps = alphas.length;
     const perRun = Math.max(1, Math.floor(this.rowsPerRun / steps));
-    const alpha = this.alloc(steps);
-    const weight = this.alloc(steps);
-    alpha.set(alphas);
-    weight.set(weights);
+    const stepsPerRun = Math.min(steps, Math.max(1, this.rowsPerRun));
+    const chunks: { first: number; alpha: FloatArray; weight: FloatArray }[] = [];
+    for (let k = 0; k < steps; k += stepsPerRun) {
+      const end = Math.min(steps, k + stepsPerRun);
+      const alpha = this.alloc(end - k);
+      const weight = this.alloc(end - k);
+      alpha.set(alphas.slice(k, end));
+      weight.set(weights.slice(k, end));
+      chunks.push({ first: k, alpha, weight });
+    }
     const j = { data: BigInt64Array.of(BigInt(target)), dims: [1] };
     for (let first = 0; first < samples.length; first += perRun) {
       const count = Math.min(perRun, samples.length - first);
       const contiguous = samples.slice(first, first + count).every((s, k) => s === samples[first] + k);
       const feedA = contiguous ? a.subarray(samples[first] * size, (samples[first] + count) * size) : this.alloc(count * size);
       if (!contiguous) for (let k = 0; k < count; k++) feedA.set(a.subarray(samples[first + k] * size, (samples[first + k] + 1) * size), k * size);
-      const res = await this.ig.run({
-        [IG_NAMES.a]: { data: feedA, dims: [count, ...this.lowerDims] },
-        [IG_NAMES.alpha]: { data: alpha, dims: [steps] },
-        [IG_NAMES.w]: { data: weight, dims: [steps] },
-        [IG_NAMES.j]: j,
-      }, outputs);
-      const out: Record<string, FloatArray> = {};
-      for (const o of outputs) out[o] = res[o].data as FloatArray;
-      sink(first, count, out);
+      for (const chunk of chunks) {
+        const res = await this.ig.run({
+          [IG_NAMES.a]: { data: feedA, dims: [count, ...this.lowerDims] },
+          [IG_NAMES.alpha]: { data: chunk.alpha, dims: [chunk.alpha.length] },
+          [IG_NAMES.w]: { data: chunk.weight, dims: [chunk.weight.length] },
+          [IG_NAMES.j]: j,
+        }, outputs);
+        const out: Record<string, FloatArray> = {};
+        for (const o of outputs) out[o] = res[o].data as FloatArray;
+        sink(first, count, chunk.first, out);
+      }
     }
   }
 
@@ -173,7 +193,7 @@ export class SegmentGradients {
     const maps: FloatArray[] = [];
     for (const j of targets) {
       const map = this.alloc(n * size);
-      await this.runSamples(a, samples, j, [1], [1], [IG_NAMES.grad], (first, count, out) => map.set(out[IG_NAMES.grad].subarray(0, count * size), first * size));
+      await this.runSamples(a, samples, j, [1], [1], [IG_NAMES.grad], (first, count, _step, out) => map.set(out[IG_NAMES.grad].subarray(0, count * size), first * size));
       maps.push(map);
     }
     return maps;
@@ -196,16 +216,19 @@ export class SegmentGradients {
     });
     const attributions = new Float64Array(pairs.length * C);
     const delta = new Float64Array(pairs.length);
-    const K = steps + 2;
     for (const [target, list] of byTarget) {
       list.sort((x, y) => pairs[x].sample - pairs[y].sample || x - y);
-      await this.runSamples(a, list.map((i) => pairs[i].sample), target, [...alphas, 1, 0], [...weights, 0, 0], [IG_NAMES.contrib, IG_NAMES.value], (first, count, out) => {
+      await this.runSamples(a, list.map((i) => pairs[i].sample), target, [...alphas, 1, 0], [...weights, 0, 0], [IG_NAMES.contrib, IG_NAMES.value], (first, count, firstStep, out) => {
         const contrib = out[IG_NAMES.contrib];
         const value = out[IG_NAMES.value];
+        const width = value.length / count;
         for (let k = 0; k < count; k++) {
           const pair = list[first + k];
-          for (let c = 0; c < C; c++) attributions[pair * C + c] = contrib[k * C + c];
-          delta[pair] = value[k * K + steps] - value[k * K + steps + 1];
+          for (let c = 0; c < C; c++) attributions[pair * C + c] += contrib[k * C + c];
+          for (let s = 0; s < width; s++) {
+            if (firstStep + s === steps) delta[pair] += value[k * width + s];
+            if (firstStep + s === steps + 1) delta[pair] -= value[k * width + s];
+          }
         }
       });
     }

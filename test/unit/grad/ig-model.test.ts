@@ -229,3 +229,21 @@ test('the IG model runs the per-step part on one upper channel only', async () =
   assert.deepEqual(built.model.graph.input.map((i) => i.name), ['a', 'alpha', 'w', 'j']);
   assert.deepEqual(built.model.graph.output.map((o) => o.name), ['grad', 'contrib', 'value']);
 });
+
+test('runs split a sample\'s steps when they exceed rowsPerRun; results do not depend on the run size', async () => {
+  const { model, shapes } = await prepare(byName('residual block'));
+  const n = 3;
+  const a = randomValues(n * 4 * 8 * 8, 77) as Float32Array;
+  const results = [];
+  for (const rowsPerRun of [3, 1000]) {
+    const seg = await SegmentGradients.create(model, shapes, { threads: 1, rowsPerRun });
+    try {
+      results.push((await seg.integratedGradients(a, n, [2], { steps: 8 }))[0]);
+    } finally {
+      await seg.release();
+    }
+  }
+  assert.ok(rel(results[0].attributions, results[1].attributions) < 1e-6);
+  assert.ok(rel(results[0].delta, results[1].delta) < 1e-6);
+  assert.ok(results[0].relativeCompletenessError < 0.05, `completeness ${results[0].relativeCompletenessError}`);
+});
