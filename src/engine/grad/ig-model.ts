@@ -67,6 +67,10 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
   const ones = em.op('Add', [em.op('Mul', [N.alpha, em.scalar(0)]), em.scalar(1)]);
   const affineFilters = em.op('Unsqueeze', [em.op('Concat', [alphaCol, em.unsqueeze(ones, [1])], { axis: 1 }), em.ints([2])]);
   const scaleFilters = em.unsqueeze(alphaCol, [2]);
+  // [P, m, |f|] x filters [K, m, 1] -> [P, K, |f|]; float64 has no Conv kernel on CPU: a MatMul there.
+  const combine = (x: string, filters: string): string => (p.elemType === DataType.DOUBLE
+    ? em.op('MatMul', [em.op('Squeeze', [filters, em.ints([2])]), x], {}, 'frontier_rows')
+    : em.op('Conv', [x, filters], {}, 'frontier_rows'));
   const rowName = new Map<string, string>();
   const rows3 = new Map<string, string>();
   let valuesPerRow = 0;
@@ -75,12 +79,12 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
     const flat = size(dims);
     let rows: string;
     if (f === p.lower) {
-      rows = em.op('Conv', [em.op('Reshape', [N.a, em.ints([-1, 1, flat])]), scaleFilters], {}, 'frontier_rows');
+      rows = combine(em.op('Reshape', [N.a, em.ints([-1, 1, flat])]), scaleFilters);
     } else {
       const f0 = em.op('Reshape', [zeroName.get(f)!, em.ints([1, 1, flat])]);
       const diff = em.op('Reshape', [em.op('Sub', [f, zeroName.get(f)!]), em.ints([-1, 1, flat])]);
       const both = em.op('Concat', [diff, em.op('Expand', [f0, em.op('Concat', [pDim, em.ints([1, flat])], { axis: 0 })])], { axis: 1 });
-      rows = em.op('Conv', [both, affineFilters], {}, 'frontier_rows');
+      rows = combine(both, affineFilters);
     }
     rows3.set(f, rows);
     const named = em.op('Reshape', [rows, em.ints([-1, ...dims])], {}, 'frontier_rows');

@@ -15,14 +15,14 @@ import { pruneTo, topoSort } from '../../../src/engine/grad/topo';
 import { makeNode, makeTensor } from '../../../src/engine/onnx/build';
 import { encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../../../src/engine/onnx/proto';
 import { OrtSession } from '../../../src/engine/runtime/ort';
-import { forwardModel, probeShapes, randomValues } from './helpers';
+import { forwardModel, probeShapes, randomValues, type Float } from './helpers';
 
 let seed = 100;
 const w = (name: string, dims: number[], scale = 0.5): TensorProto =>
   makeTensor(name, dims, randomValues(dims.reduce((a, b) => a * b, 1), seed++, 'float32', scale) as Float32Array);
 const ints = (name: string, v: number[]): TensorProto => makeTensor(name, [v.length], v);
 
-interface Case { name: string; inputShape: number[]; nodes: NodeProto[]; initializers: TensorProto[]; targets: number[] }
+interface Case { name: string; inputShape: number[]; nodes: NodeProto[]; initializers: TensorProto[]; targets: number[]; dtype?: 'float32' | 'float64' }
 
 const CASES: Case[] = [
   {
@@ -86,6 +86,21 @@ const CASES: Case[] = [
     targets: [0, 2],
   },
   {
+    name: 'float64 MLP: Gemm, Relu, MatMul, Add (no conv kernels in float64)',
+    inputShape: [3, 6], dtype: 'float64',
+    initializers: [
+      makeTensor('m1', [5, 6], randomValues(30, 501, 'float64') as Float64Array), makeTensor('c1', [5], randomValues(5, 502, 'float64') as Float64Array),
+      makeTensor('m2', [5, 3], randomValues(15, 503, 'float64') as Float64Array), makeTensor('c2', [3], randomValues(3, 504, 'float64') as Float64Array),
+    ],
+    nodes: [
+      makeNode('Gemm', ['x', 'm1', 'c1'], ['h'], { transB: 1 }),
+      makeNode('Relu', ['h'], ['r']),
+      makeNode('MatMul', ['r', 'm2'], ['q']),
+      makeNode('Add', ['q', 'c2'], ['y']),
+    ],
+    targets: [0, 2],
+  },
+  {
     name: 'single-channel convs with stride 2, asymmetric pads, a 2x3 kernel and dilation (tap decomposition)',
     inputShape: [2, 3, 9, 10],
     initializers: [w('w0', [4, 3, 1, 1]), w('wa', [3, 4, 3, 3]), w('wb', [2, 3, 2, 3]), w('bb', [2])],
@@ -117,12 +132,12 @@ const CASES: Case[] = [
 const byName = (prefix: string): Case => CASES.find((c) => c.name.startsWith(prefix))!;
 
 async function prepare(c: Case): Promise<{ model: ModelProto; shapes: Map<string, number[]> }> {
-  const model = forwardModel({ inputShape: c.inputShape, nodes: c.nodes, initializers: c.initializers });
-  return { model, shapes: await probeShapes(model, c.inputShape, 'float32') };
+  const model = forwardModel({ inputShape: c.inputShape, nodes: c.nodes, initializers: c.initializers, dtype: c.dtype });
+  return { model, shapes: await probeShapes(model, c.inputShape, c.dtype ?? 'float32') };
 }
 
 /** IG, gradients and F_j(a) - F_j(0) the slow way: the VJP model at every step, the full forward model. */
-async function reference(model: ModelProto, shapes: Map<string, number[]>, a: Float32Array, dims: number[], j: number, steps: number) {
+async function reference(model: ModelProto, shapes: Map<string, number[]>, a: Float, dims: number[], j: number, steps: number) {
   const vjp = await OrtSession.create(encodeModel(buildVjpModel(model, shapes)), 'vjp', { threads: 1 });
   const fwd = await OrtSession.create(encodeModel(buildValueModel(model, shapes)), 'value', { threads: 1 });
   try {
@@ -130,19 +145,20 @@ async function reference(model: ModelProto, shapes: Map<string, number[]>, a: Fl
     const per = a.length / n;
     const y = shapes.get('y')!;
     const positions = y.slice(2).reduce((p, d) => p * d, 1);
-    const g = new Float32Array(n * y.slice(1).reduce((p, d) => p * d, 1));
+    const make = (len: number): Float => (a instanceof Float64Array ? new Float64Array(len) : new Float32Array(len));
+    const g = make(n * y.slice(1).reduce((p, d) => p * d, 1));
     const perOut = g.length / n;
     for (let s = 0; s < n; s++) for (let q = 0; q < positions; q++) g[s * perOut + j * positions + q] = 1 / positions;
-    const run = async (scale: number) => (await vjp.run({ a: { data: a.map((v) => v * scale), dims }, g: { data: g, dims: [n, ...y.slice(1)] } })).grad_a.data as Float32Array;
+    const run = async (scale: number) => (await vjp.run({ a: { data: a.map((v) => v * scale), dims }, g: { data: g, dims: [n, ...y.slice(1)] } })).grad_a.data as Float;
     const { alphas, weights } = quadrature('gausslegendre', steps);
     const ig = new Float64Array(n * c);
     for (let k = 0; k < steps; k++) {
       const grad = await run(alphas[k]);
       for (let i = 0; i < a.length; i++) ig[Math.floor(i / (per / c))] += weights[k] * a[i] * grad[i];
     }
-    const value = async (x: Float32Array, m: number) => (await fwd.run({ a: { data: x, dims: [m, ...dims.slice(1)] } })).value.data as Float32Array;
+    const value = async (x: Float, m: number) => (await fwd.run({ a: { data: x, dims: [m, ...dims.slice(1)] } })).value.data as Float;
     const fa = await value(a, n);
-    const f0 = await value(new Float32Array(per), 1);
+    const f0 = await value(make(per), 1);
     const cu = fa.length / n;
     return { ig, grad: await run(1), delta: Array.from({ length: n }, (_, s) => fa[s * cu + j] - f0[j]) };
   } finally {
@@ -166,7 +182,7 @@ for (const c of CASES) {
   test(`IG model = VJP model step by step: ${c.name}`, async () => {
     const { model, shapes } = await prepare(c);
     const n = c.inputShape[0];
-    const a = randomValues(c.inputShape.reduce((p, d) => p * d, 1), seed++) as Float32Array;
+    const a = randomValues(c.inputShape.reduce((p, d) => p * d, 1), seed++, c.dtype);
     // rowsPerRun 10 with 8 (+2) steps: one sample per run, so chunking is exercised too.
     const seg = await SegmentGradients.create(model, shapes, { threads: 1, rowsPerRun: 10 });
     try {
