@@ -8,18 +8,8 @@ import type { FidelityRow, ResultDocument } from '../result/schema';
 import type { AnalysisBackend, Tensor32 } from './backend';
 import { argmaxRows } from './mask';
 import type { ProgressEvent } from './pipeline';
+import { seededRandom } from '../util/random';
 
-/** mulberry32: a small seeded generator, so random baselines are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct channels out of `total`, drawn with `rand` (partial Fisher-Yates). */
 export function randomChannels(total: number, count: number, rand: () => number): number[] {

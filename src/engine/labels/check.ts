@@ -6,6 +6,7 @@
 import type { ResultDocument } from '../result/schema';
 import { allGroups, findGroup, groupCrops, withThumbnails, type GroupRef } from './group-crops';
 import type { CheckItem } from './prompt';
+import { seededRandom } from '../util/random';
 
 /** 32-bit FNV-1a of a string: the seed of a group's check, so the same group gets the same mix. */
 export function hashSeed(text: string): number {
@@ -17,17 +18,6 @@ export function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

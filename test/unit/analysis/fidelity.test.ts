@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomChannels, rankedCore, seededRandom } from '../../../src/engine/analysis/fidelity';
+import { randomChannels, rankedCore } from '../../../src/engine/analysis/fidelity';
+import { seededRandom } from '../../../src/engine/util/random';
 import { softmax, topPredictions } from '../../../src/engine/analysis/mask';
 
 test('random channel draws are seeded, distinct and in range', () => {

@@ -1,7 +1,8 @@
 /** The label check's shuffled mix (on a real result) and its scoring. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCheck, hashSeed, scoreCheck, seededRandom, shuffled } from '../../../src/engine/labels/check';
+import { buildCheck, hashSeed, scoreCheck, shuffled } from '../../../src/engine/labels/check';
+import { seededRandom } from '../../../src/engine/util/random';
 import { allGroups, groupCrops, withThumbnails } from '../../../src/engine/labels/group-crops';
 import { realResult } from './real-result';
 
