@@ -1,13 +1,13 @@
 /** `neurflow analyse MODEL --data DIR --class C`: the NeurFlow analysis of one class, written as a result file. */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, positiveInt, positiveNumber } from '../args';
 import type { CliCommand } from '../command';
 import { UsageError } from '../../engine/errors';
 import { analyseClass } from '../../engine/analysis/job';
 import { PRESETS, type PresetName } from '../../engine/data/sidecar';
 import type { ProviderSetting } from '../../engine/runtime/ort';
 import type { AnalysisParams } from '../../engine/result/schema';
-import { positiveInt, positiveNumber, progressPrinter, summariseResult } from './analysis-common';
+import { progressPrinter, summariseResult } from './analysis-common';
 
 const USAGE = `usage: neurflow analyse MODEL --data DIR|MANIFEST.csv --class NAME|INDEX [options]
 
@@ -51,21 +51,13 @@ export const analyseCommand: CliCommand = {
   summary: 'find the neuron groups and circuit of a class (NeurFlow) and write a result file',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args, allowPositionals: true,
-        options: {
+    const parsed = parseCommandArgs(args, {
           data: { type: 'string' }, class: { type: 'string' }, layers: { type: 'string' }, blocks: { type: 'string' },
           labelled: { type: 'boolean' }, tau: { type: 'string' }, 'top-crops': { type: 'string' }, steps: { type: 'string' },
           groups: { type: 'string' }, normalisation: { type: 'string' }, out: { type: 'string' }, store: { type: 'string' },
           force: { type: 'boolean' }, preset: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' },
           json: { type: 'boolean' }, quiet: { type: 'boolean' }, threshold: { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+        }, USAGE);
     const v = parsed.values;
     const [model, ...extra] = parsed.positionals;
     if (!model || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);

@@ -20,20 +20,6 @@ export function progressPrinter(quiet = false): (e: ProgressEvent) => void {
   };
 }
 
-export function positiveInt(value: string | undefined, name: string, usage: string, fallback?: number): number | undefined {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'\n${usage}`);
-  return n;
-}
-
-export function positiveNumber(value: string | undefined, name: string, usage: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(n > 0)) throw new UsageError(`--${name} must be a positive number, got '${value}'\n${usage}`);
-  return n;
-}
-
 export function table(rows: string[][], right: Set<number> = new Set()): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');

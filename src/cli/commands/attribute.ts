@@ -2,8 +2,8 @@
  * `neurflow attribute`: Integrated Gradients of upper-layer channels with respect to a lower layer, on
  * onnxruntime, with the completeness error of every result.
  */
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command';
+import { parseCommandArgs, positiveInt } from '../args';
 import { UsageError } from '../../engine/errors';
 import { SegmentGradients, type IgTargetResult } from '../../engine/grad/ig';
 import { IG_METHODS, type IgMethod } from '../../engine/grad/quadrature';
@@ -46,33 +46,17 @@ function parseTargets(values: string[] | undefined): number[] {
   return out;
 }
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}: '${v}' is not a positive whole number`);
-  return n;
-}
-
 export const attributeCommand: CliCommand = {
   name: 'attribute',
   summary: 'Integrated Gradients of upper channels w.r.t. a lower layer (reads/writes .npy)',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
+    const parsed = parseCommandArgs(args, {
           lower: { type: 'string' }, upper: { type: 'string' }, inputs: { type: 'string' },
           'lower-activation': { type: 'string' }, target: { type: 'string', multiple: true }, steps: { type: 'string' },
           method: { type: 'string' }, out: { type: 'string' }, 'grad-out': { type: 'string' }, json: { type: 'boolean' },
           provider: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+        }, USAGE);
     const v = parsed.values;
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);
@@ -81,8 +65,8 @@ export const attributeCommand: CliCommand = {
     const targets = parseTargets(v.target);
     const method = (v.method ?? 'gausslegendre') as IgMethod;
     if (!IG_METHODS.includes(method)) throw new UsageError(`--method: '${method}' is not one of ${IG_METHODS.join(', ')}`);
-    const steps = positiveInt('steps', v.steps) ?? 50;
-    const session = { provider: (v.provider ?? 'cpu') as ProviderSetting, threads: positiveInt('threads', v.threads) };
+    const steps = positiveInt(v.steps, 'steps', USAGE) ?? 50;
+    const session = { provider: (v.provider ?? 'cpu') as ProviderSetting, threads: positiveInt(v.threads, 'threads', USAGE) };
 
     const started = Date.now();
     const model = await loadModel(file);
@@ -116,7 +100,7 @@ export const attributeCommand: CliCommand = {
     }
 
     const grads = await SegmentGradients.create(segment(model, lower.tensor, upper.tensor), shapes, {
-      ...session, name: `${model.path} ${lower.name} -> ${upper.name}`, rowsPerRun: positiveInt('rows', v.rows),
+      ...session, name: `${model.path} ${lower.name} -> ${upper.name}`, rowsPerRun: positiveInt(v.rows, 'rows', USAGE),
     });
     let results: IgTargetResult[];
     try {

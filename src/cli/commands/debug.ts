@@ -1,7 +1,7 @@
 /** `neurflow debug RESULT IMAGE...`: which groups of a layer explain each image, with their evidence crops. */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { parseCommandArgs, positiveInt, positiveNumber } from '../args';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command';
 import { UsageError } from '../../engine/errors';
 import { debugImages } from '../../engine/analysis/debug-image';
@@ -10,7 +10,6 @@ import { IMAGE_EXTENSIONS } from '../../engine/data/dataset';
 import type { ResultDocument } from '../../engine/result/schema';
 import { readResult } from '../../engine/result/store';
 import type { ProviderSetting } from '../../engine/runtime/ort';
-import { positiveInt, positiveNumber } from './analysis-common';
 
 const USAGE = `usage: neurflow debug RESULT IMAGE|FOLDER... [--layer NAME] [--groups N] [--threshold T] [--json]
 
@@ -53,18 +52,10 @@ export const debugCommand: CliCommand = {
   summary: 'rank the groups of a layer that explain given images, with evidence crops',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args, allowPositionals: true,
-        options: {
+    const parsed = parseCommandArgs(args, {
           layer: { type: 'string' }, groups: { type: 'string' }, threshold: { type: 'string' }, 'top-pairs': { type: 'string' },
           model: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+        }, USAGE);
     const v = parsed.values;
     const [resultFile, ...inputs] = parsed.positionals;
     if (!resultFile || inputs.length === 0) throw new UsageError(`expected RESULT and at least one IMAGE or FOLDER\n${USAGE}`);

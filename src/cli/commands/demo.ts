@@ -4,15 +4,15 @@
  * planted marker (demo/truth.json).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { parseCommandArgs, positiveInt } from '../args';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command';
 import { UsageError } from '../../engine/errors';
 import { boxesOverlap, type Box } from '../../engine/analysis/crops';
 import { debugImages } from '../../engine/analysis/debug-image';
 import { analyseClass } from '../../engine/analysis/job';
 import { openResultModel } from '../../engine/analysis/result-model';
-import { positiveInt, progressPrinter, summariseResult } from './analysis-common';
+import { progressPrinter, summariseResult } from './analysis-common';
 import { defaultDebugLayer } from './debug';
 
 const USAGE = `usage: neurflow demo [--out FILE] [--tau N] [--layer NAME] [--threads N] [--quiet]
@@ -40,12 +40,7 @@ export const demoCommand: CliCommand = {
   summary: 'analyse the bundled demo model (a learned shortcut) and debug its mistakes',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { out: { type: 'string' }, tau: { type: 'string' }, layer: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, demo: { type: 'string' } } });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+    const parsed = parseCommandArgs(args, { out: { type: 'string' }, tau: { type: 'string' }, layer: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, demo: { type: 'string' } }, USAGE);
     const v = parsed.values;
     const demo = v.demo ?? findDemo();
     if (!demo) throw new UsageError('the demo folder (demo/model/shortcut-resnet.onnx) was not found next to neurflow; pass --demo DIR');

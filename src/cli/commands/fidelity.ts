@@ -1,12 +1,12 @@
 /** `neurflow fidelity RESULT`: class accuracy after masking each layer's core neurons vs as many random ones. */
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command';
+import { parseCommandArgs, positiveInt } from '../args';
 import { UsageError } from '../../engine/errors';
 import { fidelityTable } from '../../engine/analysis/fidelity';
 import { openResultModel } from '../../engine/analysis/result-model';
 import { readResult, writeResult } from '../../engine/result/store';
 import type { ProviderSetting } from '../../engine/runtime/ort';
-import { positiveInt, resultImageFiles, table } from './analysis-common';
+import { resultImageFiles, table } from './analysis-common';
 
 const USAGE = `usage: neurflow fidelity RESULT [--seeds N] [--save] [--json]
 
@@ -27,18 +27,10 @@ export const fidelityCommand: CliCommand = {
   summary: 'check that masking core neurons hurts the class more than masking random ones',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args, allowPositionals: true,
-        options: {
+    const parsed = parseCommandArgs(args, {
           seeds: { type: 'string' }, 'max-fraction': { type: 'string' }, save: { type: 'boolean' }, json: { type: 'boolean' }, model: { type: 'string' },
           provider: { type: 'string' }, threads: { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+        }, USAGE);
     const v = parsed.values;
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length > 0) throw new UsageError(`expected one RESULT argument\n${USAGE}`);

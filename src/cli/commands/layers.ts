@@ -1,6 +1,6 @@
 /** `neurflow layers MODEL [--json] [--add TENSOR]...`: the analysis layers of a model with their shapes. */
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command';
+import { parseCommandArgs } from '../args';
 import { loadModel } from '../../engine/onnx/model';
 import { inferShapes } from '../../engine/onnx/shapes';
 import { detectLayers, withAddedLayers } from '../../engine/onnx/layers';
@@ -20,16 +20,7 @@ export const layersCommand: CliCommand = {
   summary: 'list the analysis layers of a model (block outputs, with shapes)',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { json: { type: 'boolean' }, add: { type: 'string', multiple: true }, stem: { type: 'boolean' } },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+    const parsed = parseCommandArgs(args, { json: { type: 'boolean' }, add: { type: 'string', multiple: true }, stem: { type: 'boolean' } }, USAGE);
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);
     const model = await loadModel(file);

@@ -1,6 +1,6 @@
 /** `neurflow predict MODEL --data DIR|CSV [--json]`: the misclassification scan of a dataset. */
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command';
+import { parseCommandArgs, positiveInt } from '../args';
 import { UsageError } from '../../engine/errors';
 import { runScan } from '../../engine/data/run-scan';
 import type { ScanResult } from '../../engine/data/scan';
@@ -22,13 +22,6 @@ the most confident misclassifications and the suspected label errors (confident 
   --batch N        images per model run (default 64)
   --provider P     execution provider (default cpu; auto tries cuda, webgpu, then cpu)
   --threads N      onnxruntime intra-op threads (default: all CPUs)`;
-
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'\n${USAGE}`);
-  return n;
-}
 
 function pct(v: number | null): string {
   return v === null ? '-' : `${(v * 100).toFixed(1)}%`;
@@ -100,12 +93,7 @@ export const predictCommand: CliCommand = {
   summary: 'scan a dataset: accuracy, confusion, misclassified images, suspected label errors',
   usage: USAGE,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
+    const parsed = parseCommandArgs(args, {
           data: { type: 'string', short: 'd' },
           json: { type: 'boolean' },
           preset: { type: 'string' },
@@ -113,11 +101,7 @@ export const predictCommand: CliCommand = {
           batch: { type: 'string' },
           provider: { type: 'string' },
           threads: { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
+        }, USAGE);
     const v = parsed.values;
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);
@@ -129,12 +113,12 @@ export const predictCommand: CliCommand = {
     if (v.provider !== undefined && !providers.includes(v.provider)) {
       throw new UsageError(`--provider must be one of ${providers.join(', ')}, got '${v.provider}'`);
     }
-    const top = positiveInt(v.top, 'top', 10);
+    const top = positiveInt(v.top, 'top', USAGE, 10)!;
     const progress = process.stderr.isTTY && !v.json;
     const result = await runScan(file, v.data, {
       preprocessing: v.preset as PresetName | undefined,
-      batchSize: positiveInt(v.batch, 'batch', 64),
-      threads: v.threads === undefined ? undefined : positiveInt(v.threads, 'threads', 1),
+      batchSize: positiveInt(v.batch, 'batch', USAGE, 64)!,
+      threads: v.threads === undefined ? undefined : positiveInt(v.threads, 'threads', USAGE, 1)!,
       provider: v.provider as ProviderSetting | undefined,
       onReady: ({ preprocessing }) => {
         if (preprocessing.source === 'default') {
