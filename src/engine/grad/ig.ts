@@ -54,9 +54,9 @@ export interface SegmentGradientOptions extends SessionOptions {
   name?: string;
   /**
    * Forward activation bytes of the per-step part one run may hold; bounds the rows (sample x step) per run.
-   * Default 64 MiB on CPU and 512 MiB on GPU providers. On CPU a run also holds at most 2 samples: runs that
-   * stay in the processor caches are the fastest (bench/grad-ig.ts). When one sample's steps exceed the budget,
-   * its steps are split over several runs.
+   * Default 64 MiB on CPU and 512 MiB on GPU providers. On CPU a run also holds at most 2 samples (more when
+   * their rows take under 4 MiB): runs that stay in the processor caches are the fastest (bench/grad-ig.ts).
+   * When one sample's steps exceed the budget, its steps are split over several runs.
    */
   memoryBytes?: number;
   /** Rows per run, overriding memoryBytes. */
@@ -71,8 +71,9 @@ export interface SegmentGradientOptions extends SessionOptions {
 
 const CPU_RUN_BYTES = 64 * 1024 ** 2;
 const GPU_RUN_BYTES = 512 * 1024 ** 2;
-/** Samples per run on CPU, for the default 50 (+2) steps. */
+/** On CPU a run holds 2 samples (for the default 50 + 2 steps), or more while its rows fit in 4 MiB. */
 const CPU_SAMPLES_PER_RUN = 2;
+const CPU_CACHE_BYTES = 4 * 1024 ** 2;
 const DEFAULT_STEPS = 50;
 
 /** Gradients and IG of one segment (lower -> upper), holding its ORT sessions. */
@@ -105,8 +106,9 @@ export class SegmentGradients {
     const ig = await OrtSession.create(encodeModel(built.model), `${name} (integrated gradients)`, { ...options, threads: options.igThreads ?? 1 });
     const bytes = ends.elemType === DataType.DOUBLE ? 8 : 4;
     const budget = options.memoryBytes ?? (ig.provider === 'cpu' ? CPU_RUN_BYTES : GPU_RUN_BYTES);
-    const cap = ig.provider === 'cpu' ? CPU_SAMPLES_PER_RUN * (DEFAULT_STEPS + 2) : 1 << 16;
-    const rows = options.rowsPerRun ?? Math.max(1, Math.min(cap, Math.floor(budget / Math.max(1, built.valuesPerRow * bytes))));
+    const rowBytes = Math.max(1, built.valuesPerRow * bytes);
+    const cap = ig.provider === 'cpu' ? Math.max(CPU_SAMPLES_PER_RUN * (DEFAULT_STEPS + 2), Math.floor(CPU_CACHE_BYTES / rowBytes)) : 1 << 16;
+    const rows = options.rowsPerRun ?? Math.max(1, Math.min(cap, 1 << 16, Math.floor(budget / rowBytes)));
     const makeValue = () => OrtSession.create(encodeModel(buildValueModel(segment, shapes)), `${name} (forward)`, options);
     return new SegmentGradients(ig, makeValue, lower.slice(1), upper[1], ends.elemType, rows);
   }
