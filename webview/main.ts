@@ -19,6 +19,7 @@ import { loadState, post, saveState } from './api';
 import { settle } from './requests';
 import { renderActivity, renderNotice } from './views/banner';
 import { renderBatch } from './views/batch';
+import { labellingSettled } from './views/label';
 import { renderModel } from './views/model';
 import { ResultPanel } from './views/result';
 import { renderError, renderLoading } from './views/status';
@@ -69,6 +70,7 @@ function render(message: ToWebview): void {
       post({ type: 'rendered', view: 'activity', items: renderActivity(message) });
       break;
     case 'notice':
+      labellingSettled(); // the host answers a Label Groups request with a notice
       post({ type: 'rendered', view: 'notice', items: renderNotice(message) });
       break;
   }

@@ -13,7 +13,10 @@
  * The result panel (issue 7): the host sends `result` (a ResultDocument, the full dataset scan, and where the
  * dataset's images are for the webview). Everything else happens in the webview without the host (circuit,
  * groups, re-grouping at another count with the engine's pure functions), except what needs a model run or the
- * editor: `explainImage` -> `explanation`, `maskGroup` -> `maskResult`, `jumpToCode`, `openImage`, `openFile`.
+ * editor: `explainImage` -> `explanation`, `maskGroup` -> `maskResult`, `jumpToCode`, `openImage`, `openFile`,
+ * and the group labels (issue 8): `labelGroups` (-> command `neurflow.labelGroups`) and `setLabel` (-> command
+ * `neurflow.setGroupLabel`) on the panel's result file; the host answers by posting the updated `result` (the
+ * webview re-renders with the labels) and a `notice` that says where the labels came from, or why not.
  * Images are named by their path relative to the dataset root, `/`-separated, as in `doc.class.images` and
  * `scan.images[].path`; boxes are `[x0, y0, x1, y1]` in model-input pixels (x1/y1 exclusive), like crop rows.
  */
@@ -56,7 +59,7 @@ export interface ResultViewMessage {
    * `imageBase + '/' + encodeURI(relative path)`. The root must be in the panel's `localResourceRoots`.
    * Absent (untrusted workspace, dataset moved): the views show the crop thumbnails of the result only. */
   imageBase?: string;
-  /** Tab to show first (default: circuit; kept from the panel's saved state when the same result comes back). */
+  /** Tab to show (absent: the one the panel showed for the same result, else circuit). */
   tab?: ResultTab;
   /** True when explain/mask requests cannot run (untrusted workspace, model missing): the actions are hidden. */
   readOnly?: boolean;
@@ -138,16 +141,21 @@ export function isViewMessage(m: ToWebview): m is ViewMessage {
 /** The webview's script is running and listening. */
 export interface ReadyMessage { type: 'ready' }
 
-/** Every host message is acknowledged with `rendered` of its own `type`; the result panel's tabs add theirs. */
-export type RenderedView = ToWebview['type'] | ResultTab;
+/**
+ * Every host message is acknowledged with `rendered` of its own `type`; the result panel's tabs add theirs, the
+ * Group view its label (`label`), the batch view its selected sample (`sample`).
+ */
+export type RenderedView = ToWebview['type'] | ResultTab | 'label' | 'sample';
 const RENDERED_VIEWS: readonly RenderedView[] = ['model', 'error', 'loading', 'batch', 'result', 'explanation',
-  'maskResult', 'activity', 'notice', 'circuit', 'group', 'mistakes'];
+  'maskResult', 'activity', 'notice', 'circuit', 'group', 'mistakes', 'label', 'sample'];
 
 /**
  * A view finished rendering; `items` lists what it shows: model: the layer names; result: the layer names
- * (top first); circuit: the group nodes `layer/G<index>`; group: the crop ids shown; mistakes: the image paths
- * of the gallery; explanation: `layer/G<index>` of the ranked groups; maskResult: the top class names after
- * masking; batch: the misclassified sample indices; activity, notice: the text shown.
+ * (top first); circuit: the group nodes `layer/G<index>`; group: the crop ids shown; label: the group shown
+ * (`layer/G<index>`), its label text ('' when none) and the origin line as shown ('' when none); mistakes: the
+ * image paths of the gallery; explanation: `layer/G<index>` of the ranked groups; maskResult: the top class names
+ * after masking; batch: the misclassified sample indices; sample: the selected batch sample's index, then
+ * `layer/G<index>` of each group listed for it; activity, notice: the text shown.
  */
 export interface RenderedMessage { type: 'rendered'; view: RenderedView; items: string[] }
 
@@ -195,11 +203,26 @@ export interface MaskGroupRequest {
   classIndex: number;
 }
 
+/**
+ * Label groups of the panel's result (issue 8; host: command `neurflow.labelGroups` on the result file): with a
+ * language model after the user's consent, else from the data with the reason. No layer: every group; a layer:
+ * its groups; a layer and a group: that group. `groupCount`: the layer's group count the webview shows; the host
+ * refuses when the saved result groups the layer differently (labels belong to the saved grouping).
+ */
+export interface LabelGroupsRequest { type: 'labelGroups'; layer?: string; group?: number; groupCount?: number }
+
+/** The user's own label for a group (host: command `neurflow.setGroupLabel`); blank text removes the label. */
+export interface SetLabelMessage { type: 'setLabel'; layer: string; group: number; text: string; groupCount?: number }
+
+/** Longest label the webview may send (a label is a few words). */
+export const MAX_LABEL_LENGTH = 200;
+
 /** An unexpected failure inside the webview, reported to the host's log. */
 export interface WebviewFailureMessage { type: 'failure'; message: string }
 
 export type FromWebview = ReadyMessage | RenderedMessage | OpenFileMessage | OpenImageMessage | SelectGroupMessage |
-  SetGroupCountMessage | JumpToCodeMessage | ExplainImageRequest | MaskGroupRequest | WebviewFailureMessage;
+  SetGroupCountMessage | JumpToCodeMessage | ExplainImageRequest | MaskGroupRequest | LabelGroupsRequest | SetLabelMessage |
+  WebviewFailureMessage;
 
 // ---------------------------------------------------------------------------------------------------------
 // runtime checks
@@ -212,6 +235,8 @@ const isStr = (x: unknown): x is string => typeof x === 'string';
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const isOptStr = (x: unknown) => x === undefined || isStr(x);
+const isIndex = (x: unknown) => isInt(x) && x >= 0;
+const isOptCount = (x: unknown) => x === undefined || (isInt(x) && x >= 1);
 const isBox = (x: unknown) => Array.isArray(x) && x.length === 4 && x.every(isNum);
 const isClassProbs = (x: unknown) => Array.isArray(x) && x.every((p) => isObject(p) && isInt(p.class) && isStr(p.name) && isNum(p.prob));
 
@@ -288,6 +313,12 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
     case 'maskGroup':
       return isInt(x.requestId) && isStr(x.image) && isStr(x.layer) && isInt(x.group) && isInt(x.groupCount) &&
         Array.isArray(x.channels) && x.channels.every(isInt) && isInt(x.classIndex) ? (x as unknown as MaskGroupRequest) : undefined;
+    case 'labelGroups':
+      return (x.layer === undefined || isStr(x.layer)) && (x.group === undefined || (isStr(x.layer) && isIndex(x.group))) &&
+        isOptCount(x.groupCount) ? (x as unknown as LabelGroupsRequest) : undefined;
+    case 'setLabel':
+      return isStr(x.layer) && isIndex(x.group) && isStr(x.text) && x.text.length <= MAX_LABEL_LENGTH && isOptCount(x.groupCount)
+        ? (x as unknown as SetLabelMessage) : undefined;
     case 'failure': return isStr(x.message) ? (x as unknown as WebviewFailureMessage) : undefined;
     default: return undefined;
   }

@@ -48,12 +48,22 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The n-th `rendered` report of `view` (1-based). */
+async function renderedView(view: string, n = 1): Promise<{ type: string; view?: unknown; items?: unknown }> {
+  await h.page.waitForFunction(([v, k]) => (window as unknown as { __posted: { type: string; view?: string }[] }).__posted
+    .filter((m) => m.type === 'rendered' && m.view === v).length >= (k as number), [view, n] as const, { timeout: 10_000 });
+  return (await h.posted()).filter((m) => m.type === 'rendered' && m.view === view)[n - 1];
+}
+
 test('the batch view lists the misclassified samples and explains the first', async () => {
   assert.ok(message.misclassified.length > 0, 'the fixture batch has mistakes');
   await h.send(message);
-  const rendered = await h.waitForPosted('rendered');
-  assert.equal(rendered.view, 'batch');
+  const rendered = await renderedView('batch');
   assert.deepEqual(rendered.items, message.misclassified.map((s) => String(s.index)));
+  // The selected sample and the groups listed for it, as the host's Explain Batch command waits for them.
+  const sample = await renderedView('sample');
+  const ex = message.misclassified[0].explanation;
+  assert.deepEqual(sample.items, [String(message.misclassified[0].index), ...(ex?.groups ?? []).map((g) => `${ex!.layer}/G${g.group}`)]);
   const tiles = h.page.locator('.tiles [role=option]');
   assert.equal(await tiles.count(), message.misclassified.length);
   const first = message.misclassified[0];
@@ -74,8 +84,10 @@ test('the batch view lists the misclassified samples and explains the first', as
 test('picking another group and sample redraws; the paused line opens', async () => {
   const withTwo = message.misclassified.findIndex((s) => (s.explanation?.groups.length ?? 0) > 1);
   if (withTwo >= 0) {
+    const before = (await h.posted()).filter((m) => m.type === 'rendered' && (m as { view?: string }).view === 'sample').length;
     await h.page.locator('.tiles [role=option]').nth(withTwo).click();
     const s = message.misclassified[withTwo];
+    assert.equal((await renderedView('sample', before + 1)).items?.toString(), [String(s.index), ...s.explanation!.groups.map((g) => `${s.explanation!.layer}/G${g.group}`)].toString());
     await h.page.locator('.detail .scored [role=option]').nth(1).click();
     assert.equal(await h.page.locator('.detail .scored [role=option]').nth(1).getAttribute('aria-selected'), 'true');
     const g = s.explanation!.groups[1];
@@ -90,8 +102,7 @@ test('picking another group and sample redraws; the paused line opens', async ()
 test('the batch view survives a reload from the saved state', async () => {
   await h.page.reload();
   await h.waitForPosted('ready');
-  const rendered = await h.waitForPosted('rendered');
-  assert.equal(rendered.view, 'batch');
+  await renderedView('batch');
   assert.equal(await h.page.locator('.tiles [role=option]').count(), message.misclassified.length);
 });
 

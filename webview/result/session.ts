@@ -22,7 +22,9 @@ export class ResultSession {
     this.doc = message.doc;
     for (const [layer, n] of Object.entries(counts)) {
       const l = this.original.layers.find((x) => x.name === layer);
-      if (l?.grouping && Number.isInteger(n) && n >= 1) this.counts.set(layer, n);
+      // A count the document already has (e.g. saved by the host since) is the document's own grouping: keep it,
+      // with its labels, rather than re-grouping it.
+      if (l?.grouping && Number.isInteger(n) && n >= 1 && n !== l.grouping.count) this.counts.set(layer, n);
     }
     this.rebuild();
   }

@@ -2,7 +2,8 @@
  * Explain Batch in the Mistakes view (DESIGN 7): the misclassified samples of a batch from a paused debug
  * session, each with the groups of the saved analysis that explain it (scores, evidence boxes drawn on the
  * sample as the model saw it, representative crops) and what masking each group does. Everything arrives in
- * the `batch` message; nothing is asked of the host except opening the paused line.
+ * the `batch` message; nothing is asked of the host except opening the paused line. Reports `rendered` view
+ * `sample` (the sample's index, then its groups) each time a sample is shown.
  */
 import type { BatchMessage, BatchSample, SampleGroup } from '../../src/protocol/batch';
 import { post } from '../api';
@@ -40,6 +41,7 @@ export function renderBatch(root: HTMLElement, m: BatchMessage): string[] {
   const showSample = (s: BatchSample, gi = 0) => {
     const ex = s.explanation;
     const g = ex?.groups[gi];
+    if (gi === 0) post({ type: 'rendered', view: 'sample', items: [String(s.index), ...(ex?.groups ?? []).map((x) => `${ex!.layer}/G${x.group}`)] });
     const boxes: DrawnBox[] = g ? [...g.evidence.map((b): DrawnBox => ({ box: b, kind: 'weak' })), { box: g.bestBox, kind: 'best' }] : [];
     detail.replaceChildren(
       h('h3', {}, `Sample ${s.index}: labelled ${s.labelName}, predicted ${s.predictedName} (${pct(s.confidence)})`),

@@ -1,7 +1,8 @@
 /**
- * The Group view (DESIGN 1.4): a group's label, its member neurons (channel, sub-concept), the groups it feeds
- * and is fed by, and its most representative crops drawn as boxes on their source images. Clicking an image
- * opens the file; "Jump to code" asks the host for the module that defines the layer.
+ * The Group view (DESIGN 1.4): a group's label (where it came from, editable, and Label Layer / Label All: see
+ * ./label.ts), its member neurons (channel, sub-concept), the groups it feeds and is fed by, and its most
+ * representative crops drawn as boxes on their source images. Clicking an image opens the file; "Jump to code"
+ * asks the host for the module that defines the layer.
  */
 import type { ResultViewMessage } from '../../src/protocol/webview';
 import { imageUri } from '../../src/protocol/webview';
@@ -10,6 +11,7 @@ import { h } from '../dom';
 import { boxedImage } from '../image-box';
 import { cropRef, inputSize, type GroupInfo } from '../result/groups';
 import type { CircuitLink, ResultSession } from '../result/session';
+import { labelBlock } from './label';
 
 export interface GroupViewOptions {
   session: ResultSession;
@@ -46,7 +48,7 @@ function links(title: string, list: CircuitLink[], pick: (l: CircuitLink) => Gro
     })));
 }
 
-/** Renders the group; returns the crop ids it shows. */
+/** Renders the group (and reports its label as `rendered` view `label`); returns the crop ids it shows. */
 export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
   const { session, message, group: g } = o;
   const doc = session.doc;
@@ -75,11 +77,15 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
   });
   const { inputs, outputs } = session.neighbours(g);
   const sameLayer = session.groups(g.layer);
+  const label = labelBlock({
+    group: g, label: layer.grouping?.groups[g.index]?.label, groupCount: session.groupCount(g.layer),
+    layerGroups: sameLayer.length, allGroups: session.allGroups().length, editable: message.file !== undefined,
+  });
   el.replaceChildren(
     h('header', { class: 'group-head' },
       g.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb large' }) : null,
       h('div', { class: 'grow' },
-        h('h2', {}, `${g.layer} · G${g.index}`, g.label ? h('span', { class: 'label' }, g.label) : null),
+        h('h2', {}, `${g.layer} · G${g.index}`),
         h('p', { class: 'muted' },
           `${g.channels.length} neuron${g.channels.length === 1 ? '' : 's'}, ${g.members.length} sub-concept${g.members.length === 1 ? '' : 's'}`,
           ` · group ${g.index + 1} of ${sameLayer.length} in ${g.layer} (${layer.shape.join('×')})`,
@@ -91,6 +97,7 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
           onclick: () => { if (g.index < sameLayer.length - 1) o.select(sameLayer[g.index + 1]); } }),
         h('vscode-button', { icon: 'go-to-file', title: `Open the code that defines ${g.layer}`,
           onclick: () => post({ type: 'jumpToCode', layer: g.layer, tensor: layer.tensor, group: g.index }) }, 'Jump to Code'))),
+    label.element,
     h('div', { class: 'group-body' },
       h('section', { class: 'crops', 'aria-label': 'Top crops of the group' },
         h('h3', {}, 'Top crops ', h('vscode-badge', { variant: 'counter' }, g.crops.length)),
@@ -104,5 +111,6 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
         links('Feeds (upper layer)', outputs, (l) => l.from, o.select),
         links('Fed by (lower layer)', inputs, (l) => l.to, o.select))),
   );
+  post({ type: 'rendered', view: 'label', items: label.items });
   return crops.map((c) => String(c.id));
 }

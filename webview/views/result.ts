@@ -26,6 +26,8 @@ export class ResultPanel {
   constructor(private readonly root: HTMLElement, readonly message: ResultViewMessage, saved?: ResultUi) {
     const same = saved && saved.key === message.doc.key ? saved : undefined;
     this.ui = same ?? freshUi(message.doc.key, message.tab);
+    // A tab the host names wins over the one the panel showed last.
+    if (message.tab) this.ui.tab = message.tab;
     this.session = new ResultSession(message, this.ui.counts);
     this.ui.counts = this.session.userCounts();
     if (this.ui.selected && !this.selectedGroup()) this.ui.selected = undefined;

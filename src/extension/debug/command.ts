@@ -1,8 +1,9 @@
 /**
  * NeurFlow: Explain Batch (DESIGN 7). While a Python debug session is paused: export the batch in scope from the
  * selected frame (transfer.ts: the debuggee writes .npy files, nothing big travels through DAP), let the worker
- * predict and explain the misclassified samples with the model's saved analyses, and post the result to the
- * model's panel (the Mistakes view) with the paused source location. Resolves with a report (used by tests).
+ * predict and explain the misclassified samples with the model's saved analyses, and show the result in the
+ * model's panel (the batch view, with "Go to Paused Line") once the webview reports it rendered. Resolves with a
+ * report (used by tests).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -32,7 +33,9 @@ export interface ExplainBatchArgs {
 export type ExplainFailure = 'no-session' | 'untrusted' | 'no-model' | 'no-analysis' | 'expression' | 'shape' | 'cancelled' | 'error';
 
 export type ExplainBatchReport =
-  | { ok: true; message: BatchMessage; panel: string }
+  /** `rendered`: the misclassified sample indices the batch view shows; `sample`: the sample it selected first and
+   * its groups (`layer/G<index>`), as the webview reported them. */
+  | { ok: true; message: BatchMessage; panel: string; rendered: string[]; sample: string[] }
   | { ok: false; kind: ExplainFailure; error: string };
 
 class Failure extends Error {
@@ -143,10 +146,14 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
           expressions: { images: t.images.expression, labels: t.labels.expression, predictions: t.predictions?.expression },
           transfer: { ms: Math.round(t.ms), bytes: t.bytes },
         };
-        const panel = services.panels.open(vscode.Uri.file(model));
-        panel.post(message);
         services.log.info(`explain batch: ${message.batchSize} samples from ${where(frame)}, ${message.misclassified.length} misclassified, transfer ${message.transfer.ms} ms for ${(t.bytes / 1e6).toFixed(1)} MB`);
-        return { ok: true as const, message, panel: panel.panel.title };
+        progress.report({ message: 'showing the batch in the panel' });
+        const panel = services.panels.open(vscode.Uri.file(model));
+        // The panel keeps the batch as its view: a reload of the webview gets it again after `ready`.
+        const [rendered, sample] = await panel.show(message, message.misclassified.length > 0 ? ['sample'] : []).catch((e: Error) => {
+          throw new Failure('error', `the batch was explained but ${panel.panel.title} did not show it: ${e.message}`);
+        });
+        return { ok: true as const, message, panel: panel.panel.title, rendered: rendered.items, sample: sample?.items ?? [] };
       } finally {
         t.dispose();
       }

@@ -1,6 +1,7 @@
 /**
  * What the result panel asks of the host: explain an image and mask a group (worker jobs on the saved result),
- * jump to a layer's code, open an image or a file, keep a layer's group count. Every request answers: a
+ * jump to a layer's code, open an image or a file (a source file at a line: the paused line of Explain Batch),
+ * keep a layer's group count, label groups and set a label (./label-actions.ts). Every request answers: a
  * failure comes back inside the answer (`error`) or as a notice, never as silence.
  */
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { jumpToCode } from '../code/jump';
 import { readSettings } from '../config';
 import type { ModelPanel, PanelHandler } from '../panel';
 import type { Services } from '../services';
+import { labelRequest } from './label-actions';
 
 function resultOf(panel: ModelPanel): ResultViewMessage | undefined {
   const view = panel.view;
@@ -116,6 +118,9 @@ export function panelActions(services: () => Services): PanelHandler {
         await openInEditor(vscode.Uri.file(m.path), panel, m.type === 'openFile' ? m.line : undefined);
         return undefined;
       case 'setGroupCount': return keepGroupCount(s, panel, m.layer, m.count);
+      case 'labelGroups':
+      case 'setLabel':
+        return labelRequest(s, panel, m);
       case 'selectGroup':
         s.log.debug(`panel: selected ${m.layer}/G${m.group} of ${m.groupCount}`);
         return undefined;
