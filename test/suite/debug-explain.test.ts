@@ -3,21 +3,24 @@
  * test-driver extension as a STAND-IN for the Python extension (Debian's python3-debugpy adapter; the Microsoft
  * extension is not installable offline). It runs test/fixture/debug/eval_loop.py (NumPy only), which pauses
  * in its evaluation loop on the first batch of 8 demo images; the command exports the batch from the frame,
- * the worker explains it with the committed analysis of class triangle, and the message is posted to the panel.
+ * the worker explains it with the committed analysis of class triangle, and the panel's batch view renders it (the
+ * command waits for the webview's report); Go to Paused Line opens the paused line; a hidden panel shows it again.
  * Expected mistakes come from PyTorch (the loop's `outputs`) and the fixture labels, read here from the files.
  */
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { NeurflowApi } from '../../src/extension/api';
 import type { ExplainBatchArgs, ExplainBatchReport } from '../../src/extension/debug/command';
 import { readNpy } from '../../src/engine/io/npy';
-import { fixture, neurflowTabs, sleep } from './helpers';
+import { extension, fixture, neurflowTabs, sleep } from './helpers';
 
 const program = () => fixture('debug', 'eval_loop.py').fsPath;
 const demoModel = () => path.resolve(fixture().fsPath, '../../demo/model/shortcut-resnet.onnx');
 const result = () => fixture('debug', 'shortcut-triangle.neurflow-result.json').fsPath;
 const BATCH = 8;
+const api = () => extension().exports as NeurflowApi;
 
 function breakpointLine(): number {
   return readFileSync(program(), 'utf8').split('\n').findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
@@ -107,6 +110,39 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     }
     assert.equal(report.panel, 'NeurFlow: shortcut-resnet.onnx');
     assert.ok(neurflowTabs().some((t) => t.tab.label === 'NeurFlow: shortcut-resnet.onnx'), 'the panel is open');
+    // What the webview acknowledged: every misclassified sample, and the first one selected with its groups.
+    assert.deepEqual(report.rendered, m.misclassified.map((s) => String(s.index)), 'the batch view rendered the misclassified samples');
+    const first = m.misclassified[0];
+    assert.deepEqual(report.sample, [String(first.index), ...first.explanation!.groups.map((g) => `${first.explanation!.layer}/G${g.group}`)],
+      'the batch view rendered the first sample\'s groups');
+  });
+
+  test('Go to Paused Line opens the paused file at the line; the panel shows the batch again after it was hidden', async function () {
+    this.timeout(60_000);
+    const panel = api().panel(demoModel());
+    assert.ok(panel, 'the model has a panel');
+    const view = panel.view;
+    assert.equal(view?.type, 'batch');
+    if (view?.type !== 'batch') return;
+    // Another file in front, so the editor must move to the paused line.
+    await vscode.window.showTextDocument(fixture('train.py'), { viewColumn: vscode.ViewColumn.One });
+    const answer = await panel.dispatch({ type: 'openFile', path: view.source.path, line: view.source.line });
+    assert.equal(answer, undefined, JSON.stringify(answer));
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.uri.fsPath, program());
+    assert.equal(editor.selection.active.line, breakpointLine() - 1, `at line ${editor.selection.active.line + 1}`);
+    assert.notEqual(editor.viewColumn, panel.panel.viewColumn, 'the file opens beside the panel');
+    // Hide the panel (its webview document is dropped), show it again: the host replays the batch.
+    await vscode.window.showTextDocument(fixture('train.py'), { viewColumn: panel.panel.viewColumn, preview: false });
+    for (let i = 0; i < 50 && panel.panel.visible; i++) await sleep(100);
+    assert.equal(panel.panel.visible, false, 'the panel is hidden');
+    const again = panel.waitRendered('batch');
+    panel.reveal();
+    assert.deepEqual((await again).items, view.misclassified.map((s) => String(s.index)));
+    assert.equal(panel.view, view, 'the panel still shows the same batch');
+    const trainTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === fixture('train.py').fsPath);
+    await vscode.window.tabGroups.close(trainTabs);
   });
 
   test('expressions are remembered for the workspace', async () => {
