@@ -4,9 +4,10 @@
  * model that recomputes the forward values the rules need and pulls a cotangent of the upper tensor back to
  * the lower activation, using standard operators only (opset >= 17, so ScatterElements can add).
  *
- * Three products share the same core:
+ * Three products share the same core (prepared.ts); the fast IG model SegmentGradients runs is ig-model.ts:
  * - `buildVjpModel`:    inputs `a` [N,...], `g` (cotangent of upper) -> `grad_a`.
- * - `buildTargetModel`: the fused IG/gradient model. Inputs `a` [S,...] (distinct samples), `rows` int64 [R]
+ * - `buildTargetModel`: a general fused gradient model, any mix of targets per row (IG runs use ig-model.ts,
+ *   several times faster: one target per run, affine part per sample). Inputs `a` [S,...] (distinct samples), `rows` int64 [R]
  *   (sample of each row), `alpha` [R] (scale of each row), `t` [R, C_upper] (target weights of each row). Row r
  *   evaluates at x_r = alpha_r * a[rows_r] with the cotangent of F = sum_j t[r,j] * mean_spatial(upper[:, j]);
  *   outputs `grad` [R,...] = dF/dx at x_r and `contrib` [R, C_lower] = sum over positions of a[rows_r] * grad.
