@@ -131,6 +131,8 @@ export class CircuitView {
       textureOnViewport: elements.length > 600, hideEdgesOnViewport: keep.length > 1500,
     });
     this.scaleLayerLabels();
+    // The layer captions grew with the zoom-out: fit again so they stay inside the canvas in narrow panels.
+    this.cy.fit(undefined, 24);
     this.cy.on('tap', 'node.group', (e) => this.choose(e.target.id(), false));
     this.cy.on('dbltap', 'node.group', (e) => this.choose(e.target.id(), true));
     this.cy.on('tap', (e) => { if (e.target === this.cy) this.clearHighlight(); });
