@@ -1,39 +1,25 @@
 /**
- * A real result for the label tests: `neurflow analyse` (the CLI) on the shipped demo (class triangle, tau 8,
- * 16 IG steps), cached under .cache/labels/ by the demo model's hash; made on first use (about a minute on
- * 2 cores), never committed.
+ * The real result for the label tests: THE demo test result shared by every test layer (class triangle, the top
+ * layer + the last 5 blocks, tau 8, 16 IG steps; test/helpers/demo-result.ts), made on first use (about a minute
+ * on 2 cores) and cached in .cache/test-results, never committed.
+ *
+ * Importing this module registers a root-level before() hook in the test file that loads it, so realResult()
+ * stays synchronous inside the tests.
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { readResult } from '../../../src/engine/result/store';
+import { before } from 'node:test';
 import type { ResultDocument } from '../../../src/engine/result/schema';
-import { REPO_ROOT } from '../../helpers/shared';
+import { demoResult } from '../../helpers/demo-result';
 
-export const DEMO_MODEL = path.join(REPO_ROOT, 'demo/model/shortcut-resnet.onnx');
-export const DEMO_IMAGES = path.join(REPO_ROOT, 'demo/images');
+export { DEMO_IMAGES, DEMO_MODEL } from '../../helpers/demo-result';
 
 let cached: ResultDocument | undefined;
 
-/** Path of the cached result (made with the CLI when missing). */
-export function realResultFile(): string {
-  const sha = createHash('sha256').update(readFileSync(DEMO_MODEL)).digest('hex').slice(0, 12);
-  const file = path.join(REPO_ROOT, '.cache', 'labels', `demo-triangle-${sha}.neurflow-result.json`);
-  if (existsSync(file)) return file;
-  mkdirSync(path.dirname(file), { recursive: true });
-  const r = spawnSync(process.execPath, [
-    '--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'analyse', DEMO_MODEL, '--data', DEMO_IMAGES,
-    '--class', 'triangle', '--tau', '8', '--steps', '16', '--threads', '1', '--quiet', '--out', file,
-  ], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
-  if (r.status !== 0 || !existsSync(file)) {
-    throw new Error(`neurflow analyse on the demo failed (status ${r.status}): ${r.stderr?.slice(-2000)}`);
-  }
-  return file;
-}
+before(async () => {
+  cached = (await demoResult()).doc;
+});
 
-/** The real result (a fresh deep copy per call: tests may change it). */
+/** The real result (a fresh deep copy per call: tests may change it). Call it inside a test. */
 export function realResult(): ResultDocument {
-  cached ??= readResult(realResultFile());
+  if (!cached) throw new Error('realResult() was called before the demo result was loaded: call it inside a test, not at module level');
   return structuredClone(cached);
 }
