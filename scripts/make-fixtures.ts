@@ -1,15 +1,22 @@
 #!/usr/bin/env node
 /**
- * Writes the models of the extension-test workspace into test/fixture/generated/ (gitignored):
- *   tiny-cnn.onnx      a small torch-style CNN (node names carry module paths, like torch.onnx.export),
- *                      the modules of test/fixture/train.py; deterministic weights
- *   not-a-model.onnx   bytes that are not protobuf, for the error path
- * Usage: node --import tsx scripts/make-fixtures.ts
+ * Writes the generated (gitignored) files the tests read:
+ *   test/fixture/generated/   the models of the extension-test workspace:
+ *     tiny-cnn.onnx           a small torch-style CNN (node names carry module paths, like torch.onnx.export),
+ *                             the modules of test/fixture/train.py; deterministic weights
+ *     not-a-model.onnx        bytes that are not protobuf, for the error path
+ *   test/fixture/debug/       the Explain Batch fixture beside its debuggee eval_loop.py (test/helpers/debug-fixture.ts):
+ *                             the demo's test analysis (computed once into .cache/test-results/, about a minute on
+ *                             2 cores; test/helpers/demo-result.ts), a batch of 16 demo images, their labels and
+ *                             PyTorch's probabilities (from ../shared/reference/predictions)
+ * Usage: node --import tsx scripts/make-fixtures.ts       (scripts/test-all.mjs runs it before the test layers)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../src/engine/onnx/build';
 import { DataType, encodeModel } from '../src/engine/onnx/proto';
+import { demoResult } from '../test/helpers/demo-result';
+import { DEBUG_FIXTURE, makeDebugFixture } from '../test/helpers/debug-fixture';
 
 const out = path.resolve(__dirname, '..', 'test', 'fixture', 'generated');
 
@@ -51,9 +58,19 @@ export function tinyCnn() {
   return makeModel(graph, [{ domain: '', version: 17 }]);
 }
 
-if (require.main === module) {
+async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'tiny-cnn.onnx'), encodeModel(tinyCnn()));
   writeFileSync(path.join(out, 'not-a-model.onnx'), 'this is a text file, not an ONNX model\n'.repeat(4));
   console.log(`fixtures: wrote tiny-cnn.onnx, not-a-model.onnx to ${path.relative(process.cwd(), out) || '.'}`);
+  const files = await makeDebugFixture();
+  const demo = await demoResult();
+  console.log(`fixtures: Explain Batch fixture (${files.length} images, the demo analysis ${demo.reused ? 'cached' : `computed in ${demo.seconds.toFixed(0)} s`}) in ${path.relative(process.cwd(), DEBUG_FIXTURE) || '.'}`);
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(`fixtures: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
 }

@@ -54,6 +54,12 @@ function banner(text) {
 }
 
 const t0 = Date.now();
+// The generated fixtures (gitignored) first: the ext workspace's models, the Explain Batch fixture and THE demo
+// test analysis (.cache/test-results) that all three layers read, so it is computed once, before any test.
+banner('fixtures (scripts/make-fixtures.ts)');
+const fixtures = await run(process.execPath, ['--import', 'tsx', 'scripts/make-fixtures.ts']);
+if (fixtures.code !== 0) record('fixtures', { passed: 0, failed: 1 }, 1);
+
 if (wanted.includes('unit')) {
   banner('unit tests (Node)');
   const r = await run(process.execPath, ['scripts/run-unit.mjs']);
@@ -69,7 +75,6 @@ if (wanted.includes('webview')) {
 
 if (wanted.includes('ext')) {
   banner('extension tests (VS Code via code-server)');
-  const fixtures = await run(process.execPath, ['--import', 'tsx', 'scripts/make-fixtures.ts']);
   const entry = path.join(ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
   const installed = existsSync(entry) ? { code: 0 } : await run('bash', ['tools/install-code-server.sh']);
   if (fixtures.code !== 0 || installed.code !== 0) {

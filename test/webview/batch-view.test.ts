@@ -1,8 +1,8 @@
 /**
- * Explain Batch in the Mistakes view: a REAL batch message (the worker's explainBatch job on the debug fixture:
- * 16 demo images as a debuggee writes them, the committed triangle analysis) rendered in headless Chromium:
- * the misclassified samples, their groups with evidence boxes on the sample, mask what-ifs, the link back to
- * the paused line; screenshots in dark and light.
+ * Explain Batch in the Mistakes view: a REAL batch message (the worker's explainBatch job on the generated debug
+ * fixture, test/helpers/debug-fixture.ts: 16 demo images as a debuggee writes them, the demo's triangle test
+ * analysis) rendered in headless Chromium: the misclassified samples, their groups with evidence boxes on the
+ * sample, mask what-ifs, the link back to the paused line; screenshots in dark and light.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { readNpy, writeNpy } from '../../src/engine/io/npy';
 import type { BatchMessage } from '../../src/protocol/batch';
 import { explainBatch } from '../../src/worker/jobs/explainBatch';
+import { makeDebugFixture } from '../helpers/debug-fixture';
 import { closeBrowser, openPanel, OUT, ROOT, type Harness } from './harness';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixture', 'debug');
@@ -20,6 +21,7 @@ let message: BatchMessage;
 let dir: string;
 
 before(async () => {
+  await makeDebugFixture();
   dir = mkdtempSync(path.join(tmpdir(), 'nf-batch-view-'));
   // The fixture's uint8 NHWC pixels, normalised as the eval loop does (x/255 - 0.5) / 0.25.
   const px = readNpy(path.join(FIXTURE, 'batch-images.npy'));

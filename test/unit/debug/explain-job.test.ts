@@ -1,9 +1,10 @@
 /**
- * The worker's explainBatch job on the demo model with the committed analysis of class triangle: the
- * misclassified samples are those PyTorch gets wrong, each is explained by the triangle groups, the top
- * group's evidence sits on the planted marker, and masking that group lowers the triangle probability.
+ * The worker's explainBatch job on the demo model with the demo's test analysis of class triangle (the generated
+ * Explain Batch fixture, test/helpers/debug-fixture.ts): the misclassified samples are those PyTorch gets wrong,
+ * each is explained by the triangle groups, the top group's evidence sits on the planted marker, and masking
+ * that group lowers the triangle probability.
  */
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +13,15 @@ import { readNpy, writeNpy } from '../../../src/engine/io/npy';
 import { DataError } from '../../../src/engine/errors';
 import { explainBatch } from '../../../src/worker/jobs/explainBatch';
 import type { ExplainBatchParams, TransferredArray } from '../../../src/protocol/batch';
+import { makeDebugFixture } from '../../helpers/debug-fixture';
 import { REPO_ROOT } from '../../helpers/shared';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/fixture/debug');
 const MODEL = path.join(REPO_ROOT, 'demo/model/shortcut-resnet.onnx');
 const RESULT = path.join(FIXTURE, 'shortcut-triangle.neurflow-result.json');
 const ctx = { signal: new AbortController().signal, progress: () => undefined };
+
+before(() => makeDebugFixture());
 
 function arrays(dir: string, layout: 'nchw' | 'nhwc'): { images: TransferredArray; labels: TransferredArray; predictions: TransferredArray } {
   // labels and predictions are the fixture files themselves.

@@ -11,6 +11,7 @@ import { readNpy } from '../../../src/engine/io/npy';
 import { DataError } from '../../../src/engine/errors';
 import { DEFAULT_EXPRESSIONS, transferBatch, type Evaluate } from '../../../src/extension/debug/transfer';
 import { DapClient, debugpyMissing, type StoppedFrame } from './dap-client';
+import { makeDebugBatch } from '../../helpers/debug-fixture';
 import { REPO_ROOT } from '../../helpers/shared';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/fixture/debug');
@@ -25,6 +26,7 @@ const evaluated: string[] = [];
 
 before(async () => {
   if (missing) return;
+  await makeDebugBatch();
   const line = readFileSync(PROGRAM, 'utf8').split('\n').findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
   dap = new DapClient();
   frame = await dap.launchToLine(PROGRAM, line, FIXTURE);
