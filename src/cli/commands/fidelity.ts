@@ -1,5 +1,6 @@
 /** `neurflow fidelity RESULT`: class accuracy after masking each layer's core neurons vs as many random ones. */
 import type { CliCommand } from '../command';
+import { coreHurtsMore } from '../../engine/result/schema';
 import { parseCommandArgs, positiveInt } from '../args';
 import { UsageError } from '../../engine/errors';
 import { fidelityTable } from '../../engine/analysis/fidelity';
@@ -51,13 +52,14 @@ export const fidelityCommand: CliCommand = {
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(`class ${doc.class.name}: ${images.length} images ${doc.class.selection} as the class`);
     console.log(table([
-      ['layer', 'core', 'masked', 'no mask', 'core masked', 'random masked', 'core hurts more', 'core kept', 'random kept'],
+      ['layer', 'core', 'masked', 'no mask', 'core masked', 'random masked', 'p core', 'p random', 'core hurts more', 'core kept', 'random kept'],
       ...rows.map((r) => [
-        r.layer, String(r.neurons), `${r.masked}/${r.channels}`, pct(r.baseline), pct(r.core), pct(r.random), r.core < r.random ? 'yes' : 'NO',
-        pct(r.coreRetained), pct(r.randomRetained),
+        r.layer, String(r.neurons), `${r.masked}/${r.channels}`, pct(r.baseline), pct(r.core), pct(r.random),
+        pct(r.coreProb ?? NaN), pct(r.randomProb ?? NaN), coreHurtsMore(r) ? 'yes' : 'NO', pct(r.coreRetained), pct(r.randomRetained),
       ]),
-    ], new Set([1, 2, 3, 4, 5, 7, 8])));
-    console.log(`random: mean over ${rows[0]?.randomSeeds ?? 0} draws; "kept": only the masked set left, the rest zeroed`);
-    return rows.every((r) => r.core < r.random) ? 0 : 1;
+    ], new Set([1, 2, 3, 4, 5, 6, 7, 9, 10])));
+    console.log(`accuracy and p (mean probability of the class) over the class's images; random: mean over ${rows[0]?.randomSeeds ?? 0} draws;`);
+    console.log('"core hurts more": lower accuracy, or equal accuracy and lower p; "kept": only the masked set left, the rest zeroed');
+    return rows.every(coreHurtsMore) ? 0 : 1;
   },
 };

@@ -6,7 +6,7 @@
  */
 import type { FidelityRow, ResultDocument } from '../result/schema';
 import type { AnalysisBackend, Tensor32 } from './backend';
-import { argmaxRows } from './mask';
+import { argmaxRows, softmax } from './mask';
 import type { ProgressEvent } from './pipeline';
 import { seededRandom } from '../util/random';
 
@@ -34,15 +34,25 @@ export interface FidelityOptions {
   onProgress?: (e: ProgressEvent) => void;
 }
 
-/** Accuracy on the class when `channels` of `tensor` are zeroed (or all others, with `retain`). */
-async function accuracy(
+/** Mean of each row's softmax probability of class `cls`. */
+function meanClassProbability(logits: Tensor32, cls: number): number {
+  const n = logits.dims[0];
+  const k = logits.data.length / n;
+  let sum = 0;
+  for (let r = 0; r < n; r++) sum += softmax(logits.data, r * k, k)[cls];
+  return sum / n;
+}
+
+/** Accuracy on the class and its mean probability when `channels` of `tensor` are zeroed (or all others, with `retain`). */
+async function effect(
   backend: AnalysisBackend, inputs: Tensor32, tensor: string, channels: readonly number[], total: number, cls: number,
   retain: boolean, signal?: AbortSignal,
-): Promise<number> {
+): Promise<{ accuracy: number; probability: number }> {
   const keep = new Set(channels);
   const zeroed = retain ? Array.from({ length: total }, (_, c) => c).filter((c) => !keep.has(c)) : [...channels];
-  const preds = argmaxRows(await backend.maskedLogits(inputs, tensor, zeroed, signal));
-  return preds.filter((p) => p === cls).length / preds.length;
+  const logits = await backend.maskedLogits(inputs, tensor, zeroed, signal);
+  const preds = argmaxRows(logits);
+  return { accuracy: preds.filter((p) => p === cls).length / preds.length, probability: meanClassProbability(logits, cls) };
 }
 
 /** Core neurons of a layer by importance (summed mean |IG| over the upper neurons that chose them), ties by channel. */
@@ -66,20 +76,24 @@ export async function fidelityTable(backend: AnalysisBackend, doc: ResultDocumen
     const total = layer.shape[0];
     const n = Math.max(1, Math.min(layer.neurons.length, Math.floor(total * (options.maxFraction ?? 0.5))));
     const core = rankedCore(layer).slice(0, n);
-    const acc = (channels: readonly number[], retain: boolean) => accuracy(backend, inputs, layer.tensor, channels, total, cls, retain, options.signal);
-    const baseline = await acc([], false);
-    const masked = await acc(core, false);
-    const retained = await acc(core, true);
+    const run = (channels: readonly number[], retain: boolean) => effect(backend, inputs, layer.tensor, channels, total, cls, retain, options.signal);
+    const baseline = await run([], false);
+    const masked = await run(core, false);
+    const retained = await run(core, true);
     let random = 0;
+    let randomProb = 0;
     let randomRetained = 0;
     for (let s = 0; s < seeds; s++) {
       const channels = randomChannels(total, n, seededRandom((options.seed ?? doc.params.seed) * 1000 + s + 1));
-      random += await acc(channels, false);
-      randomRetained += await acc(channels, true);
+      const r = await run(channels, false);
+      random += r.accuracy;
+      randomProb += r.probability;
+      randomRetained += (await run(channels, true)).accuracy;
     }
     rows.push({
-      layer: layer.name, neurons: layer.neurons.length, masked: n, channels: total, baseline, core: masked,
-      random: random / seeds, coreRetained: retained, randomRetained: randomRetained / seeds, randomSeeds: seeds,
+      layer: layer.name, neurons: layer.neurons.length, masked: n, channels: total, baseline: baseline.accuracy,
+      core: masked.accuracy, random: random / seeds, coreRetained: retained.accuracy, randomRetained: randomRetained / seeds,
+      randomSeeds: seeds, baselineProb: baseline.probability, coreProb: masked.probability, randomProb: randomProb / seeds,
     });
   }
   return rows;

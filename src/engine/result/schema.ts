@@ -124,6 +124,19 @@ export interface FidelityRow {
   coreRetained: number;
   randomRetained: number;
   randomSeeds: number;
+  /**
+   * Mean probability of the class over its images: nothing masked, core masked, random masked (mean over seeds).
+   * Accuracy saturates on robust layers (both maskings keep every image); the probability still tells them apart.
+   */
+  baselineProb?: number;
+  coreProb?: number;
+  randomProb?: number;
+}
+
+/** The paper's verdict for one layer: masking the core hurts the class more (accuracy, then mean probability on a tie). */
+export function coreHurtsMore(row: FidelityRow): boolean {
+  if (row.core !== row.random) return row.core < row.random;
+  return row.coreProb !== undefined && row.randomProb !== undefined && row.coreProb < row.randomProb;
 }
 
 export interface ResultDocument {
