@@ -6,7 +6,7 @@
  *                             the modules of test/fixture/train.py; deterministic weights
  *     not-a-model.onnx        bytes that are not protobuf, for the error path
  *   test/fixture/debug/       the Explain Batch fixture beside its debuggee eval_loop.py (test/helpers/debug-fixture.ts):
- *                             the demo's test analysis (computed once into .cache/test-results/, about a minute on
+ *                             the demo's test analysis (computed once into .cache/test-results/, 7-10 s on
  *                             2 cores; test/helpers/demo-result.ts), a batch of 16 demo images, their labels and
  *                             PyTorch's probabilities (from ../shared/reference/predictions)
  * Usage: node --import tsx scripts/make-fixtures.ts       (scripts/test-all.mjs runs it before the test layers)

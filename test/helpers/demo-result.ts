@@ -2,7 +2,7 @@
  * THE real result of the demo that every test layer uses (unit, webview, extension through the Explain Batch
  * fixture): the engine's class analysis (`analyseClass`) of the shipped demo model on demo/images, class
  * triangle, the top layer + the last 5 blocks (fc, layer3.1, layer3.0, layer2.1, layer2.0, layer1.1), tau 8,
- * 16 IG steps (reduced from the defaults so a fresh run takes about a minute on 2 cores).
+ * 16 IG steps (reduced from the defaults: a fresh run takes 7-10 s on 2 cores).
  *
  * It is made once per checkout and cached in `.cache/test-results/` by the engine's own key (model sha256 +
  * dataset fingerprint + parameters: a changed model, dataset or parameter set makes a new one). Test files run
@@ -63,7 +63,7 @@ async function load(): Promise<DemoResult> {
       model: DEMO_MODEL, data: DEMO_IMAGES, class: DEMO_CLASS, blocks: DEMO_BLOCKS, params: DEMO_PARAMS,
       provider: 'cpu', store: TEST_RESULTS,
       onProgress: () => {
-        if (!told) process.stderr.write(`# demo result: computing the test analysis into ${path.relative(REPO_ROOT, TEST_RESULTS)} (about a minute)\n`);
+        if (!told) process.stderr.write(`# demo result: computing the test analysis into ${path.relative(REPO_ROOT, TEST_RESULTS)} (once per checkout)\n`);
         told = true;
       },
     });

@@ -1,6 +1,6 @@
 /**
  * The real result for the label tests: THE demo test result shared by every test layer (class triangle, the top
- * layer + the last 5 blocks, tau 8, 16 IG steps; test/helpers/demo-result.ts), made on first use (about a minute
+ * layer + the last 5 blocks, tau 8, 16 IG steps; test/helpers/demo-result.ts), made on first use (7-10 s
  * on 2 cores) and cached in .cache/test-results, never committed.
  *
  * Importing this module registers a root-level before() hook in the test file that loads it, so realResult()
