@@ -3,7 +3,7 @@
  * `labelGroups` messages dispatched to the panel's real request handler (as the Group view's Edit Label and Label
  * Layer buttons post them) reach the label commands with the panel's result file; the labels are saved in the file,
  * and the re-rendered Group view reports the label and its origin ("yours"; "from the data" with the reason). The
- * result is a real analysis of the demo (the committed Explain Batch fixture), copied to a temp folder and opened in
+ * result is a real analysis of the demo (the generated Explain Batch fixture, see test/helpers/debug-fixture.ts), copied to a temp folder and opened in
  * the result editor.
  */
 import * as assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
  * NeurFlow: Label Groups in a real VS Code without any language model (the offline test VS Code has none): every
  * group gets a label derived from the data, marked as such, with the reason; the labels are saved in the result
  * file, the result editor's panel shows them and says why in a notice; a label the user sets is kept by the next
- * labelling. The result is a real analysis of the demo (the committed Explain Batch fixture), copied to a temp folder.
+ * labelling. The result is a real analysis of the demo (the generated Explain Batch fixture, see test/helpers/debug-fixture.ts), copied to a temp folder.
  */
 import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync } from 'node:fs';
