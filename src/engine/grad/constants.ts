@@ -48,15 +48,16 @@ export function constantNodeValue(node: NodeProto): ConstantValue | undefined {
   return undefined;
 }
 
-/** Name -> value for every initializer and Constant node output of a graph. */
+/** Name -> value for every initializer, Constant node output and Identity of one (nodes in topological order). */
 export function collectConstants(initializers: TensorProto[], nodes: NodeProto[]): Map<string, ConstantValue> {
   const out = new Map<string, ConstantValue>();
   for (const t of initializers) {
     if (t.name) out.set(t.name, { dims: (t.dims ?? []).map(Number), values: tensorValues(t) });
   }
   for (const n of nodes) {
-    if (n.opType !== 'Constant' || (n.domain && n.domain !== 'ai.onnx')) continue;
-    const v = constantNodeValue(n);
+    if (n.domain && n.domain !== 'ai.onnx') continue;
+    // torch's exporter shares equal initializers through Identity nodes (e.g. the all-zero folded BN biases).
+    const v = n.opType === 'Constant' ? constantNodeValue(n) : n.opType === 'Identity' ? out.get(n.input[0]) : undefined;
     if (v && n.output[0]) out.set(n.output[0], v);
   }
   return out;

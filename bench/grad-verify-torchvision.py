@@ -1,0 +1,131 @@
+"""PyTorch check of bench/grad-verify-torchvision.ts: rebuilds each torchvision model exactly as
+scripts/export-torchvision.sh does (torch.manual_seed(0), the same constructor arguments, the same order, one
+torch.randn dummy input per model), checks its weights equal the ONNX initializers, cuts it at the same modules,
+and computes in float64 the plain gradient and Gauss-Legendre IG of F_j (spatial mean of upper channel j) on the
+lower activation our engine wrote. Prints the relative error (max |ours - torch| / max |torch|) per pair.
+
+    /usr/bin/python3 bench/grad-verify-torchvision.py DIR [DIR ...]    (each DIR holds a manifest.json)
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import torch
+import torchvision
+
+EXPORT_ORDER = ["resnet18", "resnet50", "googlenet", "mobilenet_v2", "squeezenet1_1"]
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def build_models():
+    torch.manual_seed(0)
+    nets = {}
+    for name in EXPORT_ORDER:
+        extra = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+        nets[name] = getattr(torchvision.models, name)(weights=None, **extra).eval()
+        torch.randn(1, 3, 224, 224)  # the export's dummy input draws from the same generator
+    return nets
+
+
+def check_weights(name, net):
+    """Every ONNX initializer with 4 or 2 dims (conv / linear weights, BN folded into conv by the exporter)
+    must match some torch parameter up to BN folding; we compare the multiset of plain conv/linear shapes and
+    the values of the linear weight, which the exporter keeps unfolded."""
+    model = onnx.load(os.path.join(ROOT, ".cache", "torchvision", name + ".onnx"))
+    inits = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
+    params = dict(net.named_parameters())
+    same = [k for k, v in params.items() if k in inits and inits[k].shape == tuple(v.shape) and np.allclose(inits[k], v.detach().numpy())]
+    named = [k for k in params if k in inits]
+    if not named or len(same) != len(named):
+        raise SystemExit(f"{name}: torch weights differ from the ONNX export ({len(same)}/{len(named)} named initializers equal)")
+    return len(same)
+
+
+def sequence(name, net):
+    """(layer name, module) in execution order; a layer name is the module path detectLayers reports."""
+    flat = torch.nn.Flatten(1)
+    if name.startswith("resnet"):
+        seq = [("conv1", net.conv1), ("bn1", net.bn1), ("relu", net.relu), ("maxpool", net.maxpool)]
+        for l in ["layer1", "layer2", "layer3", "layer4"]:
+            seq += [(f"{l}.{i}", m) for i, m in enumerate(getattr(net, l))]
+        return seq + [("avgpool", net.avgpool), ("flatten", flat), ("fc", net.fc)]
+    if name == "mobilenet_v2":
+        seq = [(f"features.{i}", m) for i, m in enumerate(net.features)]
+        return seq + [("pool", torch.nn.AdaptiveAvgPool2d(1)), ("flatten", flat), ("classifier.0", net.classifier[0]), ("classifier.1", net.classifier[1])]
+    if name == "squeezenet1_1":
+        seq = [(f"features.{i}", m) for i, m in enumerate(net.features)]
+        return seq + [(f"classifier.{i}", m) for i, m in enumerate(net.classifier)] + [("logits", flat)]
+    if name == "googlenet":
+        keys = ["conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b", "maxpool3", "inception4a", "inception4b",
+                "inception4c", "inception4d", "inception4e", "maxpool4", "inception5a", "inception5b", "avgpool"]
+        return [(k, getattr(net, k)) for k in keys] + [("flatten", flat), ("dropout", net.dropout), ("fc", net.fc)]
+    raise SystemExit(f"unknown model {name}")
+
+
+def cut(seq, lower, upper):
+    names = [n for n, _ in seq]
+    lo = names.index(lower)
+    hi = len(names) - 1 if upper == "logits" and "logits" not in names else names.index(upper)
+    mods = [m for _, m in seq[lo + 1:hi + 1]]
+    return lambda x: torch.nn.Sequential(*mods)(x)
+
+
+def gauss_legendre(n):
+    x, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (x + 1), 0.5 * w
+
+
+def rel(ours, ref):
+    scale = np.abs(ref).max()
+    return np.abs(ours - ref).max() / scale if scale > 0 else (0.0 if np.abs(ours).max() == 0 else np.inf)
+
+
+def main():
+    dirs = sys.argv[1:] or [os.path.join(ROOT, ".cache", "grad-verify")]
+    nets = build_models()
+    torch.set_grad_enabled(True)
+    checked = {}
+    worst = {}
+    failures = []
+    for d in dirs:
+        for e in json.load(open(os.path.join(d, "manifest.json")))["entries"]:
+            name = e["model"]
+            net = nets[name].double()
+            if name not in checked:
+                checked[name] = check_weights(name, nets[name].float())
+                net = nets[name].double()
+                print(f"{name}: {checked[name]} named initializers equal the torch parameters")
+            f = cut(sequence(name, net), e["lower"], e["upper"])
+            a = torch.from_numpy(np.load(os.path.join(d, e["lowerFile"])).astype(np.float64))
+            j = e["target"]
+
+            def F(x):
+                y = f(x)
+                y = y[:, j]
+                return y.reshape(y.shape[0], -1).mean(1)
+
+            x = a.clone().requires_grad_(True)
+            (g,) = torch.autograd.grad(F(x).sum(), x)
+            alphas, weights = gauss_legendre(e["steps"])
+            xs = (torch.from_numpy(alphas).view(-1, *[1] * (a.dim() - 1)) * a).requires_grad_(True)
+            (gs,) = torch.autograd.grad(F(xs).sum(), xs)
+            ig = (torch.from_numpy(weights).view(-1, *[1] * (a.dim() - 1)) * gs).sum(0, keepdim=True) * a
+            ig = ig.reshape(a.shape[1], -1).sum(1) if a.dim() > 2 else ig.reshape(-1)
+            rg = rel(np.load(os.path.join(d, e["gradFile"])).astype(np.float64), g.numpy())
+            ri = rel(np.load(os.path.join(d, e["igFile"])), ig.detach().numpy())
+            key = name
+            worst[key] = max(worst.get(key, 0), rg, ri)
+            flag = "" if max(rg, ri) < 1e-3 else "  FAIL"
+            if flag:
+                failures.append(f"{name} {e['lower']}->{e['upper']}")
+            print(f"{name} {e['lower']}->{e['upper']} j={j}: rel grad {rg:.2e} IG {ri:.2e} (|grad| {g.abs().max().item():.2e}){flag}")
+    for k, v in worst.items():
+        print(f"{k}: worst rel error vs torch {v:.2e}")
+    print(f"failures: {failures or 'none'}")
+
+
+if __name__ == "__main__":
+    main()

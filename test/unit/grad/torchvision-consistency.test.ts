@@ -1,0 +1,52 @@
+/**
+ * The fast IG path (SegmentGradients: channel slice, affine split, tap conv) against the plain VJP path
+ * (buildVjpModel, one run per quadrature step) on every analysis layer pair of the torchvision topologies, plus
+ * pairs two layers apart, on a smooth random image's activations: plain gradient and IG (8 Gauss-Legendre
+ * steps, the same for both paths) of the most active upper channel. The PyTorch check of the same pairs is
+ * bench/grad-verify-torchvision.ts + .py (by hand). Skipped when the exports are absent, a failure under CI.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SegmentGradients } from '../../../src/engine/grad/ig';
+import { quadrature } from '../../../src/engine/grad/quadrature';
+import { segment } from '../../../src/engine/onnx/submodel';
+import { layerPairs, relError, TORCHVISION_MODELS, torchvisionCase, torchvisionPath, vjpIntegratedGradients } from './torchvision';
+
+const STEPS = 8;
+const TOLERANCE = 1e-4;
+
+for (const name of TORCHVISION_MODELS) {
+  test(`torchvision ${name}: fast IG and gradients equal the plain VJP path on every layer pair`, async (t) => {
+    const file = torchvisionPath(name);
+    if (!file) {
+      t.skip(`.cache/torchvision/${name}.onnx not found: run scripts/export-torchvision.sh`);
+      return;
+    }
+    const c = await torchvisionCase(file);
+    const { alphas, weights } = quadrature('gausslegendre', STEPS);
+    const pairs = layerPairs(c.layers);
+    assert.ok(pairs.length >= c.layers.length, `${name}: ${pairs.length} pairs for ${c.layers.length} layers`);
+    let worst = 0;
+    for (const { lower, upper } of pairs) {
+      const id = `${name} ${lower.name} -> ${upper.name}`;
+      const a = c.activations.get(lower.tensor)!;
+      const seg = segment(c.model, lower.tensor, upper.tensor);
+      const fast = await SegmentGradients.create(seg, c.shapes, { threads: 1 });
+      try {
+        const f = await fast.values(a, 1);
+        let target = 0;
+        for (let j = 1; j < f.length; j++) if (f[j] > f[target]) target = j;
+        const [grad] = await fast.gradients(a, 1, [target]);
+        const [ig] = await fast.integratedGradients(a, 1, [target], { steps: STEPS });
+        const ref = await vjpIntegratedGradients(seg, c.shapes, a, lower.shape, upper.shape, target, alphas, weights);
+        assert.ok(ref.grad.some((v) => v !== 0), `${id}: the reference gradient of channel ${target} is all zero`);
+        const errs = { grad: relError(grad, ref.grad), ig: relError(ig.attributions, ref.ig) };
+        worst = Math.max(worst, errs.grad, errs.ig);
+        for (const [what, e] of Object.entries(errs)) assert.ok(e < TOLERANCE, `${id} j=${target}: ${what} relative error ${e} >= ${TOLERANCE}`);
+      } finally {
+        await fast.release();
+      }
+    }
+    t.diagnostic(`${name}: ${pairs.length} pairs, worst relative error fast vs plain VJP ${worst.toExponential(2)}`);
+  });
+}

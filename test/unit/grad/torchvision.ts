@@ -1,0 +1,139 @@
+/**
+ * The torchvision topologies (.cache/torchvision, scripts/export-torchvision.sh) as gradient cases: their
+ * analysis layer pairs, a smooth random image's lower activations, and the plain-VJP reference for the fast
+ * IG model (buildVjpModel run once per quadrature step, no channel slice, no affine split, no tap conv).
+ * Shared by torchvision-consistency.test.ts and bench/grad-verify-torchvision.ts.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildVjpModel, VJP_NAMES } from '../../../src/engine/grad/builder';
+import type { ShapeMap } from '../../../src/engine/grad/types';
+import { computeActivations } from '../../../src/engine/onnx/activations';
+import { detectLayers, type LayerInfo } from '../../../src/engine/onnx/layers';
+import { loadModel, type LoadedModel } from '../../../src/engine/onnx/model';
+import { encodeModel, type ModelProto } from '../../../src/engine/onnx/proto';
+import { inferShapes } from '../../../src/engine/onnx/shapes';
+import { OrtSession } from '../../../src/engine/runtime/ort';
+import { REPO_ROOT } from '../../helpers/shared';
+
+export const TORCHVISION_MODELS = ['resnet18', 'resnet50', 'googlenet', 'mobilenet_v2', 'squeezenet1_1'] as const;
+
+export function torchvisionFile(name: string): string {
+  return path.join(REPO_ROOT, '.cache', 'torchvision', `${name}.onnx`);
+}
+
+/** The export when present; under CI=true a missing export throws (CI makes them), else undefined. */
+export function torchvisionPath(name: string): string | undefined {
+  const file = torchvisionFile(name);
+  if (existsSync(file)) return file;
+  if (process.env.CI === 'true') throw new Error(`${file} missing: CI must run scripts/export-torchvision.sh`);
+  return undefined;
+}
+
+export interface LayerPair {
+  lower: LayerInfo;
+  upper: LayerInfo;
+}
+
+/** Every consecutive pair, plus pairs two layers apart every `stride` layers. */
+export function layerPairs(layers: readonly LayerInfo[], stride = 4): LayerPair[] {
+  const pairs: LayerPair[] = [];
+  for (let i = 0; i + 1 < layers.length; i++) pairs.push({ lower: layers[i], upper: layers[i + 1] });
+  for (let i = 0; i + 2 < layers.length; i += stride) pairs.push({ lower: layers[i], upper: layers[i + 2] });
+  return pairs;
+}
+
+/** A smooth random image [1, 3, H, W]: a few low-frequency waves per channel, roughly unit scale. */
+export function smoothImage(height: number, width: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const r = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const out = new Float32Array(3 * height * width);
+  for (let c = 0; c < 3; c++) {
+    const waves = Array.from({ length: 4 }, () => ({ fy: 1 + 3 * r(), fx: 1 + 3 * r(), ph: 2 * Math.PI * r(), amp: 0.4 + 0.6 * r() }));
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        let v = 0;
+        for (const w of waves) v += w.amp * Math.sin((2 * Math.PI * (w.fy * y / height + w.fx * x / width)) + w.ph);
+        out[(c * height + y) * width + x] = v;
+      }
+    }
+  }
+  return out;
+}
+
+export interface TorchvisionCase {
+  model: LoadedModel;
+  shapes: Map<string, number[]>;
+  layers: LayerInfo[];
+  /** Lower activation of every layer tensor for the smooth image (batch 1). */
+  activations: Map<string, Float32Array>;
+}
+
+export async function torchvisionCase(file: string, seed = 1): Promise<TorchvisionCase> {
+  const model = await loadModel(file);
+  const shapes = await inferShapes(model, { threads: 2 });
+  const layers = detectLayers(model, shapes);
+  const inDims = shapes.get(model.input.name)!;
+  const image = smoothImage(inDims[2], inDims[3], seed);
+  const acts = await computeActivations(model, { data: image, dims: [1, ...inDims.slice(1)] }, { maps: layers.map((l) => l.tensor) }, { threads: 2 });
+  const activations = new Map(layers.map((l) => [l.tensor, acts.maps.get(l.tensor)!.data]));
+  return { model, shapes, layers, activations };
+}
+
+export interface VjpIg {
+  /** dF_j/da at a (alpha 1). */
+  grad: Float32Array;
+  /** [C_lower]: sum over positions of a * sum_k w_k dF_j/dx(alpha_k a). */
+  ig: Float64Array;
+}
+
+/**
+ * The plain VJP path: buildVjpModel of the whole segment, the cotangent of F_j (1/positions at every position
+ * of upper channel j), one run per quadrature step; steps and positions summed here in float64.
+ */
+export async function vjpIntegratedGradients(
+  segmentModel: ModelProto, shapes: ShapeMap, a: Float32Array, lowerDims: readonly number[], upperDims: readonly number[],
+  target: number, alphas: readonly number[], weights: readonly number[],
+): Promise<VjpIg> {
+  const session = await OrtSession.create(encodeModel(buildVjpModel(segmentModel, shapes)), 'plain vjp', { threads: 2 });
+  try {
+    const positions = upperDims.slice(1).reduce((x, y) => x * y, 1);
+    const g = new Float32Array(upperDims.reduce((x, y) => x * y, 1));
+    g.fill(1 / positions, target * positions, (target + 1) * positions);
+    const run = async (alpha: number) => {
+      const x = a.map((v) => v * alpha);
+      const res = await session.run({ [VJP_NAMES.a]: { data: x, dims: [1, ...lowerDims] }, [VJP_NAMES.g]: { data: g, dims: [1, ...upperDims] } }, [VJP_NAMES.grad]);
+      return res[VJP_NAMES.grad].data as Float32Array;
+    };
+    const grad = await run(1);
+    const C = lowerDims[0];
+    const per = a.length / C;
+    const ig = new Float64Array(C);
+    for (let k = 0; k < alphas.length; k++) {
+      const gk = await run(alphas[k]);
+      for (let c = 0; c < C; c++) {
+        let sum = 0;
+        for (let i = c * per; i < (c + 1) * per; i++) sum += a[i] * gk[i];
+        ig[c] += weights[k] * sum;
+      }
+    }
+    return { grad, ig };
+  } finally {
+    await session.release();
+  }
+}
+
+/** max |ours - ref| / max |ref| (0 when both are all 0). */
+export function relError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (ours.length !== ref.length) throw new Error(`length ${ours.length} vs ${ref.length}`);
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(ours[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return scale === 0 ? (err === 0 ? 0 : Infinity) : err / scale;
+}
