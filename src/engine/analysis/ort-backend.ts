@@ -17,6 +17,8 @@ export type IgFunction = (
 
 export interface OrtBackendOptions extends SessionOptions {
   ig: IgFunction;
+  /** Activation memory budget of one run in bytes (default 2 GB, DESIGN 3.4): sets the batch size. */
+  memoryBudget?: number;
 }
 
 export class OrtAnalysisBackend implements AnalysisBackend {
@@ -28,8 +30,11 @@ export class OrtAnalysisBackend implements AnalysisBackend {
   }
 
   private run(inputs: Tensor32, spec: { means?: readonly string[]; maps?: readonly string[] }, signal?: AbortSignal) {
+    // The batch size comes from the memory budget (a call's inputs may be split into several runs), and the
+    // sessions run without ORT's CPU arena so the largest batch's buffers are not held for the whole analysis.
     return computeActivations(this.model, inputs, spec, {
-      provider: this.options.provider, threads: this.options.threads, batchSize: Math.max(1, inputs.dims[0]), signal,
+      provider: this.options.provider, threads: this.options.threads, memoryBudget: this.options.memoryBudget,
+      memoryArena: this.options.memoryArena ?? false, signal,
     }).then((r) => { this.provider = r.provider; return r; });
   }
 
@@ -54,7 +59,10 @@ export class OrtAnalysisBackend implements AnalysisBackend {
     const data = a.data.slice();
     for (let i = 0; i < n; i++) for (const ch of channels) data.fill(0, (i * c + ch) * per, (i * c + ch + 1) * per);
     const out = this.model.output.name;
-    const key = { sha256: this.model.sha256, sub: `suffix:${tensor}`, provider: this.options.provider ?? 'cpu', threads: this.options.threads };
+    const key = {
+      sha256: this.model.sha256, sub: `suffix:${tensor}`, provider: this.options.provider ?? 'cpu', threads: this.options.threads,
+      memoryArena: this.options.memoryArena ?? false,
+    };
     return sessionCache.use(key, () => encodeModel(suffix(this.model, tensor)), this.model.path, async (s) => {
       const res = await s.run({ [tensor]: { data, dims: a.dims } }, [out]);
       return { data: res[out].data as Float32Array, dims: res[out].dims };

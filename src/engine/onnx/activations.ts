@@ -40,6 +40,8 @@ export interface ActivationOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   cache?: SessionCache;
+  /** The session's CPU memory arena (default on; see SessionOptions.memoryArena). */
+  memoryArena?: boolean;
 }
 
 export interface Activations {
@@ -117,6 +119,7 @@ export async function computeActivations(
     sub: `activations:${JSON.stringify([...(spec.means ?? [])].sort())}:${JSON.stringify([...(spec.maps ?? [])].sort())}:${!!spec.logits}`,
     provider: options.provider ?? 'cpu',
     threads: options.threads,
+    memoryArena: options.memoryArena,
   };
   const cache = options.cache ?? sessionCache;
   const provider = await cache.use(key, () => encodeModel(proto), model.path, async (session) => {

@@ -18,6 +18,12 @@ export interface SessionOptions {
    * (image decoding) runs between model runs on the same cores: spinning threads would steal its time.
    */
   spinning?: boolean;
+  /**
+   * Whether the CPU provider keeps freed buffers in its arena for later runs (ORT's default, true). The arena
+   * never shrinks: a session that once ran a large batch holds that memory until released. Off, each run's
+   * buffers go back to the system after the run (what long analyses of large models want).
+   */
+  memoryArena?: boolean;
 }
 
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
@@ -75,6 +81,7 @@ export class OrtSession {
           logSeverityLevel: provider === 'cpu' ? 2 : 4,
           interOpNumThreads: 1,
           graphOptimizationLevel: 'all',
+          enableCpuMemArena: options.memoryArena ?? true,
           ...(options.spinning === false
             ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
             : {}),

@@ -12,6 +12,8 @@ export interface SessionKey {
   sub: string;
   provider?: ProviderSetting;
   threads?: number;
+  /** The CPU memory arena (see SessionOptions.memoryArena; default on). */
+  memoryArena?: boolean;
 }
 
 interface Entry {
@@ -69,7 +71,7 @@ export class SessionCache {
       this.entries.delete(id); // re-insert: most recently used last
       this.entries.set(id, entry);
     } else {
-      const created = Promise.resolve().then(() => OrtSession.create(build(), name, { provider: key.provider ?? 'cpu', threads: key.threads }));
+      const created = Promise.resolve().then(() => OrtSession.create(build(), name, { provider: key.provider ?? 'cpu', threads: key.threads, memoryArena: key.memoryArena }));
       entry = { session: created, users: 0 };
       this.entries.set(id, entry);
       created.catch(() => this.entries.get(id) === entry && this.entries.delete(id));
@@ -98,7 +100,7 @@ export class SessionCache {
 }
 
 function keyString(k: SessionKey): string {
-  return JSON.stringify([k.sha256, k.sub, k.provider ?? 'cpu', k.threads ?? 0]);
+  return JSON.stringify([k.sha256, k.sub, k.provider ?? 'cpu', k.threads ?? 0, ...(k.memoryArena === false ? ['no-arena'] : [])]);
 }
 
 /** The process-wide cache the engine uses by default. */

@@ -24,6 +24,21 @@ test('a session is built once per (model, sub-model, provider) and reused', asyn
   assert.equal(cache.size, 0);
 });
 
+test('a session without the CPU memory arena is cached apart and computes the same outputs', async () => {
+  const cache = new SessionCache(4);
+  let builds = 0;
+  const build = () => { builds++; return tinyResnetBytes(); };
+  const key = { sha256: 'arena', sub: 'full' };
+  const feeds = { input: { data: randomFloats(2 * 192, 7), dims: [2, 3, 8, 8] } };
+  const withArena = await cache.use(key, build, 'tiny', (s) => s.run(feeds));
+  const without = await cache.use({ ...key, memoryArena: false }, build, 'tiny', (s) => s.run(feeds));
+  assert.equal(builds, 2, 'the arena setting is part of the key');
+  assert.ok(cache.has({ ...key, memoryArena: false }) && cache.has({ ...key, memoryArena: true }));
+  assert.deepEqual(without.logits.dims, withArena.logits.dims);
+  assert.deepEqual([...without.logits.data], [...withArena.logits.data]);
+  await cache.clear();
+});
+
 test('the least recently used idle session is released beyond capacity, never one in use', async () => {
   const cache = new SessionCache(1);
   const build = () => tinyResnetBytes();
