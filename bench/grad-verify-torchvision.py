@@ -120,6 +120,15 @@ def main():
             worst[key] = max(worst.get(key, 0), rg, ri)
             flag = "" if max(rg, ri) < 1e-3 else "  FAIL"
             if flag:
+                # Is it float32 itself? The same cut in float32 torch, from the same lower activation.
+                f32 = cut(sequence(name, nets[name].float()), e["lower"], e["upper"])
+                x32 = a.float().requires_grad_(True)
+                y32 = f32(x32)[:, j]
+                (g32,) = torch.autograd.grad(y32.reshape(1, -1).mean(1).sum(), x32)
+                nets[name].double()
+                ours = np.load(os.path.join(d, e["gradFile"])).astype(np.float64)
+                flag += f" (torch float32 vs float64 {rel(g32.double().numpy(), g.numpy()):.2e}, ours vs torch float32 {rel(ours, g32.double().numpy()):.2e})"
+            if flag:
                 failures.append(f"{name} {e['lower']}->{e['upper']}")
             print(f"{name} {e['lower']}->{e['upper']} j={j}: rel grad {rg:.2e} IG {ri:.2e} (|grad| {g.abs().max().item():.2e}){flag}")
     for k, v in worst.items():
