@@ -89,7 +89,7 @@ export function sliceUpperChannel(p: Prepared, nodes: readonly NodeProto[], j: s
       const group = attrInt(n, 'group', 1);
       const xs = shapeOf(x);
       const ws = shapeOf(w);
-      if (!xs || !ws) return undefined;
+      if (!xs || !ws || (b && !shapeOf(b))) return undefined;
       const bias = b ? [gather(b, 0)] : [];
       if (group === 1) return emit('Conv', [x, gather(w, 0), ...bias], n.attribute, outShape, 'Conv_ch');
       if (group === C && xs[1] === C && ws[1] === 1) {
@@ -99,7 +99,7 @@ export function sliceUpperChannel(p: Prepared, nodes: readonly NodeProto[], j: s
       return undefined;
     }
     if (n.opType === 'BatchNormalization') {
-      if (attrInt(n, 'training_mode', 0) !== 0 || n.input.slice(1).some((i) => active.has(i))) return undefined;
+      if (attrInt(n, 'training_mode', 0) !== 0 || n.input.slice(1).some((i) => active.has(i) || !shapeOf(i))) return undefined;
       return emit('BatchNormalization', [sliced(x), ...n.input.slice(1).map((i) => gather(i, 0))], n.attribute, outShape, 'BatchNormalization_ch');
     }
     if ((n.opType === 'Gemm' || n.opType === 'MatMul') && shape.length === 2) {

@@ -75,6 +75,21 @@ const CASES: Case[] = [
     targets: [0, 4],
   },
   {
+    name: 'residual block whose conv biases are Identity copies of one initializer (torch shares equal ones so)',
+    inputShape: [2, 4, 6, 6],
+    initializers: [w('sw1', [4, 4, 3, 3]), w('sw2', [4, 4, 3, 3]), w('sb', [4])],
+    nodes: [
+      makeNode('Identity', ['sb'], ['sb1']),
+      makeNode('Identity', ['sb1'], ['sb2']),
+      makeNode('Conv', ['x', 'sw1', 'sb1'], ['c1'], { pads: [1, 1, 1, 1] }),
+      makeNode('Relu', ['c1'], ['r1']),
+      makeNode('Conv', ['r1', 'sw2', 'sb2'], ['c2'], { pads: [1, 1, 1, 1] }),
+      makeNode('Add', ['c2', 'x'], ['s']),
+      makeNode('Relu', ['s'], ['y']),
+    ],
+    targets: [0, 3],
+  },
+  {
     name: 'classifier head: global pool, flatten, Gemm (the whole segment is affine; upper rank 2)',
     inputShape: [3, 5, 4, 4],
     initializers: [w('wf', [3, 5]), w('bf', [3])],

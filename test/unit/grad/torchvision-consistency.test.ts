@@ -13,7 +13,13 @@ import { segment } from '../../../src/engine/onnx/submodel';
 import { layerPairs, relError, TORCHVISION_MODELS, torchvisionCase, torchvisionPath, vjpIntegratedGradients } from './torchvision';
 
 const STEPS = 8;
-const TOLERANCE = 1e-4;
+/**
+ * Gradients agree to ~4e-7. IG agrees to ~3e-7 except where some step puts a ReLU input within float32
+ * rounding of 0: the affine split computes alpha * conv(a) where the plain path computes conv(alpha * a), so
+ * that step's mask may differ (resnet50 layer3.2 -> layer3.3: 3.3e-5; the fast path was the one nearer
+ * PyTorch float64 there). 1e-3 is the project's criterion against PyTorch.
+ */
+const TOLERANCE = { grad: 1e-4, ig: 1e-3 };
 
 for (const name of TORCHVISION_MODELS) {
   test(`torchvision ${name}: fast IG and gradients equal the plain VJP path on every layer pair`, async (t) => {
@@ -42,7 +48,10 @@ for (const name of TORCHVISION_MODELS) {
         assert.ok(ref.grad.some((v) => v !== 0), `${id}: the reference gradient of channel ${target} is all zero`);
         const errs = { grad: relError(grad, ref.grad), ig: relError(ig.attributions, ref.ig) };
         worst = Math.max(worst, errs.grad, errs.ig);
-        for (const [what, e] of Object.entries(errs)) assert.ok(e < TOLERANCE, `${id} j=${target}: ${what} relative error ${e} >= ${TOLERANCE}`);
+        for (const [what, e] of Object.entries(errs)) {
+          const tol = TOLERANCE[what as keyof typeof TOLERANCE];
+          assert.ok(e < tol, `${id} j=${target}: ${what} relative error ${e} >= ${tol}`);
+        }
       } finally {
         await fast.release();
       }
