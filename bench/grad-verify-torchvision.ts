@@ -1,11 +1,11 @@
 /**
  * Verifies the fast IG path (SegmentGradients) on every analysis layer pair of the torchvision topologies
  * (.cache/torchvision, scripts/export-torchvision.sh): consecutive pairs plus pairs two layers apart. For each
- * pair, on the lower activation of a smooth random image, it takes the most active upper channels and compares
+ * pair (--stem: the stem layers of branched models too), on the lower activation of a smooth random image, it takes the most active upper channels and compares
  * the plain gradient and IG (Gauss-Legendre) with the plain VJP path (buildVjpModel, one run per step), prints
  * the relative errors, times the IG run, and writes the lower activation and our results for the PyTorch check:
  *
- *   npx tsx bench/grad-verify-torchvision.ts [--models resnet18,...] [--steps 50] [--targets 2] [--seed 1] [--out .cache/grad-verify]
+ *   npx tsx bench/grad-verify-torchvision.ts [--models resnet18,...] [--steps 50] [--targets 2] [--seed 1] [--stem] [--out .cache/grad-verify]
  *   /usr/bin/python3 bench/grad-verify-torchvision.py [.cache/grad-verify]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,14 +23,14 @@ interface Entry {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { models: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, targets: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: { models: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, targets: { type: 'string' }, seed: { type: 'string' }, stem: { type: 'boolean' } } });
   const models = values.models ? values.models.split(',') : [...TORCHVISION_MODELS];
   const steps = Number(values.steps ?? 50);
   const out = path.resolve(values.out ?? '.cache/grad-verify');
   const { alphas, weights } = quadrature('gausslegendre', steps);
   const entries: Entry[] = [];
   for (const name of models) {
-    const c = await torchvisionCase(torchvisionFile(name), Number(values.seed ?? 1));
+    const c = await torchvisionCase(torchvisionFile(name), Number(values.seed ?? 1), values.stem);
     const dir = path.join(out, name);
     mkdirSync(dir, { recursive: true });
     let worst = { grad: 0, ig: 0 };

@@ -72,10 +72,10 @@ export interface TorchvisionCase {
   activations: Map<string, Float32Array>;
 }
 
-export async function torchvisionCase(file: string, seed = 1): Promise<TorchvisionCase> {
+export async function torchvisionCase(file: string, seed = 1, includeStem = false): Promise<TorchvisionCase> {
   const model = await loadModel(file);
   const shapes = await inferShapes(model, { threads: 2 });
-  const layers = detectLayers(model, shapes);
+  const layers = detectLayers(model, shapes, { includeStem });
   const inDims = shapes.get(model.input.name)!;
   const image = smoothImage(inDims[2], inDims[3], seed);
   const acts = await computeActivations(model, { data: image, dims: [1, ...inDims.slice(1)] }, { maps: layers.map((l) => l.tensor) }, { threads: 2 });
