@@ -127,7 +127,12 @@ def main():
                 (g32,) = torch.autograd.grad(y32.reshape(1, -1).mean(1).sum(), x32)
                 nets[name].double()
                 ours = np.load(os.path.join(d, e["gradFile"])).astype(np.float64)
-                flag += f" (torch float32 vs float64 {rel(g32.double().numpy(), g.numpy()):.2e}, ours vs torch float32 {rel(ours, g32.double().numpy()):.2e})"
+                # A ReLU input within float32 rounding of 0 flips its mask: the error then sits in that unit's
+                # receptive field (a few positions), not everywhere.
+                err = np.abs(ours - g.numpy())[0]
+                where = (err > 1e-4 * np.abs(g.numpy()).max()).reshape(err.shape[0], -1).any(0)
+                flag += (f" (torch float32 vs float64 {rel(g32.double().numpy(), g.numpy()):.2e}, ours vs torch float32 {rel(ours, g32.double().numpy()):.2e};"
+                         f" error at {int(where.sum())} of {where.size} positions)")
             if flag:
                 failures.append(f"{name} {e['lower']}->{e['upper']}")
             print(f"{name} {e['lower']}->{e['upper']} j={j}: rel grad {rg:.2e} IG {ri:.2e} (|grad| {g.abs().max().item():.2e}){flag}")
