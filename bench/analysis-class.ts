@@ -3,6 +3,10 @@
  * models in ../shared/reference with the paper's settings, tau 16).
  *   node --import tsx bench/analysis-class.ts [--model shortcut-mobilenet] [--data DIR] [--class C] [--tau N] [--threads N]
  *     [--labelled] [--preset imagenet] [--blocks N] [--layers a,b,c]
+ * Measured 2026-11-23 (2 shared cores, 224-px torchvision resnet50 with random weights, 40 images = 2360 crops,
+ * tau 16, layers fc > layer4.2 > layer4.1): activations 229 s, layer4.2 16 neurons 258 s (~16 s per neuron: 50
+ * top crops x 50 IG steps), peak RSS 1232 MiB (before batching by the budget without ORT's arena: 3.8 GB by the
+ * second layer, 6.0 GB by the fifth at tau 2). layer4.1 then has 138 core neurons at tau 16 (~37 min more).
  * Peak RSS is the kernel's high-water mark (`resourceUsage().maxRSS`), so it includes peaks inside native runs.
  * Models by short name: shortcut-resnet, shortcut-mobilenet (data: shortcut test, class triangle), fmnist-cnn
  * (data: fmnist-test, class 0).
