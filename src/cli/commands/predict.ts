@@ -118,7 +118,7 @@ export const predictCommand: CliCommand = {
     const result = await runScan(file, v.data, {
       preprocessing: v.preset as PresetName | undefined,
       batchSize: positiveInt(v.batch, 'batch', USAGE, 64)!,
-      threads: v.threads === undefined ? undefined : positiveInt(v.threads, 'threads', USAGE, 1)!,
+      threads: positiveInt(v.threads, 'threads', USAGE),
       provider: v.provider as ProviderSetting | undefined,
       onReady: ({ preprocessing }) => {
         if (preprocessing.source === 'default') {

@@ -6,7 +6,8 @@
  */
 import type { FidelityRow, ResultDocument } from '../result/schema';
 import type { AnalysisBackend, Tensor32 } from './backend';
-import { argmaxRows, softmax } from './mask';
+import { argmaxRows } from './mask';
+import { softmax } from '../util/probs';
 import type { ProgressEvent } from './pipeline';
 import { seededRandom } from '../util/random';
 

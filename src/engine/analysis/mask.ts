@@ -3,6 +3,7 @@
  * class probability change and the new top predictions.
  */
 import type { AnalysisBackend, Tensor32 } from './backend';
+import { argmax, softmax } from '../util/probs';
 
 export interface Prediction {
   class: number;
@@ -14,16 +15,6 @@ export interface MaskEffect {
   images: { before: number; after: number; top: Prediction[]; topBefore: Prediction[] }[];
 }
 
-export function softmax(logits: ArrayLike<number>, from: number, k: number): Float64Array {
-  let max = -Infinity;
-  for (let j = 0; j < k; j++) max = Math.max(max, logits[from + j]);
-  const out = new Float64Array(k);
-  let sum = 0;
-  for (let j = 0; j < k; j++) sum += out[j] = Math.exp(logits[from + j] - max);
-  for (let j = 0; j < k; j++) out[j] /= sum;
-  return out;
-}
-
 export function topPredictions(probs: Float64Array, count: number): Prediction[] {
   return Array.from(probs, (prob, c) => ({ class: c, prob })).sort((a, b) => b.prob - a.prob || a.class - b.class).slice(0, count);
 }
@@ -31,11 +22,7 @@ export function topPredictions(probs: Float64Array, count: number): Prediction[]
 /** Argmax class per row of a logits tensor [n, k]. */
 export function argmaxRows(logits: Tensor32): number[] {
   const [n, k] = logits.dims;
-  return Array.from({ length: n }, (_, i) => {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits.data[i * k + j] > logits.data[i * k + best]) best = j;
-    return best;
-  });
+  return Array.from({ length: n }, (_, i) => argmax(logits.data, i * k, k));
 }
 
 /** Effect of zeroing `channels` of `tensor` on a batch of model inputs. */

@@ -25,13 +25,6 @@ export interface ClassMistakes {
   falseNegatives: RankedImage[];
 }
 
-/** Index of the largest value (first on ties, as torch.argmax on CPU). */
-export function argmax(x: ArrayLike<number>, from: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (x[from + j] > x[from + best]) best = j;
-  return best;
-}
-
 /** confusion[label][pred] over `k` classes. */
 export function confusionMatrix(labels: readonly number[], preds: readonly number[], k: number): number[][] {
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));

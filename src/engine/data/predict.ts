@@ -4,6 +4,7 @@
  * is detected from its graph and not normalised twice.
  */
 import type { LoadedModel } from '../onnx/model';
+import { softmaxInto } from '../util/probs';
 import type { OrtSession } from '../runtime/ort';
 import { ModelError } from '../errors';
 import { loadBatches, type DecodeStats } from './loader';
@@ -41,19 +42,6 @@ export function outputKind(model: LoadedModel): Predictions['outputKind'] {
   if (node?.opType === 'Softmax') return 'probabilities';
   if (node?.opType === 'LogSoftmax') return 'log-probabilities';
   return 'logits';
-}
-
-/** Softmax of one row, in float64, written into `out` at `offset`. */
-export function softmaxRow(x: ArrayLike<number>, from: number, k: number, out: Float64Array, offset: number): void {
-  let max = -Infinity;
-  for (let j = 0; j < k; j++) max = Math.max(max, x[from + j]);
-  let sum = 0;
-  for (let j = 0; j < k; j++) {
-    const e = Math.exp(x[from + j] - max);
-    out[offset + j] = e;
-    sum += e;
-  }
-  for (let j = 0; j < k; j++) out[offset + j] /= sum;
 }
 
 /** Predicts every file; the session must run `model` (its input and first output). */
@@ -95,7 +83,7 @@ export async function predictFiles(
     }
     const data = y.data as Float32Array;
     batch.indices.forEach((index, r) => {
-      if (kind === 'logits') softmaxRow(data, r * k, k, probs, index * k);
+      if (kind === 'logits') softmaxInto(data, r * k, k, probs, index * k);
       else for (let j = 0; j < k; j++) probs[index * k + j] = kind === 'probabilities' ? data[r * k + j] : Math.exp(data[r * k + j]);
       ok[index] = true;
     });

@@ -9,7 +9,7 @@ import { readNpy } from '../../engine/io/npy';
 import { readNpyFile } from '../../extension/debug/npy-file';
 import { ModelError, UsageError } from '../../engine/errors';
 import { OrtAnalysisBackend } from '../../engine/analysis/ort-backend';
-import { softmax } from '../../engine/analysis/mask';
+import { softmax } from '../../engine/util/probs';
 import { cropThumbnail, denormaliser, minMaxRgb, type ToRgb } from '../../engine/analysis/thumbnails';
 import { computeActivations } from '../../engine/onnx/activations';
 import { loadModel } from '../../engine/onnx/model';

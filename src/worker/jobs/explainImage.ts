@@ -3,7 +3,8 @@
  * the image, its evidence crops and best crop, highest first, and the model's top predictions on the image.
  */
 import { debugImages } from '../../engine/analysis/debug-image';
-import { softmax, topPredictions } from '../../engine/analysis/mask';
+import { topPredictions } from '../../engine/analysis/mask';
+import { softmax } from '../../engine/util/probs';
 import { UsageError } from '../../engine/errors';
 import type { ExplainImageParams, ImageExplanation } from '../../protocol/analysis';
 import type { ClassProb } from '../../protocol/batch';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomChannels, rankedCore } from '../../../src/engine/analysis/fidelity';
 import { seededRandom } from '../../../src/engine/util/random';
-import { softmax, topPredictions } from '../../../src/engine/analysis/mask';
+import { topPredictions } from '../../../src/engine/analysis/mask';
+import { softmax } from '../../../src/engine/util/probs';
 import { coreHurtsMore, type FidelityRow } from '../../../src/engine/result/schema';
 
 test('random channel draws are seeded, distinct and in range', () => {

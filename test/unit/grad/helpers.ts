@@ -7,20 +7,12 @@ import { buildVjpModel } from '../../../src/engine/grad/builder';
 import { makeGraph, makeModel, makeValueInfo } from '../../../src/engine/onnx/build';
 import { DataType, encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../../../src/engine/onnx/proto';
 import { OrtSession } from '../../../src/engine/runtime/ort';
+import { seededRandom } from '../../../src/engine/util/random';
 
 export type Float = Float32Array | Float64Array;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers: the engine's seeded generator. */
+export const rng = seededRandom;
 
 export interface OpModel {
   nodes: NodeProto[];
