@@ -23,6 +23,8 @@ function pick<T>(items: Item<T>[], options: { title: string; placeholder: string
     qp.placeholder = options.placeholder;
     qp.canSelectMany = options.many ?? false;
     qp.matchOnDescription = true;
+    // The panel opens beside the editor as the questions start: a webview taking focus must not close the pick.
+    qp.ignoreFocusOut = true;
     qp.items = items;
     const active = options.active ? items.filter((i) => options.active!(i.value)) : [];
     if (qp.canSelectMany) qp.selectedItems = active;
