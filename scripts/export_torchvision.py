@@ -64,10 +64,11 @@ def main() -> None:
         model, size = build(name)
         model.eval()
         path = os.path.join(args.out, f"{name}.onnx")
-        with torch.no_grad():
-            torch.onnx.export(model, torch.randn(1, 3, size, size), path, opset_version=args.opset,
-                              input_names=["input"], output_names=["logits"],
-                              dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+        # Not under no_grad: nn.MultiheadAttention's inference fast path (_native_multi_head_attention) has no
+        # ONNX export; with gradients enabled ViT takes the plain path.
+        torch.onnx.export(model, torch.randn(1, 3, size, size), path, opset_version=args.opset,
+                          input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
         print(f"{path}: {os.path.getsize(path) / 2**20:.1f} MiB (torch {torch.__version__}, torchvision {torchvision.__version__}, opset {args.opset})")
 
 
