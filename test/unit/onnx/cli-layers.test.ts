@@ -28,9 +28,9 @@ test('neurflow layers: table, --json, --add, errors', async () => {
     writeFileSync(file, tinyResnetBytes());
     const table = await capture(['layers', file]);
     assert.equal(table.code, 0);
-    assert.match(table.out, /^name\s+tensor\s+shape$/m);
-    assert.match(table.out, /^layer1\.0\s+\/layer1\/layer1\.0\/relu_1\/Relu_output_0\s+4x8x8$/m);
-    assert.match(table.out, /^fc\s+logits\s+5$/m);
+    assert.match(table.out, /^name\s+tensor\s+shape\s+channels\s+positions$/m);
+    assert.match(table.out, /^layer1\.0\s+\/layer1\/layer1\.0\/relu_1\/Relu_output_0\s+4x8x8\s+4 \(axis 1\)\s+64$/m);
+    assert.match(table.out, /^fc\s+logits\s+5\s+5 \(axis 1\)\s+1$/m);
 
     const json = await capture(['layers', file, '--json', '--add', '/stem/Relu_output_0']);
     assert.equal(json.code, 0);

@@ -96,6 +96,59 @@ for (const [name, want] of Object.entries(TORCHVISION)) {
   });
 }
 
+/** The tiny 64-px members of each family (scripts/export_torchvision.py): names, the model's shapes, channel axes. */
+const FAMILIES: Record<string, { names: string[]; layout: Record<string, { source: number[]; axis: number; positions: number }> }> = {
+  tiny_vit: {
+    names: [...range('encoder_layer_', 0, 2), 'encoder', 'heads'],
+    layout: { encoder_layer_0: { source: [17, 32], axis: 2, positions: 17 }, encoder: { source: [17, 32], axis: 2, positions: 17 }, heads: { source: [10], axis: 1, positions: 1 } },
+  },
+  tiny_swin: {
+    names: [...range('features.', 1, 5), 'norm', 'head'],
+    layout: { 'features.1': { source: [16, 16, 16], axis: 3, positions: 256 }, 'features.4': { source: [4, 4, 64], axis: 3, positions: 16 }, norm: { source: [4, 4, 64], axis: 3, positions: 16 } },
+  },
+  tiny_convnext: {
+    names: [...range('features.', 1, 5), 'classifier.0', 'classifier.2'],
+    layout: { 'features.1': { source: [16, 16, 16], axis: 1, positions: 256 }, 'features.5': { source: [64, 4, 4], axis: 1, positions: 16 }, 'classifier.0': { source: [1, 1, 64], axis: 3, positions: 1 } },
+  },
+  tiny_densenet: {
+    names: ['denseblock1', 'transition1', 'denseblock2', 'transition2', 'denseblock3', 'classifier'],
+    layout: { denseblock1: { source: [32, 16, 16], axis: 1, positions: 256 }, transition1: { source: [16, 8, 8], axis: 1, positions: 64 } },
+  },
+  tiny_regnet: {
+    names: ['block1-0', 'block2-0', 'block2-1', 'block2-2', 'block3-0', 'block3-1', 'fc'],
+    layout: { 'block1-0': { source: [16, 16, 16], axis: 1, positions: 256 }, 'block3-1': { source: [64, 4, 4], axis: 1, positions: 16 } },
+  },
+  tiny_shufflenet: {
+    names: ['stage2.0', 'stage2.1', 'stage3.0', 'stage3.1', 'stage4.0', 'stage4.1', 'conv5.2', 'fc'],
+    layout: { 'stage2.0': { source: [16, 8, 8], axis: 1, positions: 64 }, 'conv5.2': { source: [128, 2, 2], axis: 1, positions: 4 } },
+  },
+};
+
+for (const [name, want] of Object.entries(FAMILIES)) {
+  test(`torchvision ${name}: block outputs in order, with their channel axis`, async (t) => {
+    const file = path.join(REPO_ROOT, '.cache', 'torchvision', `${name}.onnx`);
+    if (!existsSync(file)) {
+      if (process.env.CI === 'true') throw new Error(`${file} missing: .ci/run must run scripts/export-torchvision.sh`);
+      t.skip(`${file} not found: run scripts/export-torchvision.sh to export the torchvision topologies`);
+      return;
+    }
+    const model = await loadModel(file);
+    const shapes = await inferShapes(model);
+    const layers = detectLayers(model, shapes);
+    assert.deepEqual(layers.map((l) => l.name), want.names);
+    for (const [n, w] of Object.entries(want.layout)) {
+      const l = layers.find((x) => x.name === n)!;
+      assert.deepEqual([l.sourceShape, l.channelAxis, l.positions], [w.source, w.axis, w.positions], n);
+      // The analysis reads channels first: [C, positions...].
+      assert.equal(l.shape[0], w.source[w.axis - 1], `${n}: channels first`);
+      assert.equal(l.shape.reduce((a, b) => a * b, 1), w.source.reduce((a, b) => a * b, 1), n);
+      assert.equal(l.tensor === l.source, w.axis === 1, `${n}: a view exactly when the channels are not on axis 1`);
+    }
+    // Detecting again (the model now holds the views) gives the same layers.
+    assert.deepEqual(detectLayers(model, shapes).map((l) => [l.name, l.tensor]), layers.map((l) => [l.name, l.tensor]));
+  });
+}
+
 test('the stem of a branched model is left out unless asked for', async () => {
   const model = loadModelFromBytes(tinyResnetBytes(), 'tiny.onnx');
   const shapes = await inferShapes(model);
