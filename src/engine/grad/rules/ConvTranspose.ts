@@ -1,7 +1,7 @@
 import { attrInt, attrInts, attrString } from '../attrs';
 import type { GradContext, GradRule } from '../types';
 
-/** Begin/end pads of a ConvTranspose per spatial axis, with output_shape and auto_pad resolved as ORT does. */
+/** Begin/end pads of a ConvTranspose per spatial axis, with output_shape and auto_pad resolved (ONNX spec, as ORT does). */
 function transposePads(ctx: GradContext, kernel: number[]): { begin: number[]; end: number[] } {
   const { node } = ctx;
   const inLen = ctx.shape(node.input[0]).slice(2);
@@ -17,13 +17,14 @@ function transposePads(ctx: GradContext, kernel: number[]): { begin: number[]; e
   }
   if (autoPad === 'VALID') return { begin: new Array<number>(n).fill(0), end: new Array<number>(n).fill(0) };
   if (autoPad !== 'NOTSET' && autoPad !== 'SAME_UPPER' && autoPad !== 'SAME_LOWER') ctx.fail(`unknown auto_pad '${autoPad}'`);
-  // The total padding follows from the static shapes; ORT puts the odd one at the end except for SAME_UPPER.
+  // The total padding follows from the static shapes; the ONNX split: SAME_UPPER puts the odd one at the end,
+  // SAME_LOWER and output_shape at the beginning.
   const begin: number[] = [];
   const end: number[] = [];
   for (let i = 0; i < n; i++) {
     const total = Math.max(0, (inLen[i] - 1) * strides[i] + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1 - outLen[i]);
     const small = Math.floor(total / 2);
-    begin.push(autoPad === 'SAME_UPPER' ? total - small : small);
+    begin.push(autoPad === 'SAME_UPPER' ? small : total - small);
     end.push(total - begin[i]);
   }
   return { begin, end };
