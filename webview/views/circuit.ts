@@ -6,6 +6,7 @@
  * accessible list of the groups per layer (Tab / arrow keys) mirrors the selection and holds each layer's
  * group-count slider and "Jump to code".
  */
+import { uninformativeCircuit } from '../../src/engine/analysis/circuit';
 import cytoscape from 'cytoscape';
 import { h } from '../dom';
 import { parseGroupId, type GroupInfo } from '../result/groups';
@@ -143,7 +144,9 @@ export class CircuitView {
     this.note.textContent = `${rows.flat().length} groups in ${layers.length} layers, ${keep.length} edges` +
       (hidden > 0 ? ` (${hidden} weaker than ${WEAK * 100}% of their layer's strongest hidden)` : '') +
       this.session.doc.layers.filter((l) => !l.grouping).map((l) => `; ${l.name}: ${l.neurons.length} core neurons, not grouped (lowest layer)`).join('') +
-      '. Blue: excites, red: inhibits; width: |weight|. Click a group to follow its paths.';
+      '. Blue: excites, red: inhibits; width: |weight|. Click a group to follow its paths.' +
+      this.session.doc.circuit.map((c) => uninformativeCircuit(c, this.session.doc.layers.find((l) => l.name === c.lower) ?? {}))
+        .filter((why): why is string => why !== undefined).map((why) => ` Note: ${why}`).join('');
     if (selected && this.cy.getElementById(selected).nonempty()) this.highlight(selected);
     this.shown = { groups: rows.flat().map((g) => g.id), edges: keep.length, hiddenEdges: hidden, ms: performance.now() - t0 };
     // Main-thread time of this render (layout + cytoscape set-up + list), for the tests' responsiveness figures.

@@ -1,6 +1,7 @@
 /** Helpers shared by the analysis commands (analyse, debug, fidelity, demo): progress lines, numbers, tables. */
 import * as path from 'node:path';
 import { UsageError } from '../../engine/errors';
+import { uninformativeCircuit } from '../../engine/analysis/circuit';
 import type { ProgressEvent } from '../../engine/analysis/pipeline';
 import type { Preprocessing } from '../../engine/data/preprocess';
 import type { ResultDocument } from '../../engine/result/schema';
@@ -50,6 +51,8 @@ export function summariseResult(doc: ResultDocument): string {
   for (const c of doc.circuit) {
     const top = c.edges.slice(0, 3).map((e) => `G${e.from}->G${e.to} ${e.weight.toFixed(3)}`).join(', ');
     lines.push(`circuit ${c.upper} -> ${c.lower}: ${top}`);
+    const why = uninformativeCircuit(c, doc.layers.find((l) => l.name === c.lower) ?? {});
+    if (why) lines.push(`  note: ${why}`);
   }
   return lines.join('\n');
 }

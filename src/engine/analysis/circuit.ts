@@ -61,3 +61,30 @@ export function circuitEdges(circuit: { weights: number[][]; present: boolean[][
   }));
   return edges.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.upper - b.upper || a.lower - b.lower);
 }
+
+/**
+ * Why a circuit between two layers carries no information, or undefined when it does. The edge from upper
+ * group G to lower group H sums G's weights to the core neurons that have a sub-concept in H; when every core
+ * neuron has sub-concepts in every lower group (random-weight models, or sub-concepts split by crop size rather
+ * than by content), every H gets the same sum and all of G's edges are equal: the picture says nothing.
+ */
+export function uninformativeCircuit(
+  c: { upper: string; lower: string; edges: readonly { from: number; to: number; weight: number }[] },
+  lower: { grouping?: { count: number; pairs: readonly (readonly [number, number])[]; groups: readonly { members: readonly number[] }[] } },
+): string | undefined {
+  const g = lower.grouping;
+  if (!g || g.count < 2 || c.edges.length === 0) return undefined;
+  const byUpper = new Map<number, number[]>();
+  for (const e of c.edges) byUpper.set(e.from, [...(byUpper.get(e.from) ?? []), e.weight]);
+  const flat = [...byUpper.values()].every((ws) => ws.length === g.count && ws.every((w) => Math.abs(w - ws[0]) <= 1e-9 * Math.max(1, Math.abs(ws[0]))));
+  if (!flat) return undefined;
+  const groupsOf = new Map<number, Set<number>>();
+  g.groups.forEach((grp, gi) => {
+    for (const m of grp.members) {
+      const neuron = g.pairs[m][0];
+      groupsOf.set(neuron, (groupsOf.get(neuron) ?? new Set()).add(gi));
+    }
+  });
+  const spanning = [...groupsOf.values()].filter((s) => s.size === g.count).length;
+  return `the circuit ${c.upper} -> ${c.lower} carries no information: every group of ${c.upper} sends the same weight to all ${g.count} groups of ${c.lower}, because ${spanning} of its ${groupsOf.size} core neurons have sub-concepts in every group (their sub-concepts split the same way, e.g. by crop size, not by what the crops show). Fewer groups for ${c.lower}, more top crops or a trained model give a readable circuit.`;
+}

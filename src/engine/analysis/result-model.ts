@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../errors';
 import type { Preprocessing } from '../data/preprocess';
 import { loadImageTensor } from '../data/loader';
+import { restoreViews } from '../onnx/channels-first';
 import { loadModel, type LoadedModel } from '../onnx/model';
+import { inferShapes } from '../onnx/shapes';
 import type { ProviderSetting } from '../runtime/ort';
 import type { ResultDocument } from '../result/schema';
 import { analysisIg } from './ig-adapter';
@@ -29,6 +31,8 @@ export async function openResultModel(
   if (model.sha256 !== doc.model.sha256) {
     throw new UsageError(`${source}: ${file} is not the model this result was made with (sha256 ${model.sha256.slice(0, 12)}..., result ${doc.model.sha256.slice(0, 12)}...); re-run the analysis`);
   }
+  // Layers with channels off axis 1 were analysed through channels-first views: add them to this model too.
+  restoreViews(model, doc.layers.map((l) => l.tensor), await inferShapes(model));
   const pre = doc.model.preprocessing as Preprocessing;
   if (!pre || !Array.isArray(pre.size)) throw new UsageError(`${source}: the result does not record its preprocessing`);
   const backend = new OrtAnalysisBackend(model, {

@@ -90,3 +90,14 @@ export function ensureView(model: LoadedModel, source: string, channelAxis: numb
   model.graph = new GraphIndex(graph, model.resolveTensor, model.path);
   return name;
 }
+
+/**
+ * Rebuilds, on a freshly loaded model, the channels-first views that some tensor names (a saved result's layer
+ * tensors) refer to; other names are left alone.
+ */
+export function restoreViews(model: LoadedModel, tensors: Iterable<string>, shapes: Map<string, number[]>): void {
+  for (const t of tensors) {
+    const v = parseViewName(t);
+    if (v) ensureView(model, v.source, v.channelAxis, shapes);
+  }
+}

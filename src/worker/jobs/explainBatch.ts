@@ -12,7 +12,9 @@ import { OrtAnalysisBackend } from '../../engine/analysis/ort-backend';
 import { softmax } from '../../engine/util/probs';
 import { cropThumbnail, denormaliser, minMaxRgb, type ToRgb } from '../../engine/analysis/thumbnails';
 import { computeActivations } from '../../engine/onnx/activations';
+import { restoreViews } from '../../engine/onnx/channels-first';
 import { loadModel } from '../../engine/onnx/model';
+import { inferShapes } from '../../engine/onnx/shapes';
 import { outputKind } from '../../engine/data/predict';
 import { readResult } from '../../engine/result/store';
 import type { ResultDocument } from '../../engine/result/schema';
@@ -40,6 +42,7 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   docs.forEach((d, i) => {
     if (d.model.sha256 !== model.sha256) throw new UsageError(`${params.results[i]}: this analysis is of another model (sha256 ${d.model.sha256.slice(0, 12)}, ${params.model} is ${model.sha256.slice(0, 12)})`);
   });
+  restoreViews(model, docs.flatMap((d) => d.layers.map((l) => l.tensor)), await inferShapes(model));
   const size = (docs[0]?.model.preprocessing as Preproc | undefined)?.size;
   const [fallbackH, fallbackW] = Array.isArray(size) ? (size as number[]) : [0, 0];
   const spec = { channels: model.input.channels, height: model.input.height || fallbackH, width: model.input.width || fallbackW };
