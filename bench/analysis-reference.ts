@@ -18,7 +18,7 @@ const refDir = path.join(shared, 'reference/neurflow');
 const config = JSON.parse(readFileSync(path.join(refDir, 'run_config.json'), 'utf8'));
 const neurons = JSON.parse(readFileSync(path.join(refDir, 'neurons.json'), 'utf8'));
 const groups = JSON.parse(readFileSync(path.join(refDir, 'groups.json'), 'utf8'));
-const refCrops: number[][] = JSON.parse(readFileSync(path.join(refDir, 'crops.json'), 'utf8')).crops.map((x: any) => [x[0], x[1], ...x[2]]);
+const refCrops: number[][] = JSON.parse(readFileSync(path.join(refDir, 'crops.json'), 'utf8')).crops.map((x: [number, number, number[]]) => [x[0], x[1], ...x[2]]);
 const timing = JSON.parse(readFileSync(path.join(refDir, 'timing.json'), 'utf8'));
 
 (async () => {
@@ -42,7 +42,7 @@ const timing = JSON.parse(readFileSync(path.join(refDir, 'timing.json'), 'utf8')
     const ref = neurons.layers[L];
     const ours = doc.layers.find((l) => l.name === ref.upper_module)!;
     const lower = doc.layers.find((l) => l.name === ref.lower_module)!;
-    const refCore = new Set<number>(Object.values(ref.neurons).flatMap((n: any) => n.critical_lower_neurons_ranked));
+    const refCore = new Set<number>(Object.values(ref.neurons).flatMap((n) => (n as { critical_lower_neurons_ranked: number[] }).critical_lower_neurons_ranked));
     const ourCore = new Set(lower.neurons.map((n) => n.channel));
     const inter = [...ourCore].filter((c) => refCore.has(c)).length;
     const jaccard = inter / (ourCore.size + refCore.size - inter);

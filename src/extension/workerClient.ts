@@ -6,7 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
-  parseWorkerMessage, ProtocolError, type ParamsOf, type ProgressMessage, type ResultOf, type WireError,
+  parseWorkerMessage, type ProtocolError, type ParamsOf, type ProgressMessage, type ResultOf, type WireError,
   type WorkerMethod,
 } from '../protocol/worker';
 
@@ -126,7 +126,7 @@ export class WorkerClient {
   }
 
   private ensureStarted(): ChildProcess {
-    if (this.child && this.child.connected) return this.child;
+    if (this.child?.connected) return this.child;
     const log = this.options.log;
     const child = fork(this.options.script, [], {
       // Under VS Code the host's executable is Electron (or code-server's Node): run it as plain Node.
@@ -153,7 +153,7 @@ export class WorkerClient {
   }
 
   private onMessage(raw: unknown): void {
-    let message;
+    let message: ReturnType<typeof parseWorkerMessage>;
     try {
       message = parseWorkerMessage(raw);
     } catch (e) {

@@ -34,7 +34,7 @@ async function runRequest(req: RequestMessage): Promise<void> {
 }
 
 function onMessage(raw: unknown): void {
-  let message;
+  let message: ReturnType<typeof parseHostMessage>;
   try {
     message = parseHostMessage(raw);
   } catch (e) {

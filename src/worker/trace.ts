@@ -38,5 +38,5 @@ export function moduleOfScopes(scopes: readonly string[], prefer?: string): stri
   if (prefer && modules.includes(prefer)) return prefer;
   const [top, child] = modules;
   if (top === undefined) return undefined;
-  return child !== undefined && child.startsWith(`${top}.`) && /^\d+$/.test(child.slice(top.length + 1)) ? child : top;
+  return child?.startsWith(`${top}.`) && /^\d+$/.test(child.slice(top.length + 1)) ? child : top;
 }

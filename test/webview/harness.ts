@@ -110,9 +110,11 @@ export async function openPanel(options: PanelOptions = {}): Promise<Harness> {
     res.setHeader('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream');
     res.end(readFileSync(file));
   });
+  // The browser first: when there is none, nothing is left listening (a listening server kept the test
+  // process alive forever on machines without Chromium).
+  browser ??= await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu'] });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  browser ??= await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu'] });
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 900, height: 700 } });
   const errors: string[] = [];
   page.on('console', (m) => {

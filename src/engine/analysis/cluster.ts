@@ -66,7 +66,10 @@ export function renumber(labels: ArrayLike<number>): Int32Array {
   const out = new Int32Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
     let v = map.get(labels[i]);
-    if (v === undefined) map.set(labels[i], (v = map.size));
+    if (v === undefined) {
+      v = map.size;
+      map.set(labels[i], v);
+    }
     out[i] = v;
   }
   return out;

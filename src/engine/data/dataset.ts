@@ -86,7 +86,7 @@ function walk(dir: string): { files: string[]; errors: SkippedFile[] } {
   const filesOf = new Map<string, string[]>();
   const visit = (d: string) => {
     dirs.push(d);
-    let entries;
+    let entries: import('node:fs').Dirent[];
     try {
       entries = readdirSync(d, { withFileTypes: true });
     } catch (e) {

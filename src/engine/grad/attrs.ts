@@ -28,7 +28,7 @@ export function attrInts(node: NodeProto, name: string): number[] | undefined {
 
 export function attrFloats(node: NodeProto, name: string): number[] | undefined {
   const a = find(node, name);
-  return a && a.floats ? [...a.floats] : undefined;
+  return a?.floats ? [...a.floats] : undefined;
 }
 
 export function attrString(node: NodeProto, name: string, fallback: string): string {

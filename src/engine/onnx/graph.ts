@@ -43,7 +43,10 @@ export class GraphIndex {
       for (const inp of node.input) {
         if (!inp) continue;
         let list = this.consumerMap.get(inp);
-        if (!list) this.consumerMap.set(inp, (list = []));
+        if (!list) {
+          list = [];
+          this.consumerMap.set(inp, list);
+        }
         if (!list.includes(node)) list.push(node);
       }
     }

@@ -68,7 +68,7 @@ const LOCAL_POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool']);
 
 /** The module path of a torch node name: `/layer4/layer4.1/relu_1/Relu` -> [layer4, layer4.1, relu_1]. */
 export function modulePath(nodeName: string | undefined): string[] {
-  if (!nodeName || !nodeName.startsWith('/')) return [];
+  if (!nodeName?.startsWith('/')) return [];
   return nodeName.split('/').filter(Boolean).slice(0, -1);
 }
 
@@ -86,7 +86,7 @@ export function blockPath(path: readonly string[]): string[] {
 
 function isNumberedChild(path: readonly string[]): boolean {
   const [parent, child] = path.slice(-2);
-  return child !== undefined && child.startsWith(`${parent}.`) && /^\d+$/.test(child.slice(parent.length + 1));
+  return child?.startsWith(`${parent}.`) && /^\d+$/.test(child.slice(parent.length + 1));
 }
 
 /**

@@ -40,7 +40,7 @@ export interface ValueInfo {
   docString?: string;
 }
 
-export const enum AttrType {
+export enum AttrType {
   UNDEFINED = 0, FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, GRAPH = 5,
   FLOATS = 6, INTS = 7, STRINGS = 8, TENSORS = 9, GRAPHS = 10,
 }

@@ -16,7 +16,7 @@ export interface PyDefinition {
   score: number;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `layer2.1` -> { attribute: 'layer2', index: 1 }; `features.5.conv` -> { attribute: 'conv', parent: 'features.5' }. */
 export function splitModulePath(modulePath: string): { attribute: string; index?: number; parents: string[] } {
@@ -76,7 +76,7 @@ function lineOf(text: string, offset: number): number {
 /** Candidate definitions of `modulePath` in one Python file, best first. */
 export function findModuleDefinitions(text: string, modulePath: string): PyDefinition[] {
   const { attribute, index } = splitModulePath(modulePath);
-  const name = escape(attribute);
+  const name = escapeRegExp(attribute);
   const isModuleFile = /class\s+\w+\s*\([^)]*(?:nn\.)?Module\b/.test(text) || /\bnn\.Module\b/.test(text);
   const bonus = isModuleFile ? 5 : 0;
   const found: PyDefinition[] = [];

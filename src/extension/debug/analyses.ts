@@ -39,5 +39,9 @@ export function analysesOf(sha256: string, candidates: readonly string[]): Analy
 /** One analysis per class (the newest). */
 export function onePerClass(refs: readonly AnalysisRef[]): AnalysisRef[] {
   const seen = new Set<number>();
-  return refs.filter((r) => (seen.has(r.classIndex) ? false : (seen.add(r.classIndex), true)));
+  return refs.filter((r) => {
+    if (seen.has(r.classIndex)) return false;
+    seen.add(r.classIndex);
+    return true;
+  });
 }

@@ -44,7 +44,7 @@ export interface SnippetFailure {
 
 export const META_FILE = 'meta.json';
 
-const PROGRAM = String.raw`
+const PROGRAM = `
 import json as _json, os as _os, sys as _sys
 def _nf_main(spec, G, L):
     out = {'ok': False, 'arrays': {}, 'python': _sys.version.split()[0]}

@@ -20,7 +20,10 @@ test('silhouette score worked by hand on 1-D points', () => {
 
 test('Ward finds well-separated blobs; silhouette picks their number; labels by first appearance', () => {
   let seed = 3;
-  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+  const rnd = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647 - 0.5;
+  };
   const centres = [[0, 0, 0], [10, 0, 0], [0, 10, 0]];
   const pts = Array.from({ length: 30 }, (_, i) => centres[i % 3].map((v) => v + rnd()));
   const labels = wardLabels(pts, 3);

@@ -51,7 +51,10 @@ test('bilinear resize matches the hand-worked torch example (2x2 -> 4x4, half-pi
 test('crop + resize equals onnxruntime Slice + Resize(linear, half_pixel) on random images', async () => {
   const C = 3, H = 64, W = 64;
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return (seed / 2 ** 31) * 4 - 2;
+  };
   const image = Float32Array.from({ length: C * H * W }, rand);
   const crops = imageCrops(GEOM64, [0.25, 0.5, 1], 0.5).filter((_, i) => i % 5 === 0 || i === 58);
   const ours = cropBatch(crops, [image], C, GEOM64);

@@ -39,7 +39,7 @@ test('top three layers of the reference run: core sets, sub-concepts, groups and
   assert.deepEqual(run.layers.map((l) => l.spec.name), ['fc', 'layer3.1', 'layer3.0']);
   assert.ok(events.some((e) => e.stage === 'neurons' && e.layer === 'layer3.1'));
   // Core sets: fc's 8 inputs, then the union of layer3.1's (framework layers 5 and 4).
-  const coreOf = (L: string) => new Set<number>(Object.values(neurons[L].neurons).flatMap((n: any) => n.critical_lower_neurons_ranked));
+  const coreOf = (L: string) => new Set<number>(Object.values(neurons[L].neurons).flatMap((n) => (n as { critical_lower_neurons_ranked: number[] }).critical_lower_neurons_ranked));
   assert.deepEqual(run.layers[1].neurons.map((n) => n.channel), [...coreOf('5')].sort((a, b) => a - b));
   assert.deepEqual(run.layers[2].neurons.map((n) => n.channel), [...coreOf('4')].sort((a, b) => a - b));
   // Sub-concepts per neuron: same partition of the same top crops.
