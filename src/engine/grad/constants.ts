@@ -35,16 +35,16 @@ export function tensorValues(t: TensorProto): number[] {
 /** The value a `Constant` node produces, or undefined for forms we do not read (sparse, strings). */
 export function constantNodeValue(node: NodeProto): ConstantValue | undefined {
   const t = attrTensor(node, 'value');
-  if (t) return { dims: (t.dims ?? []).map(Number), values: tensorValues(t) };
-  if (hasAttr(node, 'value_float')) return { dims: [], values: [attrFloat(node, 'value_float', 0)] };
+  if (t) return { dims: (t.dims ?? []).map(Number), values: tensorValues(t), dataType: t.dataType };
+  if (hasAttr(node, 'value_float')) return { dims: [], values: [attrFloat(node, 'value_float', 0)], dataType: DataType.FLOAT };
   const floats = attrFloats(node, 'value_floats');
-  if (floats) return { dims: [floats.length], values: floats };
+  if (floats) return { dims: [floats.length], values: floats, dataType: DataType.FLOAT };
   if (hasAttr(node, 'value_int')) {
     const a = node.attribute.find((x) => x.name === 'value_int');
-    return { dims: [], values: [Number(a?.i ?? 0)] };
+    return { dims: [], values: [Number(a?.i ?? 0)], dataType: DataType.INT64 };
   }
   const ints = attrInts(node, 'value_ints');
-  if (ints) return { dims: [ints.length], values: ints };
+  if (ints) return { dims: [ints.length], values: ints, dataType: DataType.INT64 };
   return undefined;
 }
 
@@ -52,7 +52,7 @@ export function constantNodeValue(node: NodeProto): ConstantValue | undefined {
 export function collectConstants(initializers: TensorProto[], nodes: NodeProto[]): Map<string, ConstantValue> {
   const out = new Map<string, ConstantValue>();
   for (const t of initializers) {
-    if (t.name) out.set(t.name, { dims: (t.dims ?? []).map(Number), values: tensorValues(t) });
+    if (t.name) out.set(t.name, { dims: (t.dims ?? []).map(Number), values: tensorValues(t), dataType: t.dataType });
   }
   for (const n of nodes) {
     if (n.domain && n.domain !== 'ai.onnx') continue;

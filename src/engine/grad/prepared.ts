@@ -10,6 +10,7 @@ import { GradientError } from '../errors';
 import { attrInt } from './attrs';
 import { collectConstants } from './constants';
 import { GraphEmitter } from './emitter';
+import { foldShapes, replaceFolded } from './fold-shapes';
 import { NON_DIFFERENTIABLE, NON_DIFFERENTIABLE_OUTPUTS, RULES } from './registry';
 import { pruneTo, topoSort } from './topo';
 import type { ConstantValue, GradContext, ShapeMap } from './types';
@@ -89,12 +90,13 @@ export class Prepared {
     const forward = model.graph.node.map((n) => (rename.size === 0 ? n : { ...n, input: n.input.map(rn), output: n.output.map(rn) }));
     const upgraded = upgradeNodes(topoSort(forward), this.sourceOpset, this.em.opset, this.em, (t) => this.shapes.get(t));
     for (const [k, v] of upgraded.shapes) this.shapes.set(k, v);
-    this.nodes = upgraded.nodes;
     this.initializers = model.graph.initializer.map((t) => (t.name && rename.has(t.name) ? { ...t, name: rn(t.name) } : t));
-    this.constants = collectConstants(this.initializers, this.nodes);
-    for (const t of this.em.initializers) {
-      if (t.name && !this.constants.has(t.name)) this.constants.set(t.name, collectConstants([t], []).get(t.name)!);
-    }
+    // Shape arithmetic folded for the analysed input shape (batch-dependent values stay run-time nodes).
+    const inits = [...this.initializers, ...this.em.initializers];
+    const folded = foldShapes({ nodes: upgraded.nodes, shapes: this.shapes, sources: [this.lower], initializers: inits });
+    this.nodes = replaceFolded(upgraded.nodes, folded);
+    this.constants = collectConstants(inits, this.nodes);
+    for (const [t, v] of folded.constants) if (!this.constants.has(t)) this.constants.set(t, v);
   }
 
   shape(tensor: string): readonly number[] | undefined {

@@ -11,6 +11,8 @@ export type ShapeMap = ReadonlyMap<string, readonly number[]>;
 export interface ConstantValue {
   dims: number[];
   values: number[];
+  /** ONNX element type, where known (TensorProto.DataType). */
+  dataType?: number;
 }
 
 export interface GradContext {
