@@ -2,7 +2,9 @@
  * `neurflow` command line: the engine without VS Code. Each subcommand is one module in `commands/`,
  * listed in the table below (the only registration).
  */
-import { NeurflowError } from '../engine/errors';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { NeurflowError, UsageError } from '../engine/errors';
 import type { CliCommand } from './command';
 import { predictCommand } from './commands/predict';
 import { layersCommand } from './commands/layers';
@@ -14,10 +16,22 @@ import { demoCommand } from './commands/demo';
 
 const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand, analyseCommand, debugCommand, fidelityCommand, demoCommand];
 
+/** The package's version, from the package.json above this file (the source tree or the dist bundle). */
+export function version(start = __dirname): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'neurflow-vscode' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);
   return [
-    'usage: neurflow <command> [options]   (neurflow <command> --help for details)',
+    'usage: neurflow <command> [options]   (neurflow <command> --help for details; neurflow --version)',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
@@ -25,9 +39,17 @@ function help(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h') {
     console.log(help());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(`neurflow ${version()}`);
+    return 0;
+  }
+  if (!name) {
+    console.error(help());
+    return 2;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
@@ -43,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof NeurflowError) {
       console.error(`neurflow ${name}: ${e.message}`);
-      return 1;
+      // Bad arguments exit 2 (as an unknown command does); failures of the work itself exit 1.
+      return e instanceof UsageError ? 2 : 1;
     }
     throw e;
   }

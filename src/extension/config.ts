@@ -1,5 +1,6 @@
 /** The extension's settings (`neurflow.*`), read for the workspace folder of a resource. */
 import * as vscode from 'vscode';
+import { checkedValue } from '../engine/params';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../protocol/worker';
 
 export interface Settings {
@@ -7,14 +8,10 @@ export interface Settings {
   datasetFolder: string | undefined;
   provider: ExecutionProvider;
   tau: number;
-  topK: number;
+  topCrops: number;
   igSteps: number;
   /** 0 = onnxruntime's default (one per core). */
   threads: number;
-}
-
-function positiveInt(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 export function readSettings(resource: vscode.Uri | undefined): Settings {
@@ -27,9 +24,9 @@ export function readSettings(resource: vscode.Uri | undefined): Settings {
       : folder && !dataset.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(dataset)
         ? vscode.Uri.joinPath(folder.uri, dataset).fsPath : dataset,
     provider: EXECUTION_PROVIDERS.includes(provider as ExecutionProvider) ? (provider as ExecutionProvider) : 'auto',
-    tau: positiveInt(c.get('tau'), 16),
-    topK: positiveInt(c.get('topK'), 50),
-    igSteps: positiveInt(c.get('igSteps'), 50),
-    threads: Math.max(0, c.get<number>('threads', 0) | 0),
+    tau: checkedValue('tau', c.get('tau')),
+    topCrops: checkedValue('topCrops', c.get('topCrops')),
+    igSteps: checkedValue('igSteps', c.get('igSteps')),
+    threads: checkedValue('threads', c.get('threads')),
   };
 }

@@ -2,6 +2,7 @@
  * Saved results as the worker uses them for the panel's requests (explain an image, mask a group): the
  * document with its model ready to run, kept in memory per file until the file changes.
  */
+import { PARAMS } from '../engine/params';
 import { statSync } from 'node:fs';
 import { openResultModel, type ResultModel } from '../engine/analysis/result-model';
 import type { ResultDocument } from '../engine/result/schema';
@@ -20,7 +21,7 @@ const open = new Map<string, Open>();
 /** The document of a result file and its model, ready to run (cached per file, provider and threads). */
 export function openResult(file: string, provider: ExecutionProvider, threads?: number): { doc: ResultDocument; model: Promise<ResultModel> } {
   const mtimeMs = statSync(file).mtimeMs;
-  const key = `${provider}:${threads ?? 0}`;
+  const key = `${provider}:${threads ?? PARAMS.threads.default}`;
   const hit = open.get(file);
   if (hit && hit.mtimeMs === mtimeMs && hit.key === key) return hit;
   const doc = readResult(file);

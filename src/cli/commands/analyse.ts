@@ -1,4 +1,5 @@
 /** `neurflow analyse MODEL --data DIR --class C`: the NeurFlow analysis of one class, written as a result file. */
+import { usageLine } from '../../engine/params';
 import * as path from 'node:path';
 import { parseCommandArgs, positiveInt, positiveNumber } from '../args';
 import type { CliCommand } from '../command';
@@ -17,11 +18,11 @@ down (Integrated Gradients, top tau), sub-concepts, groups, edge weights. Writes
   --data PATH          ImageFolder or CSV manifest "path,label"
   --class C            class name or index to explain
   --layers A,B,...     layer names or tensors, top first (default: the top layer + the last --blocks blocks)
-  --blocks N           block outputs below the top layer when --layers is not given (default 5)
+${usageLine('blocks')}
   --labelled           use the images labelled as the class (default: those predicted as the class)
-  --tau N              core inputs per neuron (default 16)
-  --top-crops M        top crops per neuron (default 50)
-  --steps N            Integrated Gradients steps (default 50, Gauss-Legendre)
+${usageLine('tau')}
+${usageLine('topCrops')}
+${usageLine('igSteps')}
   --groups N           groups per layer (default: chosen by silhouette); or LAYER=N,LAYER=N
   --normalisation M    edge weights: correct (default) or reference (the authors' in-place rescaling)
   --out FILE           result file (default: <model>.<class>.neurflow-result.json in the current folder)
@@ -53,7 +54,7 @@ export const analyseCommand: CliCommand = {
   async run(args) {
     const parsed = parseCommandArgs(args, {
           data: { type: 'string' }, class: { type: 'string' }, layers: { type: 'string' }, blocks: { type: 'string' },
-          labelled: { type: 'boolean' }, tau: { type: 'string' }, 'top-crops': { type: 'string' }, steps: { type: 'string' },
+          labelled: { type: 'boolean' }, tau: { type: 'string' }, 'top-crops': { type: 'string' }, 'ig-steps': { type: 'string' },
           groups: { type: 'string' }, normalisation: { type: 'string' }, out: { type: 'string' }, store: { type: 'string' },
           force: { type: 'boolean' }, preset: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' },
           json: { type: 'boolean' }, quiet: { type: 'boolean' }, threshold: { type: 'string' },
@@ -73,7 +74,7 @@ export const analyseCommand: CliCommand = {
       selection: v.labelled ? 'labelled' : 'predicted',
       ...(v.tau ? { tau: positiveInt(v.tau, 'tau', USAGE) } : {}),
       ...(v['top-crops'] ? { topCrops: positiveInt(v['top-crops'], 'top-crops', USAGE) } : {}),
-      ...(v.steps ? { igSteps: positiveInt(v.steps, 'steps', USAGE) } : {}),
+      ...(v['ig-steps'] ? { igSteps: positiveInt(v['ig-steps'], 'ig-steps', USAGE) } : {}),
       ...(v.normalisation ? { normalisation: v.normalisation as AnalysisParams['normalisation'] } : {}),
       ...(v.threshold ? { debugThreshold: positiveNumber(v.threshold, 'threshold', USAGE) } : {}),
       ...(typeof groups === 'object' ? { groupCounts: groups } : {}),

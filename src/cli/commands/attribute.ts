@@ -2,6 +2,7 @@
  * `neurflow attribute`: Integrated Gradients of upper-layer channels with respect to a lower layer, on
  * onnxruntime, with the completeness error of every result.
  */
+import { PARAMS, usageLine } from '../../engine/params';
 import type { CliCommand } from '../command';
 import { parseCommandArgs, positiveInt } from '../args';
 import { UsageError } from '../../engine/errors';
@@ -25,7 +26,7 @@ rank-2 layer) with respect to the lower layer, summed over the positions of each
   --inputs X.npy            model inputs [N,C,H,W] float32, preprocessed (the lower activation is computed)
   --lower-activation A.npy  the lower activation itself [N,C,...] float32 (instead of --inputs)
   --target J[,J...]         upper channel(s); repeatable
-  --steps N                 integration steps (default 50)
+${usageLine('igSteps', 26)}
   --method M                ${IG_METHODS.join(' | ')} (default gausslegendre)
   --out FILE.npy            write IG as float64 [targets, N, C_lower]
   --grad-out FILE.npy       also write the plain gradients dF_j/da as float32 [targets, N, ...lower dims]
@@ -53,7 +54,7 @@ export const attributeCommand: CliCommand = {
   async run(args) {
     const parsed = parseCommandArgs(args, {
           lower: { type: 'string' }, upper: { type: 'string' }, inputs: { type: 'string' },
-          'lower-activation': { type: 'string' }, target: { type: 'string', multiple: true }, steps: { type: 'string' },
+          'lower-activation': { type: 'string' }, target: { type: 'string', multiple: true }, 'ig-steps': { type: 'string' },
           method: { type: 'string' }, out: { type: 'string' }, 'grad-out': { type: 'string' }, json: { type: 'boolean' },
           provider: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' },
         }, USAGE);
@@ -65,7 +66,7 @@ export const attributeCommand: CliCommand = {
     const targets = parseTargets(v.target);
     const method = (v.method ?? 'gausslegendre') as IgMethod;
     if (!IG_METHODS.includes(method)) throw new UsageError(`--method: '${method}' is not one of ${IG_METHODS.join(', ')}`);
-    const steps = positiveInt(v.steps, 'steps', USAGE) ?? 50;
+    const steps = positiveInt(v['ig-steps'], 'ig-steps', USAGE, PARAMS.igSteps.default)!;
     const session = { provider: (v.provider ?? 'cpu') as ProviderSetting, threads: positiveInt(v.threads, 'threads', USAGE) };
 
     const started = Date.now();

@@ -3,6 +3,7 @@
  * images, then debug the marked images the model calls triangles and check the top group's evidence against the
  * planted marker (demo/truth.json).
  */
+import { DEMO, PARAMS } from '../../engine/params';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCommandArgs, positiveInt } from '../args';
 import * as path from 'node:path';
@@ -22,7 +23,7 @@ analyses class triangle, prints the groups and circuit, then debugs the marked i
 and reports how often the top group's evidence crops sit on the marker.
 
   --out FILE     result file (default neurflow-demo.neurflow-result.json in the current folder)
-  --tau N        core inputs per neuron (default 8, for a quick run)
+  --tau N        core inputs per neuron (default ${DEMO.tau} for the demo, a quick run)
   --layer NAME   layer to debug (default: the grouped layer with the largest spatial map)
   --demo DIR     the demo folder (default: the one shipped with neurflow)`;
 
@@ -48,8 +49,8 @@ export const demoCommand: CliCommand = {
     const out = v.out ?? 'neurflow-demo.neurflow-result.json';
     console.error(`NeurFlow demo: ${demo}`);
     const { doc } = await analyseClass({
-      model: path.join(demo, 'model', 'shortcut-resnet.onnx'), data: path.join(demo, 'images'), class: 'triangle', blocks: 5,
-      params: { tau: positiveInt(v.tau, 'tau', USAGE, 8)! }, threads, out, onProgress: progressPrinter(v.quiet),
+      model: path.join(demo, ...DEMO.model.slice(1)), data: path.join(demo, ...DEMO.images.slice(1)), class: DEMO.className,
+      blocks: PARAMS.blocks.default, params: { tau: positiveInt(v.tau, 'tau', USAGE, DEMO.tau)! }, threads, out, onProgress: progressPrinter(v.quiet),
     });
     console.log(summariseResult(doc));
     console.log(`wrote ${path.resolve(out)}`);

@@ -3,6 +3,7 @@
  * preprocessing, open the dataset, select the class's images (predicted as the class by default, or labelled),
  * reuse a stored result when model, dataset and parameters are unchanged, else run the analysis and save it.
  */
+import { PARAMS } from '../params';
 import * as path from 'node:path';
 import { UsageError } from '../errors';
 import { openDataset, datasetFingerprint, type Dataset } from '../data/dataset';
@@ -23,7 +24,7 @@ import { runAnalysis, type LayerSpec, type ProgressEvent } from './pipeline';
 import { denormaliser } from './thumbnails';
 
 export const DEFAULT_PARAMS: Omit<AnalysisParams, 'layers' | 'classIndex'> = {
-  selection: 'predicted', tau: 16, topCrops: 50, granularities: [1, 0.5, 0.25], strideRatio: 0.5, igSteps: 50,
+  selection: 'predicted', tau: PARAMS.tau.default, topCrops: PARAMS.topCrops.default, granularities: [1, 0.5, 0.25], strideRatio: 0.5, igSteps: PARAMS.igSteps.default,
   igMethod: 'gausslegendre', subconceptRange: [2, 5], groupRange: [2, 100], groupCounts: {}, normalisation: 'correct',
   representatives: 5, debugThreshold: 0.8, debugGranularities: [0.25, 0.5, 1], debugTopPairs: 3, seed: 0,
 };
@@ -79,7 +80,7 @@ export async function setupAnalysis(modelFile: string, data: string, preprocessi
 }
 
 /** The analysis layers, top first: given names/tensors, or the top layer plus the last `blocks` below it. */
-export async function chooseLayers(model: LoadedModel, detected: LayerInfo[], names?: string[], blocks = 5): Promise<LayerInfo[]> {
+export async function chooseLayers(model: LoadedModel, detected: LayerInfo[], names?: string[], blocks: number = PARAMS.blocks.default): Promise<LayerInfo[]> {
   if (names && names.length > 0) {
     const shapes = await inferShapes(model);
     return names.map((n) => resolveLayer(model, n, detected, shapes));
@@ -143,7 +144,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
   const doc = await buildDocument(run, {
     key,
     model: { path: path.resolve(options.model), sha256: model.sha256, inputName: model.input.name, inputShape: model.input.shape, labels: dataset.names, preprocessing: pre },
-    runtime: { provider: backend.provider, threads: options.threads ?? 0, versions: { onnxruntime: ORT_VERSION, node: process.versions.node } },
+    runtime: { provider: backend.provider, threads: options.threads ?? PARAMS.threads.default, versions: { onnxruntime: ORT_VERSION, node: process.versions.node } },
     dataset: { root: dataset.root, layout: dataset.layout, fingerprint, imageCount: dataset.items.length },
     class: { index: classIndex, name: dataset.names[classIndex], selection: params.selection, images: rel },
     params, images, channels: pre.channels, height, width,

@@ -2,6 +2,7 @@
  * The analysis backend on onnxruntime: sub-models of the loaded model (prefix, suffix, a multi-output model
  * with in-graph spatial means), one cached session each, and Integrated Gradients from the gradient engine.
  */
+import { PARAMS } from '../params';
 import type { LoadedModel } from '../onnx/model';
 import { computeActivations } from '../onnx/activations';
 import { encodeModel } from '../onnx/proto';
@@ -26,7 +27,7 @@ export class OrtAnalysisBackend implements AnalysisBackend {
   readonly threads: number;
 
   constructor(readonly model: LoadedModel, private readonly options: OrtBackendOptions) {
-    this.threads = options.threads ?? 0;
+    this.threads = options.threads ?? PARAMS.threads.default;
   }
 
   private run(inputs: Tensor32, spec: { means?: readonly string[]; maps?: readonly string[] }, signal?: AbortSignal) {

@@ -2,6 +2,7 @@
  * Core inputs and sub-concepts of one core neuron (DESIGN 3.3 steps 3-4), as a pure function of its top crops'
  * lower-layer channel means, their IG matrix and the neuron's activations on them.
  */
+import { PARAMS } from '../params';
 import { UsageError } from '../errors';
 import { WardTree, chooseClusterCount, nearestToCentre, type Points } from './cluster';
 
@@ -34,7 +35,7 @@ export interface SubconceptOptions {
 }
 
 export const DEFAULT_SUBCONCEPT_OPTIONS: SubconceptOptions = {
-  tau: 16, maxClusters: 5, representatives: 5, normalisation: 'correct',
+  tau: PARAMS.tau.default, maxClusters: 5, representatives: 5, normalisation: 'correct',
 };
 
 export interface Subconcept {

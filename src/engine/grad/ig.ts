@@ -4,6 +4,7 @@
  * serves one target and a chunk of samples with all their quadrature steps; the step and position sums happen
  * in the graph, so only [samples, C_lower] leaves the runtime.
  */
+import { PARAMS } from '../params';
 import { GradientError, UsageError } from '../errors';
 import { DataType, encodeModel, type ModelProto } from '../onnx/proto';
 import { OrtSession, type SessionOptions } from '../runtime/ort';
@@ -16,7 +17,7 @@ import type { ShapeMap } from './types';
 export type FloatArray = Float32Array | Float64Array;
 
 export interface IgOptions {
-  /** Integration steps (default 50, captum's default). */
+  /** Integration steps (default PARAMS.igSteps, captum's). */
   steps?: number;
   /** Default 'gausslegendre' (captum's default). */
   method?: IgMethod;
@@ -74,7 +75,7 @@ const GPU_RUN_BYTES = 512 * 1024 ** 2;
 /** On CPU a run holds 2 samples (for the default 50 + 2 steps), or more while its rows fit in 4 MiB. */
 const CPU_SAMPLES_PER_RUN = 2;
 const CPU_CACHE_BYTES = 4 * 1024 ** 2;
-const DEFAULT_STEPS = 50;
+const DEFAULT_STEPS = PARAMS.igSteps.default;
 
 /** Gradients and IG of one segment (lower -> upper), holding its ORT sessions. */
 export class SegmentGradients {
@@ -205,7 +206,7 @@ export class SegmentGradients {
   async integratedGradientsPairs(a: FloatArray, n: number, pairs: readonly IgPair[], options: IgOptions = {}): Promise<IgPairsResult> {
     this.checkBatch(a, n, pairs.map((p) => p.target));
     for (const p of pairs) if (!Number.isInteger(p.sample) || p.sample < 0 || p.sample >= n) throw new UsageError(`sample ${p.sample} is outside the batch of ${n}`);
-    const { alphas, weights } = quadrature(options.method ?? 'gausslegendre', options.steps ?? 50);
+    const { alphas, weights } = quadrature(options.method ?? 'gausslegendre', options.steps ?? DEFAULT_STEPS);
     const steps = alphas.length;
     const C = this.lowerDims[0];
     // One target per run; its pairs in sample order (contiguous samples feed without a copy). Two extra steps

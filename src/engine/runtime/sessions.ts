@@ -3,6 +3,7 @@
  * once from in-memory ONNX bytes and reused; the least recently used idle session is released when the cache
  * is full. Sessions in use (inside `use`) are never released under their caller.
  */
+import { PARAMS } from '../params';
 import { OrtSession, type ProviderSetting } from './ort';
 
 export interface SessionKey {
@@ -100,7 +101,7 @@ export class SessionCache {
 }
 
 function keyString(k: SessionKey): string {
-  return JSON.stringify([k.sha256, k.sub, k.provider ?? 'cpu', k.threads ?? 0, ...(k.memoryArena === false ? ['no-arena'] : [])]);
+  return JSON.stringify([k.sha256, k.sub, k.provider ?? 'cpu', k.threads ?? PARAMS.threads.default, ...(k.memoryArena === false ? ['no-arena'] : [])]);
 }
 
 /** The process-wide cache the engine uses by default. */

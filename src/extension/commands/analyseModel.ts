@@ -12,7 +12,7 @@ import type { ModelSummary } from '../../protocol/summary';
 import type { RenderedView } from '../../protocol/webview';
 import { readSettings } from '../config';
 import { ChoiceMemory } from '../flow/memory';
-import { needsPreprocessing, pickClass, pickDataset, pickLayers, pickPreprocessing } from '../flow/pickers';
+import { defaultLayers, needsPreprocessing, pickClass, pickDataset, pickLayers, pickPreprocessing } from '../flow/pickers';
 import { withWorkerProgress } from '../flow/progress';
 import type { ModelPanel } from '../panel';
 import { resultView } from '../results/view';
@@ -28,6 +28,8 @@ export interface AnalyseOptions {
   class?: number | string;
   /** Layer names, top first (the first is the logits layer). */
   layers?: string[];
+  /** Instead of layers: the top layer and the last `blocks` detected blocks, not asked. */
+  blocks?: number;
   params?: AnalyseParams['params'];
   /** Run even when a saved result matches. */
   force?: boolean;
@@ -143,6 +145,7 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
   const classIndex = resolveClass(options.class, scanned)
     ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class'));
   const layers = options.layers
+    ?? (options.blocks !== undefined ? defaultLayers(summary.layers, options.blocks) : undefined)
     ?? (options.noPrompt ? noPrompt('the layers') : ask(await pickLayers(summary.layers, memory.model.layers), 'layer'));
   await memory.updateModel({ className: scanned.classes[classIndex], layers });
   report.classIndex = classIndex;
@@ -153,7 +156,7 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
   const title = `NeurFlow: ${fileName}, class ${className}`;
   const params: AnalyseParams = {
     model: uri.fsPath, data, preprocessing, ...runtime, classIndex, layers, store: services.results.dir, force: options.force,
-    params: { tau: settings.tau, topCrops: settings.topK, igSteps: settings.igSteps, ...options.params },
+    params: { tau: settings.tau, topCrops: settings.topCrops, igSteps: settings.igSteps, ...options.params },
   };
   const t = Date.now();
   const outcome: AnalyseOutcome = await withWorkerProgress(title, panel, report.stages, options.signal, (progress) =>

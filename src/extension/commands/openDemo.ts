@@ -3,16 +3,13 @@
  * its 400 images for class triangle, no question asked (options override any of it).
  */
 import * as vscode from 'vscode';
+import { DEMO, PARAMS } from '../../engine/params';
 import type { Services } from '../services';
 import { analyseModel, type AnalyseOptions, type AnalyseReport } from './analyseModel';
 
-export const DEMO_MODEL = ['demo', 'model', 'shortcut-resnet.onnx'];
-export const DEMO_IMAGES = ['demo', 'images'];
-/** The demo's layers (top first) and a quick tau, as `neurflow demo` runs it. */
-export const DEMO_LAYERS = ['fc', 'layer3.1', 'layer3.0', 'layer2.1', 'layer2.0', 'layer1.1'];
 
 export async function openDemo(services: Services, options: AnalyseOptions = {}): Promise<AnalyseReport | undefined> {
-  const model = vscode.Uri.joinPath(services.extensionUri, ...DEMO_MODEL);
+  const model = vscode.Uri.joinPath(services.extensionUri, ...DEMO.model);
   try {
     await vscode.workspace.fs.stat(model);
   } catch {
@@ -20,7 +17,7 @@ export async function openDemo(services: Services, options: AnalyseOptions = {})
     return undefined;
   }
   return analyseModel(services, model, {
-    data: vscode.Uri.joinPath(services.extensionUri, ...DEMO_IMAGES).fsPath, class: 'triangle', layers: DEMO_LAYERS,
-    ...options, params: { tau: 8, ...options.params },
+    data: vscode.Uri.joinPath(services.extensionUri, ...DEMO.images).fsPath, class: DEMO.className, blocks: PARAMS.blocks.default,
+    ...options, params: { tau: DEMO.tau, ...options.params },
   });
 }

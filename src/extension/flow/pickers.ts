@@ -3,6 +3,7 @@
  * the dataset folder, the preprocessing when the model has no sidecar, the class (with how many images are
  * predicted and labelled as each), and the layers (detected block outputs, the last five preselected).
  */
+import { PARAMS } from '../../engine/params';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,7 +12,6 @@ import type { PreprocessingChoice, ScanSummary } from '../../protocol/analysis';
 import type { LayerSummary, ModelSummary } from '../../protocol/summary';
 
 /** Block outputs preselected below the top layer (DESIGN 5.2). */
-export const DEFAULT_BLOCKS = 5;
 
 interface Item<T> extends vscode.QuickPickItem { value: T }
 
@@ -115,10 +115,10 @@ export async function pickClass(scan: ScanSummary, remembered?: string): Promise
   return chosen?.[0];
 }
 
-/** The default layers: the top layer plus the last `DEFAULT_BLOCKS` below it, top first. */
-export function defaultLayers(layers: readonly LayerSummary[]): string[] {
+/** The default layers: the top layer plus the last `blocks` below it (PARAMS.blocks), top first. */
+export function defaultLayers(layers: readonly LayerSummary[], blocks: number = PARAMS.blocks.default): string[] {
   const top = layers[layers.length - 1];
-  return top ? [top.name, ...layers.slice(0, -1).slice(-DEFAULT_BLOCKS).reverse().map((l) => l.name)] : [];
+  return top ? [top.name, ...layers.slice(0, -1).slice(-blocks).reverse().map((l) => l.name)] : [];
 }
 
 /** Layers below the top (which is always analysed), top first; at least one. Returns the full list, top first. */

@@ -34,4 +34,12 @@ test('dist/cli.js lists its commands and reads the demo model', (t) => {
   const bad = cli(['layers', path.join(REPO_ROOT, 'demo', 'README.md')]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /README\.md: not an ONNX model/);
+  const version = cli(['--version']);
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^neurflow \d+\.\d+\.\d+\n$/);
+  const none = cli([]);
+  assert.equal(none.status, 2, 'no command is a usage error');
+  assert.match(none.stderr, /^usage: neurflow <command>/);
+  const badFlag = cli(['layers', '--no-such-flag']);
+  assert.equal(badFlag.status, 2, badFlag.stderr);
 });

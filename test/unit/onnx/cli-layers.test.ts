@@ -49,7 +49,7 @@ test('neurflow layers: table, --json, --add, errors', async () => {
     assert.match(junk.err, /junk\.onnx: not an ONNX model/);
 
     const usage = await capture(['layers']);
-    assert.equal(usage.code, 1);
+    assert.equal(usage.code, 2, 'a usage error exits 2');
     assert.match(usage.err, /expected one MODEL argument/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,58 @@
+/**
+ * The user-facing analysis parameters, declared once: the name used everywhere (result document `params`, the
+ * engine's options, the VS Code setting `neurflow.<name>`, the CLI flag `--<kebab-name>`), the default, the
+ * range and the help text. The CLI usage, the settings' defaults and the engine's defaults are all read from
+ * here; test/unit/params.test.ts checks package.json's settings against it and that no default is written
+ * anywhere else.
+ */
+
+export interface NumericParam {
+  /** The name in the result document, the engine and the setting `neurflow.<name>`. */
+  readonly name: string;
+  /** The CLI flag, without the dashes. */
+  readonly flag: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max?: number;
+  /** One line of help (CLI usage and the setting's description). */
+  readonly help: string;
+  /** Whether VS Code exposes it as a setting. */
+  readonly setting: boolean;
+}
+
+function param(p: NumericParam): NumericParam {
+  return p;
+}
+
+export const PARAMS = {
+  tau: param({ name: 'tau', flag: 'tau', default: 16, min: 1, max: 512, setting: true, help: 'Core inputs kept per core neuron (`tau` in the paper).' }),
+  topCrops: param({ name: 'topCrops', flag: 'top-crops', default: 50, min: 2, max: 1000, setting: true, help: 'Top activating crops per core neuron (`m` in the paper).' }),
+  igSteps: param({ name: 'igSteps', flag: 'ig-steps', default: 50, min: 1, max: 1000, setting: true, help: 'Integrated Gradients steps (Gauss-Legendre nodes; captum\'s default is 50).' }),
+  blocks: param({ name: 'blocks', flag: 'blocks', default: 5, min: 1, max: 100, setting: false, help: 'Block outputs analysed below the top layer when no layers are named.' }),
+  threads: param({ name: 'threads', flag: 'threads', default: 0, min: 0, setting: true, help: 'onnxruntime intra-op threads; 0 = one per core.' }),
+} as const;
+
+export type ParamName = keyof typeof PARAMS;
+
+/** `  --tau N   Core inputs ... (default 16)`: one usage line per parameter, aligned at `width`. */
+export function usageLine(name: ParamName, width = 21): string {
+  const p = PARAMS[name];
+  return `  ${`--${p.flag} N`.padEnd(width)}${p.help.replace(/`/g, '')} (default ${p.default})`;
+}
+
+/** A setting's value if it is a whole number in range, else the parameter's default. */
+export function checkedValue(name: ParamName, value: unknown): number {
+  const p = PARAMS[name];
+  return typeof value === 'number' && Number.isInteger(value) && value >= p.min && (p.max === undefined || value <= p.max) ? value : p.default;
+}
+
+/**
+ * The bundled demo, as both `neurflow demo` and NeurFlow: Open Demo run it: class triangle of the shortcut ResNet
+ * on its 400 test images, the top layer and the last five blocks, and a smaller tau for a quick first run.
+ */
+export const DEMO = {
+  model: ['demo', 'model', 'shortcut-resnet.onnx'],
+  images: ['demo', 'images'],
+  className: 'triangle',
+  tau: 8,
+} as const;
