@@ -63,6 +63,10 @@ def main() -> None:
         torch.manual_seed(0)
         model, size = build(name)
         model.eval()
+        if hasattr(model, "heads") and hasattr(model.heads, "head"):
+            # torchvision's ViT starts its head at zero (logits 0, no gradient): random weights make the
+            # untrained topology analysable.
+            torch.nn.init.normal_(model.heads.head.weight, std=0.02)
         path = os.path.join(args.out, f"{name}.onnx")
         # Not under no_grad: nn.MultiheadAttention's inference fast path (_native_multi_head_attention) has no
         # ONNX export; with gradients enabled ViT takes the plain path.

@@ -67,6 +67,8 @@ export interface AnalysisSetup {
   layers: LayerInfo[];
   preprocessing: ResolvedPreprocessing;
   dataset: Dataset;
+  /** Number of the model's output classes. */
+  modelClasses: number;
 }
 
 /** Model, detected layers, preprocessing and dataset for an analysis or a debugging run. */
@@ -76,7 +78,8 @@ export async function setupAnalysis(modelFile: string, data: string, preprocessi
   const layers = detectLayers(model, shapes);
   const pre = resolvePreprocessing(modelFile, model.input, preprocessing);
   const dataset = openDataset(data, { modelLabels: pre.labels });
-  return { model, layers, preprocessing: pre, dataset };
+  const out = shapes.get(model.output.name) ?? [];
+  return { model, layers, preprocessing: pre, dataset, modelClasses: out.slice(1).reduce((a, b) => a * b, 1) };
 }
 
 /** The analysis layers, top first: given names/tensors, or the top layer plus the last `blocks` below it. */
@@ -90,14 +93,23 @@ export async function chooseLayers(model: LoadedModel, detected: LayerInfo[], na
   return [top, ...detected.slice(0, -1).slice(-blocks).reverse()];
 }
 
-function classIndexOf(dataset: Dataset, cls: number | string): number {
+/**
+ * The class to explain: an index of the model's outputs (a 1000-class model analysed on a dataset of two of its
+ * classes takes `633`), or a name from the dataset (labels.txt, folders) or the model (sidecar labels), as the
+ * scan names its classes (the model's outputs, extended by dataset classes beyond them).
+ */
+export function classIndexOf(dataset: Dataset, modelClasses: number, modelLabels: readonly string[] | undefined, cls: number | string): number {
+  const count = Math.max(modelClasses, dataset.names.length);
   if (typeof cls === 'number') {
-    if (!Number.isInteger(cls) || cls < 0 || cls >= dataset.names.length) throw new UsageError(`class ${cls}: not a class index of the dataset (0..${dataset.names.length - 1})`);
+    if (!Number.isInteger(cls) || cls < 0 || cls >= count) {
+      throw new UsageError(`class ${cls}: not a class index of the model (0..${modelClasses - 1})${dataset.names.length > modelClasses ? ` or the dataset (0..${dataset.names.length - 1})` : ''}`);
+    }
     return cls;
   }
-  const i = dataset.names.indexOf(cls) >= 0 ? dataset.names.indexOf(cls) : dataset.classes.indexOf(cls);
-  if (i < 0) throw new UsageError(`class '${cls}': not a class of the dataset (${dataset.names.join(', ')})`);
-  return i;
+  const lists = [dataset.names, dataset.classes, modelLabels ?? []];
+  for (const list of lists) if (list.indexOf(cls) >= 0 && list.indexOf(cls) < count) return list.indexOf(cls);
+  const shown = dataset.names.length <= 20 ? dataset.names.join(', ') : `${dataset.names.slice(0, 20).join(', ')}, ...`;
+  throw new UsageError(`class '${cls}': not a class of the dataset (${shown})${modelLabels ? " nor of the model's labels" : ''}; a class index of the model (0..${modelClasses - 1}) also works`);
 }
 
 /** The images of the class: predicted as it (default) or labelled as it, in dataset order. */
@@ -110,7 +122,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
   const { model, dataset } = setup;
   const pre = setup.preprocessing.preprocessing;
   const layers = await chooseLayers(model, setup.layers, options.layers, options.blocks);
-  const classIndex = classIndexOf(dataset, options.class);
+  const classIndex = classIndexOf(dataset, setup.modelClasses, setup.preprocessing.labels, options.class);
   const params: AnalysisParams = { ...DEFAULT_PARAMS, ...options.params, layers: layers.map((l) => l.name), classIndex };
   if (options.groupsAll !== undefined) params.groupCounts = Object.fromEntries(layers.map((l) => [l.name, options.groupsAll!]));
   const fingerprint = datasetFingerprint(dataset);
