@@ -1,14 +1,18 @@
 /**
  * Sub-models cut out of a loaded model: any set of tensors as inputs, any set as outputs. Nodes are selected by
  * reachability from the outputs back to the inputs; initializers (external data read, `Constant` weights kept
- * as nodes) and shape-only subgraphs come along. The result is a plain ONNX model, ready to encode and run.
+ * as nodes) and shape-only subgraphs come along. A `Shape`/`Size` node that reads a tensor below the inputs
+ * (e.g. `n = x.shape[0]` taken from the image and used after the cut) is rewritten from the tensor's static
+ * shape and the sub-model input's run-time batch (see shapeBelowCut). The result is a plain ONNX model, ready
+ * to encode and run.
  */
 import type { ModelProto, NodeProto, TensorProto, ValueInfo } from './proto';
 import { DataType, encodeModel } from './proto';
-import { makeValueInfo } from './build';
+import { makeNode, makeTensor, makeValueInfo } from './build';
 import { cachedShapeInfo } from './shape-cache';
 import type { LoadedModel } from './model';
 import { ModelError } from '../errors';
+import { foldShapes, type BatchPowers } from '../grad/fold-shapes';
 
 /** The symbolic batch dim given to every sub-model input and output. */
 export const BATCH_DIM = 'batch';
@@ -32,6 +36,8 @@ export function extractSubmodel(model: LoadedModel, inputs: string[], outputs: s
     if (n.input.some((t) => downstream.has(t))) for (const o of n.output) if (o) downstream.add(o);
   }
   const keep = new Set<NodeProto>();
+  const rewritten: NodeProto[] = [];
+  let powers: Map<string, BatchPowers> | undefined;
   const initializers: TensorProto[] = [];
   const seen = new Set<string>();
   const stack: { tensor: string; neededBy?: NodeProto }[] = outputs.map((tensor) => ({ tensor }));
@@ -45,6 +51,11 @@ export function extractSubmodel(model: LoadedModel, inputs: string[], outputs: s
       continue;
     }
     const node = g.producer(tensor);
+    if (node && (node.opType === 'Shape' || node.opType === 'Size') && !inputSet.has(node.input[0])
+      && !downstream.has(node.input[0]) && !g.isConstant(node.input[0])) {
+      rewritten.push(...shapeBelowCut(model, node, inputs[0], title, () => (powers ??= belowCutPowers(model))));
+      continue;
+    }
     if (!node || (!downstream.has(tensor) && !g.isConstant(tensor))) {
       const who = neededBy ? `node ${neededBy.name || neededBy.opType} (${neededBy.opType})` : 'an output';
       throw new ModelError(
@@ -56,7 +67,7 @@ export function extractSubmodel(model: LoadedModel, inputs: string[], outputs: s
     keep.add(node);
     for (const inp of node.input) if (inp && !seen.has(inp)) stack.push({ tensor: inp, neededBy: node });
   }
-  const nodes = g.nodes.filter((n) => keep.has(n));
+  const nodes = [...rewritten, ...g.nodes.filter((n) => keep.has(n))];
   const known = cachedShapeInfo(model.sha256);
   const shapeOf = (t: string) => {
     const dims = known?.shapes.get(t);
@@ -126,4 +137,76 @@ export function fullModel(model: LoadedModel): ModelProto {
 export function runnableBytes(model: LoadedModel): Uint8Array {
   const external = model.proto.graph.initializer.some((t) => t.dataLocation === 1);
   return external ? encodeModel(fullModel(model)) : model.bytes;
+}
+
+/** Batch powers (fold-shapes.ts) of every tensor of the model, from its input's batch axis and the probe shapes. */
+function belowCutPowers(model: LoadedModel): Map<string, BatchPowers> {
+  const known = cachedShapeInfo(model.sha256);
+  if (!known) return new Map();
+  const initializers = [...model.graph.initializers.keys()].flatMap((t) => {
+    const c = model.graph.constantTensor(t);
+    return c ? [c] : [];
+  });
+  return foldShapes({ nodes: model.graph.nodes, shapes: known.shapes, sources: [model.input.name], initializers }).batchPowers;
+}
+
+/**
+ * Nodes that compute the output of `node` (a Shape or Size of a tensor x below the sub-model's inputs) inside
+ * the sub-model: x's static shape (probe run), with its batch axis (length B, the only batch-dependent one)
+ * taken from the run-time shape of `input` (whose axis 0 is the batch). Throws a ModelError naming the node
+ * and the tensor when x's shape is unknown or depends on the batch otherwise.
+ */
+function shapeBelowCut(model: LoadedModel, node: NodeProto, input: string, title: string, powersOf: () => Map<string, BatchPowers>): NodeProto[] {
+  const x = node.input[0];
+  const out = node.output[0];
+  const where = `node ${node.name || node.opType} (${node.opType})`;
+  const dims = cachedShapeInfo(model.sha256)?.shapes.get(x);
+  const p = powersOf().get(x);
+  if (!dims || !p || p === 'unknown' || p.length !== dims.length) {
+    throw new ModelError(`${title}: ${where} reads the shape of tensor ${x}, below the sub-model inputs, whose static shape is unknown (infer shapes first)`);
+  }
+  const batchOnAxis0 = p[0] === 1 && dims[0] === 1 && p.slice(1).every((v) => v === 0);
+  if (!batchOnAxis0 && !p.every((v) => v === 0)) {
+    throw new ModelError(`${title}: ${where} reads the shape of tensor ${x}, below the sub-model inputs, and its axes [${p.map((v) => (v === 0 ? 'static' : 'batch-dependent')).join(', ')}] are not the batch axis 0 plus static ones`);
+  }
+  const name = (suffix: string) => `${out}/below_cut/${suffix}`;
+  const i64 = (suffix: string, values: number[]): NodeProto =>
+    makeNode('Constant', [], [name(suffix)], { value: makeTensor(name(suffix), [values.length], values) }, name(suffix));
+  const opset = model.proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 13;
+  const nodes: NodeProto[] = [];
+  let full: string;
+  if (batchOnAxis0) {
+    // [B] from the input, then the static rest.
+    nodes.push(makeNode('Shape', [input], [name('input_shape')], {}, name('input_shape')));
+    if (Number(opset) >= 10) {
+      nodes.push(i64('zero', [0]), i64('one', [1]));
+      nodes.push(makeNode('Slice', [name('input_shape'), name('zero'), name('one')], [name('batch')], {}, name('batch')));
+    } else {
+      nodes.push(makeNode('Slice', [name('input_shape')], [name('batch')], { starts: [0], ends: [1] }, name('batch')));
+    }
+    nodes.push(i64('rest', dims.slice(1)));
+    nodes.push(makeNode('Concat', [name('batch'), name('rest')], [name('full')], { axis: 0 }, name('full')));
+    full = name('full');
+  } else {
+    nodes.push(i64('full', dims));
+    full = name('full');
+  }
+  if (node.opType === 'Size') {
+    nodes.push(makeNode('ReduceProd', [full], [out], { keepdims: 0 }, `${node.name || out}/below_cut`));
+    return nodes;
+  }
+  // Shape's start/end attributes (opset 15) select a range of the axes.
+  const r = dims.length;
+  const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
+  const startAttr = node.attribute.find((a) => a.name === 'start');
+  const endAttr = node.attribute.find((a) => a.name === 'end');
+  const start = clamp(Number(startAttr?.i ?? 0));
+  const end = clamp(endAttr ? Number(endAttr.i) : r);
+  if (start === 0 && end === r) {
+    nodes.push(makeNode('Identity', [full], [out], {}, `${node.name || out}/below_cut`));
+  } else {
+    nodes.push(i64('start', [start]), i64('end', [Math.max(start, end)]));
+    nodes.push(makeNode('Slice', [full, name('start'), name('end')], [out], {}, `${node.name || out}/below_cut`));
+  }
+  return nodes;
 }
