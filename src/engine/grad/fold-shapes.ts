@@ -242,7 +242,7 @@ const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'Re
 
 /** All elements numbers: the plain values, else undefined. */
 export function numbers(v: PartialValue | undefined): number[] | undefined {
-  return v && v.values.every((x) => typeof x === 'number') ? (v.values as number[]) : undefined;
+  return v?.values.every((x) => typeof x === 'number') ? (v.values as number[]) : undefined;
 }
 
 /** Evaluates the shape arithmetic of `nodes` (see the module comment). */
