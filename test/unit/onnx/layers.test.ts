@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -80,15 +80,20 @@ const TORCHVISION: Record<string, { names: string[]; shapes: Record<string, numb
   squeezenet1_1: { names: [...range('features.', 3, 12), 'logits'], shapes: { 'features.3': [128, 55, 55], 'features.12': [512, 13, 13], logits: [1000] } },
 };
 
+/** The export of a torchvision topology, or undefined (test skipped) when absent outside CI; under CI=true (the
+ * tests prepare them) a missing export is a failure, never a skip. */
+function exported(t: TestContext, name: string): string | undefined {
+  const file = path.join(REPO_ROOT, '.cache', 'torchvision', `${name}.onnx`);
+  if (existsSync(file)) return file;
+  if (process.env.CI === 'true') throw new Error(`${file} missing: npm test must run scripts/export-torchvision.sh`);
+  t.skip(`${file} not found: run scripts/export-torchvision.sh to export the torchvision topologies`);
+  return undefined;
+}
+
 for (const [name, want] of Object.entries(TORCHVISION)) {
   test(`torchvision ${name}: block outputs in order`, async (t) => {
-    const file = path.join(REPO_ROOT, '.cache', 'torchvision', `${name}.onnx`);
-    if (!existsSync(file)) {
-      // CI exports them (.ci/run); there a missing export is a failure, never a skip.
-      if (process.env.CI === 'true') throw new Error(`${file} missing: .ci/run must run scripts/export-torchvision.sh`);
-      t.skip(`${file} not found: run scripts/export-torchvision.sh to export the torchvision topologies`);
-      return;
-    }
+    const file = exported(t, name);
+    if (!file) return;
     const model = await loadModel(file);
     const layers = detectLayers(model, await inferShapes(model));
     assert.deepEqual(layers.map((l) => l.name), want.names);
@@ -126,12 +131,8 @@ const FAMILIES: Record<string, { names: string[]; layout: Record<string, { sourc
 
 for (const [name, want] of Object.entries(FAMILIES)) {
   test(`torchvision ${name}: block outputs in order, with their channel axis`, async (t) => {
-    const file = path.join(REPO_ROOT, '.cache', 'torchvision', `${name}.onnx`);
-    if (!existsSync(file)) {
-      if (process.env.CI === 'true') throw new Error(`${file} missing: .ci/run must run scripts/export-torchvision.sh`);
-      t.skip(`${file} not found: run scripts/export-torchvision.sh to export the torchvision topologies`);
-      return;
-    }
+    const file = exported(t, name);
+    if (!file) return;
     const model = await loadModel(file);
     const shapes = await inferShapes(model);
     const layers = detectLayers(model, shapes);
