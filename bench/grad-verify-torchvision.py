@@ -1,8 +1,14 @@
 """PyTorch check of bench/grad-verify-torchvision.ts: rebuilds each torchvision model exactly as
-scripts/export-torchvision.sh does (torch.manual_seed(0), the same constructor arguments, the same order, one
-torch.randn dummy input per model), checks its weights equal the ONNX initializers, cuts it at the same modules,
-and computes in float64 the plain gradient and Gauss-Legendre IG of F_j (spatial mean of upper channel j) on the
-lower activation our engine wrote. Prints the relative error (max |ours - torch| / max |torch|) per pair.
+scripts/export-torchvision.sh does (scripts/export_torchvision.py's build(), torch.manual_seed(0) per model),
+checks its weights equal the ONNX initializers, cuts it at the same place, and computes in float64 the plain
+gradient and Gauss-Legendre IG of F_j (spatial mean of upper channel j) on the lower activation our engine
+wrote. Prints the relative error (max |ours - torch| / max |torch|) per pair.
+
+Two ways to cut: entries with "modules" name torch module paths; the model runs on the bench's image with a
+forward hook that replaces the lower module's output by the activation under test (batch of IG steps) and a
+hook that captures the upper module's output (the check first verifies that the lower module's float32 output
+on the image equals our lower activation, so a wrong module-to-tensor match cannot pass). Other entries use
+the per-family module sequences below (ResNet, MobileNetV2, SqueezeNet, GoogLeNet analysis layers).
 
     /usr/bin/python3 bench/grad-verify-torchvision.py DIR [DIR ...]    (each DIR holds a manifest.json)
 """
@@ -14,20 +20,16 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
-import torchvision
 
-EXPORT_ORDER = ["resnet18", "resnet50", "googlenet", "mobilenet_v2", "squeezenet1_1"]
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from export_torchvision import build  # noqa: E402  (the export's own constructors)
 
 
-def build_models():
+def build_model(name):
     torch.manual_seed(0)
-    nets = {}
-    for name in EXPORT_ORDER:
-        extra = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
-        nets[name] = getattr(torchvision.models, name)(weights=None, **extra).eval()
-        torch.randn(1, 3, 224, 224)  # the export's dummy input draws from the same generator
-    return nets
+    net, _size = build(name)
+    return net.eval()
 
 
 def check_weights(name, net):
@@ -35,6 +37,7 @@ def check_weights(name, net):
     must match some torch parameter up to BN folding; we compare the multiset of plain conv/linear shapes and
     the values of the linear weight, which the exporter keeps unfolded."""
     model = onnx.load(os.path.join(ROOT, ".cache", "torchvision", name + ".onnx"))
+    net = net.float()
     inits = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
     params = dict(net.named_parameters())
     same = [k for k, v in params.items() if k in inits and inits[k].shape == tuple(v.shape) and np.allclose(inits[k], v.detach().numpy())]
@@ -65,6 +68,51 @@ def sequence(name, net):
     raise SystemExit(f"unknown model {name}")
 
 
+def module_at(net, path):
+    m = net
+    for part in path.split("."):
+        m = m._modules[part]
+    return m
+
+
+class _Stop(Exception):
+    pass
+
+
+def hooked_cut(net, image, lower, upper):
+    """x -> the upper module's output when the lower module's output is replaced by x (batch of any size)."""
+    lo, up = module_at(net, lower), module_at(net, upper)
+
+    def f(x):
+        got = {}
+        # clone(): a later in-place op (densenet's F.relu(inplace=True)) must not touch the leaf.
+        h1 = lo.register_forward_hook(lambda m, i, o: x.clone())
+        h2 = up.register_forward_hook(lambda m, i, o: (got.__setitem__("y", o), (_ for _ in ()).throw(_Stop()))[0])
+        try:
+            net(image)
+        except _Stop:
+            pass
+        finally:
+            h1.remove()
+            h2.remove()
+        return got["y"]
+
+    return f
+
+
+def module_output(net, image, path):
+    got = {}
+    h = module_at(net, path).register_forward_hook(lambda m, i, o: (got.__setitem__("y", o), (_ for _ in ()).throw(_Stop()))[0])
+    try:
+        with torch.no_grad():
+            net(image)
+    except _Stop:
+        pass
+    finally:
+        h.remove()
+    return got["y"]
+
+
 def cut(seq, lower, upper):
     names = [n for n, _ in seq]
     lo = names.index(lower)
@@ -85,28 +133,38 @@ def rel(ours, ref):
 
 def main():
     dirs = sys.argv[1:] or [os.path.join(ROOT, ".cache", "grad-verify")]
-    nets = build_models()
+    nets = {}
     torch.set_grad_enabled(True)
-    checked = {}
     worst = {}
     failures = []
     for d in dirs:
         for e in json.load(open(os.path.join(d, "manifest.json")))["entries"]:
             name = e["model"]
-            net = nets[name].double()
-            if name not in checked:
-                checked[name] = check_weights(name, nets[name].float())
-                net = nets[name].double()
-                print(f"{name}: {checked[name]} named initializers equal the torch parameters")
-            f = cut(sequence(name, net), e["lower"], e["upper"])
+            if name not in nets:
+                nets[name] = build_model(name)
+                print(f"{name}: {check_weights(name, nets[name])} named initializers equal the torch parameters")
+            net32 = nets[name].float()
             a = torch.from_numpy(np.load(os.path.join(d, e["lowerFile"])).astype(np.float64))
+            if e.get("modules"):
+                image = torch.from_numpy(np.load(os.path.join(d, e["imageFile"])))
+                mine = module_output(net32, image, e["lower"])
+                match = rel(a.numpy(), mine.double().numpy())
+                if match > 1e-4:
+                    raise SystemExit(f"{name}: module {e['lower']} output differs from tensor {e['lowerTensor']} (rel {match:.2e}): wrong module match")
+                net = nets[name].double()
+                f = hooked_cut(net, image.double(), e["lower"], e["upper"])
+                f32 = lambda x: hooked_cut(nets[name].float(), image, e["lower"], e["upper"])(x)  # noqa: E731
+            else:
+                net = nets[name].double()
+                f = cut(sequence(name, net), e["lower"], e["upper"])
+                f32 = lambda x: cut(sequence(name, nets[name].float()), e["lower"], e["upper"])(x)  # noqa: E731
             j = e["target"]
 
             def F(x):
-                y = f(x)
-                y = y[:, j]
+                y = f(x)[:, j]
                 return y.reshape(y.shape[0], -1).mean(1)
 
+            nets[name].double()
             x = a.clone().requires_grad_(True)
             (g,) = torch.autograd.grad(F(x).sum(), x)
             alphas, weights = gauss_legendre(e["steps"])
@@ -116,12 +174,10 @@ def main():
             ig = ig.reshape(a.shape[1], -1).sum(1) if a.dim() > 2 else ig.reshape(-1)
             rg = rel(np.load(os.path.join(d, e["gradFile"])).astype(np.float64), g.numpy())
             ri = rel(np.load(os.path.join(d, e["igFile"])), ig.detach().numpy())
-            key = name
-            worst[key] = max(worst.get(key, 0), rg, ri)
+            worst[name] = max(worst.get(name, 0), rg, ri)
             flag = "" if max(rg, ri) < 1e-3 else "  FAIL"
             if flag:
                 # Is it float32 itself? The same cut in float32 torch, from the same lower activation.
-                f32 = cut(sequence(name, nets[name].float()), e["lower"], e["upper"])
                 x32 = a.float().requires_grad_(True)
                 y32 = f32(x32)[:, j]
                 (g32,) = torch.autograd.grad(y32.reshape(1, -1).mean(1).sum(), x32)
@@ -133,9 +189,8 @@ def main():
                 where = (err > 1e-4 * np.abs(g.numpy()).max()).reshape(err.shape[0], -1).any(0)
                 flag += (f" (torch float32 vs float64 {rel(g32.double().numpy(), g.numpy()):.2e}, ours vs torch float32 {rel(ours, g32.double().numpy()):.2e};"
                          f" error at {int(where.sum())} of {where.size} positions)")
-            if flag:
                 failures.append(f"{name} {e['lower']}->{e['upper']}")
-            print(f"{name} {e['lower']}->{e['upper']} j={j}: rel grad {rg:.2e} IG {ri:.2e} (|grad| {g.abs().max().item():.2e}){flag}")
+            print(f"{name} {e['lower']}->{e['upper']} j={j}: rel grad {rg:.2e} IG {ri:.2e} (|grad| {g.abs().max().item():.2e}){flag}", flush=True)
     for k, v in worst.items():
         print(f"{k}: worst rel error vs torch {v:.2e}")
     print(f"failures: {failures or 'none'}")

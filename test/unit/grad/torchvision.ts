@@ -18,6 +18,52 @@ import { REPO_ROOT } from '../../helpers/shared';
 
 export const TORCHVISION_MODELS = ['resnet18', 'resnet50', 'googlenet', 'mobilenet_v2', 'squeezenet1_1'] as const;
 
+/**
+ * The tiny 64-px members (scripts/export_torchvision.py, made by scripts/export-torchvision.sh with no
+ * arguments, as CI does) of the CNN families whose shape arithmetic is folded (ShuffleNetV2 channel split and
+ * shuffle) or whose blocks add operators (DenseNet concatenations, RegNet squeeze-excitation).
+ */
+export const TINY_CNN_MODELS = ['tiny_shufflenet', 'tiny_densenet', 'tiny_regnet'] as const;
+
+/**
+ * Layer pairs by torch module path (`lower` module's output -> `upper` module's output) near the top and in
+ * the middle of each family, for the PyTorch check (bench/grad-verify-torchvision.*): module outputs can be
+ * hooked in torch, so the check does not depend on which layers detectLayers reports. Each module is called
+ * once per forward.
+ */
+export const MODULE_PAIRS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  shufflenet_v2_x1_0: [['stage3.3', 'stage3.4'], ['stage3.7', 'stage4.1'], ['conv5', 'fc']],
+  densenet121: [['features.denseblock2', 'features.transition2'], ['features.transition3', 'features.denseblock4'], ['features.norm5', 'classifier']],
+  regnet_y_400mf: [['trunk_output.block3.block3-2', 'trunk_output.block3.block3-3'], ['trunk_output.block4.block4-4', 'trunk_output.block4.block4-5'], ['trunk_output', 'fc']],
+  efficientnet_b0: [['features.4', 'features.5'], ['features.7', 'features.8'], ['features.8', 'classifier']],
+  mobilenet_v3_large: [['features.11', 'features.12'], ['features.15', 'features.16'], ['features.16', 'classifier']],
+  alexnet: [['features.5', 'features.9'], ['features.12', 'classifier.2'], ['classifier.2', 'classifier']],
+  tiny_shufflenet: [['stage2.1', 'stage3.0'], ['stage3.1', 'stage4.1'], ['conv5', 'fc']],
+  tiny_densenet: [['features.denseblock2', 'features.transition2'], ['features.transition2', 'features.denseblock3'], ['features.norm5', 'classifier']],
+  tiny_regnet: [['trunk_output.block2.block2-0', 'trunk_output.block2.block2-1'], ['trunk_output.block3.block3-0', 'trunk_output.block3.block3-1'], ['trunk_output', 'fc']],
+};
+
+/**
+ * The export scope of a torch module path as torch 1.13 names nodes: one segment per module, a numeric child
+ * of a container named `<parent segment>.<index>` (`features.4.2` -> `/features/features.4/features.4.2/`).
+ */
+export function moduleScope(path: string): string {
+  const segments: string[] = [];
+  for (const part of path.split('.')) {
+    segments.push(/^\d+$/.test(part) && segments.length > 0 ? `${segments[segments.length - 1]}.${part}` : part);
+  }
+  return `/${segments.join('/')}/`;
+}
+
+/** The tensor a module's forward returns: the output of the last node (topological order) in its scope. */
+export function moduleTensor(model: LoadedModel, path: string): string {
+  const scope = moduleScope(path);
+  const nodes = model.graph.nodes.filter((n) => (n.name ?? '').startsWith(scope));
+  const last = nodes[nodes.length - 1];
+  if (!last) throw new Error(`${model.path}: no node in scope ${scope} (module ${path})`);
+  return last.output[0];
+}
+
 export function torchvisionFile(name: string): string {
   return path.join(REPO_ROOT, '.cache', 'torchvision', `${name}.onnx`);
 }
@@ -81,6 +127,39 @@ export async function torchvisionCase(file: string, seed = 1, includeStem = fals
   const acts = await computeActivations(model, { data: image, dims: [1, ...inDims.slice(1)] }, { maps: layers.map((l) => l.tensor) }, { threads: 2 });
   const activations = new Map(layers.map((l) => [l.tensor, acts.maps.get(l.tensor)!.data]));
   return { model, shapes, layers, activations };
+}
+
+export interface ModulePair {
+  lower: { name: string; tensor: string; shape: number[] };
+  upper: { name: string; tensor: string; shape: number[] };
+}
+
+export interface ModuleCase {
+  model: LoadedModel;
+  shapes: Map<string, number[]>;
+  pairs: ModulePair[];
+  /** The smooth random image [1, 3, H, W] and the lower activations it gives (batch 1). */
+  image: { data: Float32Array; dims: number[] };
+  activations: Map<string, Float32Array>;
+}
+
+/** MODULE_PAIRS of one model resolved to tensors, with the lower activations of a smooth random image. */
+export async function moduleCase(file: string, pairs: readonly (readonly [string, string])[], seed = 1): Promise<ModuleCase> {
+  const model = await loadModel(file);
+  const shapes = await inferShapes(model, { threads: 2 });
+  const layer = (name: string) => {
+    const tensor = moduleTensor(model, name);
+    const dims = shapes.get(tensor);
+    if (!dims) throw new Error(`${file}: module ${name} -> tensor ${tensor} has no inferred shape`);
+    return { name, tensor, shape: dims.slice(1) };
+  };
+  const resolved = pairs.map(([lo, up]) => ({ lower: layer(lo), upper: layer(up) }));
+  const inDims = shapes.get(model.input.name)!;
+  const image = { data: smoothImage(inDims[2], inDims[3], seed), dims: [1, ...inDims.slice(1)] };
+  const lowers = [...new Set(resolved.map((p) => p.lower.tensor))];
+  const acts = await computeActivations(model, image, { maps: lowers }, { threads: 2 });
+  const activations = new Map(lowers.map((t) => [t, acts.maps.get(t)!.data]));
+  return { model, shapes, pairs: resolved, image, activations };
 }
 
 export interface VjpIg {
