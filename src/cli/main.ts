@@ -13,8 +13,9 @@ import { analyseCommand } from './commands/analyse';
 import { debugCommand } from './commands/debug';
 import { fidelityCommand } from './commands/fidelity';
 import { demoCommand } from './commands/demo';
+import { auditCommand } from './commands/audit';
 
-const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand, analyseCommand, debugCommand, fidelityCommand, demoCommand];
+const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand, analyseCommand, debugCommand, fidelityCommand, demoCommand, auditCommand];
 
 /** The package's version, from the package.json above this file (the source tree or the dist bundle). */
 export function version(start = __dirname): string {
