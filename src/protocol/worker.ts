@@ -14,6 +14,7 @@ import type {
 } from './analysis';
 import type { BatchExplanation, ExplainBatchParams } from './batch';
 import type { ModelSummary } from './summary';
+import type { AuditParams, AuditView } from './audit';
 
 export interface WorkerMethods {
   /** Liveness and cancellation probe: answers after `delayMs` (cancellable while waiting). */
@@ -34,6 +35,8 @@ export interface WorkerMethods {
   locateModule: { params: LocateModuleParams; result: ModuleLocation };
   /** Saves a layer's new group count in a result file. */
   regroup: { params: RegroupParams; result: { groupCount: number } };
+  /** Label error or shortcut? The scan's suspects sorted with the circuit (issue 16). */
+  audit: { params: AuditParams; result: AuditView };
 }
 
 export type ExecutionProvider = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
@@ -44,7 +47,7 @@ export type ParamsOf<M extends WorkerMethod> = WorkerMethods[M]['params'];
 export type ResultOf<M extends WorkerMethod> = WorkerMethods[M]['result'];
 
 export const WORKER_METHODS: readonly WorkerMethod[] = [
-  'ping', 'describeModel', 'explainBatch', 'scan', 'analyse', 'explainImage', 'maskGroup', 'locateModule', 'regroup',
+  'ping', 'describeModel', 'explainBatch', 'scan', 'analyse', 'explainImage', 'maskGroup', 'locateModule', 'regroup', 'audit',
 ];
 
 export type RequestMessage = {

@@ -2,6 +2,7 @@
 import type { ParamsOf, ResultOf, WorkerMethod } from '../protocol/worker';
 import type { Job } from './job';
 import { analyse } from './jobs/analyse';
+import { audit } from './jobs/audit';
 import { describeModel } from './jobs/describeModel';
 import { explainBatch } from './jobs/explainBatch';
 import { explainImage } from './jobs/explainImage';
@@ -21,4 +22,5 @@ export const JOBS: { [M in WorkerMethod]: Job<ParamsOf<M>, ResultOf<M>> } = {
   maskGroup,
   locateModule,
   regroup,
+  audit,
 };

@@ -21,6 +21,7 @@ import { UsageError } from '../errors';
 import type { ResultDocument } from '../result/schema';
 import type { ProviderSetting } from '../runtime/ort';
 import { softmax } from '../util/probs';
+import type { AuditView } from './view';
 import { classifySuspects, type ClassReliability, type LabelErrorEntry, type Occlusion, type ShortcutMistakeEntry } from './classify';
 import { layerEvidence } from './evidence';
 import { occludeBox } from './occlude';
@@ -100,8 +101,8 @@ export interface AuditOptions {
   signal?: AbortSignal;
 }
 
-/** The audit as `neurflow audit --json` writes it: the three lists, class names for classes. */
-export function auditJson(r: AuditReport) {
+/** The audit as `neurflow audit --json` writes it (and the Mistakes view shows it): the three lists, class names for classes. */
+export function auditJson(r: AuditReport): AuditView {
   return {
     labelErrors: r.labelErrors.map((e) => ({
       path: e.path, label: e.labelName, suggested: e.suggestedName, score: e.score,
@@ -114,7 +115,7 @@ export function auditJson(r: AuditReport) {
     shortcuts: r.shortcuts.map((s) => ({
       id: s.id, class: s.className, layer: s.layer, group: s.group, classesSpanned: s.classesSpanned, flipRate: s.flipRate,
       measured: s.measured, flippedToLabel: s.flippedToLabel, channels: s.channels, medianCoverage: s.medianCoverage, alike: s.alike,
-      examples: s.examples.map((x) => ({ path: x.path, box: x.box })),
+      examples: s.examples.map((x) => ({ path: x.path, label: r.classes[x.label], box: x.box, after: r.classes[x.after] })),
     })),
   };
 }
