@@ -63,6 +63,7 @@ function render(message: ToWebview): void {
     }
     case 'explanation':
     case 'maskResult':
+    case 'audit':
       // The view that asked reports `rendered` once it shows the answer; an orphan answer is acknowledged empty.
       if (!settle(message)) post({ type: 'rendered', view: message.type, items: [] });
       break;

@@ -2,10 +2,10 @@
  * Requests to the host that have an answer (`explainImage` -> `explanation`, `maskGroup` -> `maskResult`):
  * numbered, and settled when the answer with the same `requestId` arrives.
  */
-import type { ExplanationMessage, FromWebview, MaskResultMessage } from '../src/protocol/webview';
+import type { AuditMessage, ExplanationMessage, FromWebview, MaskResultMessage } from '../src/protocol/webview';
 import { post } from './api';
 
-type Answer = ExplanationMessage | MaskResultMessage;
+type Answer = ExplanationMessage | MaskResultMessage | AuditMessage;
 
 let nextId = 1;
 const pending = new Map<number, (m: Answer) => void>();

@@ -22,6 +22,7 @@
  */
 import type { ScanResult } from '../engine/data/scan';
 import { validateResult, type ResultDocument } from '../engine/result/schema';
+import { isAuditView, type AuditView } from './audit';
 import { isBatchMessage, type BatchMessage, type ClassProb } from './batch';
 import { isModelSummary, type ModelSummary } from './summary';
 
@@ -125,7 +126,10 @@ export interface ActivityMessage {
 export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
 
 /** The Mistakes view fed with a batch from a paused debug session (Explain Batch): see ./batch.ts. */
-export type ToWebview = LoadingMessage | ModelMessage | ErrorViewMessage | BatchMessage | ResultViewMessage |
+/** Answer to `runAudit` (issue 16): label errors, shortcut mistakes and the shortcuts found, or why not. */
+export interface AuditMessage { type: 'audit'; requestId: number; report?: AuditView; error?: string }
+
+export type ToWebview = AuditMessage | LoadingMessage | ModelMessage | ErrorViewMessage | BatchMessage | ResultViewMessage |
   ExplanationMessage | MaskResultMessage | ActivityMessage | NoticeMessage;
 
 /** Messages that define what the panel shows (kept by the host and replayed after `ready`). */
@@ -147,7 +151,7 @@ export interface ReadyMessage { type: 'ready' }
  */
 export type RenderedView = ToWebview['type'] | ResultTab | 'label' | 'sample';
 const RENDERED_VIEWS: readonly RenderedView[] = ['model', 'error', 'loading', 'batch', 'result', 'explanation',
-  'maskResult', 'activity', 'notice', 'circuit', 'group', 'mistakes', 'label', 'sample'];
+  'maskResult', 'activity', 'notice', 'circuit', 'group', 'mistakes', 'label', 'sample', 'audit'];
 
 /**
  * A view finished rendering; `items` lists what it shows: model: the layer names; result: the layer names
@@ -218,9 +222,15 @@ export interface SetLabelMessage { type: 'setLabel'; layer: string; group: numbe
 export const MAX_LABEL_LENGTH = 200;
 
 /** An unexpected failure inside the webview, reported to the host's log. */
+/** Label error or shortcut? (issue 16): audit the dataset of the result shown; answered with `audit`. */
+export interface RunAuditRequest { type: 'runAudit'; requestId: number }
+
+/** Save the audit's lists as CSV (`path,label,suggested,kind`) where the user picks. */
+export interface ExportAuditMessage { type: 'exportAudit'; csv: string }
+
 export interface WebviewFailureMessage { type: 'failure'; message: string }
 
-export type FromWebview = ReadyMessage | RenderedMessage | OpenFileMessage | OpenImageMessage | SelectGroupMessage |
+export type FromWebview = RunAuditRequest | ExportAuditMessage | ReadyMessage | RenderedMessage | OpenFileMessage | OpenImageMessage | SelectGroupMessage |
   SetGroupCountMessage | JumpToCodeMessage | ExplainImageRequest | MaskGroupRequest | LabelGroupsRequest | SetLabelMessage |
   WebviewFailureMessage;
 
@@ -283,6 +293,8 @@ export function parseToWebview(x: unknown): ToWebview | undefined {
     case 'result': return checkResult(x);
     case 'explanation': return checkExplanation(x);
     case 'maskResult': return checkMask(x);
+    case 'audit':
+      return isInt(x.requestId) && (x.report === undefined || isAuditView(x.report)) && isOptStr(x.error) ? (x as unknown as AuditMessage) : undefined;
     case 'activity':
       return typeof x.running === 'boolean' && isOptStr(x.title) && isOptStr(x.stage) &&
         (x.done === undefined || isNum(x.done)) && (x.total === undefined || isNum(x.total)) ? (x as unknown as ActivityMessage) : undefined;
@@ -320,6 +332,8 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
       return isStr(x.layer) && isIndex(x.group) && isStr(x.text) && x.text.length <= MAX_LABEL_LENGTH && isOptCount(x.groupCount)
         ? (x as unknown as SetLabelMessage) : undefined;
     case 'failure': return isStr(x.message) ? (x as unknown as WebviewFailureMessage) : undefined;
+    case 'runAudit': return isInt(x.requestId) ? (x as unknown as RunAuditRequest) : undefined;
+    case 'exportAudit': return isStr(x.csv) ? (x as unknown as ExportAuditMessage) : undefined;
     default: return undefined;
   }
 }

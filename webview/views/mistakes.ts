@@ -13,6 +13,7 @@ import { boxedImage, type DrawnBox } from '../image-box';
 import { request } from '../requests';
 import { groupId, inputSize, type GroupInfo } from '../result/groups';
 import type { ResultSession } from '../result/session';
+import { auditSection } from './audit';
 import { openImage } from './group';
 
 export type MistakeList = 'fp' | 'fn' | 'suspects';
@@ -33,7 +34,7 @@ export interface MistakesOptions {
   onState(s: MistakesState): void;
   showGroup(g: GroupInfo): void;
   /** Reports what a part of the view shows (to the host's `rendered`). */
-  rendered(view: 'mistakes' | 'explanation' | 'maskResult', items: string[]): void;
+  rendered(view: 'mistakes' | 'explanation' | 'maskResult' | 'audit', items: string[]): void;
 }
 
 interface Tile { image: string; label: number; pred: number; confidence: number; note: string }
@@ -149,7 +150,8 @@ export class MistakesView {
       h('section', { class: 'mistakes', 'aria-label': `Mistakes of ${doc.class.name}` },
         h('h2', {}, `Class ${doc.class.name}`), switcher,
         current.length > 0 ? gallery : h('p', { class: 'muted' }, 'None.'), more),
-      detail);
+      detail,
+      auditSection({ message, doc, rendered: (items) => this.o.rendered('audit', items) }));
     const items = current.slice(0, this.shownTiles).map((t) => t.image);
     this.o.rendered('mistakes', items);
     if (this.state.image) void this.renderDetail(detail);

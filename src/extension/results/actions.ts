@@ -14,6 +14,7 @@ import { jumpToCode } from '../code/jump';
 import { readSettings } from '../config';
 import type { ModelPanel, PanelHandler } from '../panel';
 import type { Services } from '../services';
+import { auditRequest, exportAudit } from './audit-actions';
 import { labelRequest } from './label-actions';
 
 function resultOf(panel: ModelPanel): ResultViewMessage | undefined {
@@ -107,6 +108,8 @@ export function panelActions(services: () => Services): PanelHandler {
     switch (m.type) {
       case 'explainImage': return explain(s, panel, m);
       case 'maskGroup': return mask(s, panel, m);
+      case 'runAudit': return auditRequest(s, panel, m);
+      case 'exportAudit': return exportAudit(panel, m);
       case 'jumpToCode': {
         const model = modelOf(panel);
         if (!model) return { type: 'notice', level: 'warning', message: `Jump to code: this panel does not know its model file` };
