@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readNpy } from '../src/engine/io/npy';
-import { readNpyFile } from '../src/extension/debug/npy-file';
+import { readNpyFile } from '../src/engine/io/npy-file';
 import { transferBatch } from '../src/extension/debug/transfer';
 import { DapClient, debugpyMissing } from '../test/unit/debug/dap-client';
 

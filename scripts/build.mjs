@@ -8,32 +8,13 @@
 // Usage: node scripts/build.mjs [--production] [--watch]   (--production: no sourcemaps)
 import * as esbuild from 'esbuild';
 import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { boundariesPlugin } from './boundaries.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const dist = join(root, 'dist');
-
-/**
- * The architecture rules, checked on every import esbuild resolves: the engine imports nothing of `vscode`, and
- * only src/engine/runtime/ort.ts imports onnxruntime-node.
- */
-const boundaries = {
-  name: 'boundaries',
-  setup(build) {
-    build.onResolve({ filter: /^(vscode|onnxruntime-node)$/ }, (args) => {
-      const from = relative(root, args.importer);
-      if (args.path === 'vscode' && from.startsWith('src/engine/')) {
-        return { errors: [{ text: `${from} imports 'vscode': the engine must run without VS Code` }] };
-      }
-      if (args.path === 'onnxruntime-node' && from !== 'src/engine/runtime/ort.ts') {
-        return { errors: [{ text: `${from} imports onnxruntime-node: only src/engine/runtime/ort.ts may` }] };
-      }
-      return undefined; // resolved as usual (both stay external)
-    });
-  },
-};
 
 const node = {
   bundle: true,
@@ -44,7 +25,7 @@ const node = {
   external: ['vscode', 'onnxruntime-node', 'sharp', 'mocha'],
   logLevel: 'warning',
   absWorkingDir: root,
-  plugins: [boundaries],
+  plugins: [boundariesPlugin(root)],
 };
 
 const suiteDir = join(root, 'test/suite');
@@ -65,6 +46,7 @@ const targets = [
     outdir: 'dist',
     logLevel: 'warning',
     absWorkingDir: root,
+    plugins: [boundariesPlugin(root)],
   },
   { bundle: true, minify: true, entryPoints: { webview: 'webview/style.css' }, outdir: 'dist', logLevel: 'warning', absWorkingDir: root },
 ];

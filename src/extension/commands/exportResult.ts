@@ -6,7 +6,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readResult } from '../../engine/result/store';
-import { scanFileFor } from '../../worker/scan-file';
+import { scanFileFor } from '../../engine/data/scan-file';
 import type { Services } from '../services';
 
 export interface ExportArgs {

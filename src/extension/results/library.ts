@@ -10,7 +10,7 @@ import type * as vscode from 'vscode';
 import type { ScanResult } from '../../engine/data/scan';
 import type { ResultDocument } from '../../engine/result/schema';
 import { readResult } from '../../engine/result/store';
-import { readScan } from '../../worker/scan-file';
+import { readScan } from '../../engine/data/scan-file';
 
 export interface ResultEntry {
   file: string;

@@ -10,7 +10,7 @@ import { analyseClass } from '../../engine/analysis/job';
 import { writeResult } from '../../engine/result/store';
 import type { AnalyseOutcome, AnalyseParams } from '../../protocol/analysis';
 import type { JobContext } from '../job';
-import { writeScan } from '../scan-file';
+import { writeScan } from '../../engine/data/scan-file';
 import { scanFor } from '../scans';
 
 export async function analyse(params: AnalyseParams, ctx: JobContext): Promise<AnalyseOutcome> {

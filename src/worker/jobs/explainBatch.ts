@@ -6,7 +6,7 @@
  * The batch never crosses the IPC channel: only the file paths come in, only the explanation goes out.
  */
 import { readNpy } from '../../engine/io/npy';
-import { readNpyFile } from '../../extension/debug/npy-file';
+import { readNpyFile } from '../../engine/io/npy-file';
 import { ModelError, UsageError } from '../../engine/errors';
 import { OrtAnalysisBackend } from '../../engine/analysis/ort-backend';
 import { softmax } from '../../engine/util/probs';
@@ -18,7 +18,7 @@ import { inferShapes } from '../../engine/onnx/shapes';
 import { outputKind } from '../../engine/data/predict';
 import { readResult } from '../../engine/result/store';
 import type { ResultDocument } from '../../engine/result/schema';
-import { toClassIndices, toModelBatch } from '../../extension/debug/layout';
+import { toClassIndices, toModelBatch } from '../../engine/data/batch-layout';
 import type { BatchExplanation, BatchSample, ExplainBatchParams } from '../../protocol/batch';
 import { throwIfCancelled, type JobContext } from '../job';
 import { classProbs, defaultLayer, explainSamples, type BatchInput } from './batchGroups';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toClassIndices, toModelBatch, nhwcToNchw } from '../../../src/extension/debug/layout';
+import { toClassIndices, toModelBatch, nhwcToNchw } from '../../../src/engine/data/batch-layout';
 import type { NpyArray } from '../../../src/engine/io/npy';
 import { DataError } from '../../../src/engine/errors';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readNpy, writeNpy } from '../../../src/engine/io/npy';
-import { readNpyFile } from '../../../src/extension/debug/npy-file';
+import { readNpyFile } from '../../../src/engine/io/npy-file';
 
 test('readNpyFile reads large float32 and int64 files exactly as readNpy does, and names a truncated file', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-npy-'));

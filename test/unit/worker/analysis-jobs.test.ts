@@ -18,7 +18,7 @@ import { explainImage } from '../../../src/worker/jobs/explainImage';
 import { maskGroup } from '../../../src/worker/jobs/maskGroup';
 import { regroup } from '../../../src/worker/jobs/regroup';
 import { scan } from '../../../src/worker/jobs/scan';
-import { scanFileFor } from '../../../src/worker/scan-file';
+import { scanFileFor } from '../../../src/engine/data/scan-file';
 import { REPO_ROOT } from '../../helpers/shared';
 
 const DEMO = path.join(REPO_ROOT, 'demo');

@@ -5,8 +5,8 @@
  * (other dtypes, Fortran order, huge headers) go to `readNpy`.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { DataError } from '../../engine/errors';
-import { readNpy, type NpyArray, type NpyData } from '../../engine/io/npy';
+import { DataError } from '../errors';
+import { readNpy, type NpyArray, type NpyData } from './npy';
 
 const DIRECT: Record<string, { bytes: number; make: (n: number) => NpyData; dtype: NpyArray['dtype'] }> = {
   '<f4': { bytes: 4, make: (n) => new Float32Array(n), dtype: 'float32' },

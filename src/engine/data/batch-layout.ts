@@ -4,8 +4,8 @@
  * missing axis), labels and predictions become class indices. Pure functions: no VS Code, no runtime;
  * every message names the expression and both shapes.
  */
-import { DataError } from '../../engine/errors';
-import type { NpyArray } from '../../engine/io/npy';
+import { DataError } from '../errors';
+import type { NpyArray } from '../io/npy';
 
 /** What the model takes: channels and the spatial size (0 = dynamic, then anything goes). */
 export interface InputSpec {

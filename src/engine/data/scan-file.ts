@@ -3,9 +3,9 @@
  * view. Light (no runtime imports): the extension host reads it when it reopens a result.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { ScanResult } from '../engine/data/scan';
-import type { ResultDocument } from '../engine/result/schema';
-import { writeFileAtomic } from '../engine/result/store';
+import type { ScanResult } from './scan';
+import type { ResultDocument } from '../result/schema';
+import { writeFileAtomic } from '../result/store';
 
 const RESULT_SUFFIX = '.neurflow-result.json';
 
