@@ -1,5 +1,5 @@
 /**
- * IG throughput per segment of the reference NeurFlow run (shortcut-resnet, DESIGN 3.3): rows (one row = one
+ * IG throughput per segment of the reference NeurFlow run (shortcut-resnet, docs/design.md 3.3): rows (one row = one
  * (crop, step) forward+backward) and attributions (one = IG of one target on one crop, all quadrature steps,
  * every lower channel) per second, as the analysis asks for them: one target at a time on its own crops.
  * Activations are the reference test images' (first 8, tiled to --samples).

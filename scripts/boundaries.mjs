@@ -1,4 +1,4 @@
-// The architecture rules (DESIGN.md section 2), stated once: used by the esbuild plugin in scripts/build.mjs (the
+// The architecture rules (docs/design.md section 2), stated once: used by the esbuild plugin in scripts/build.mjs (the
 // build fails on a violation) and by test/unit/boundaries.test.ts (which checks every import of the sources).
 import { join, relative } from 'node:path';
 

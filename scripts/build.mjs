@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// One esbuild script, one entry per bundle (DESIGN.md section 2):
+// One esbuild script, one entry per bundle (docs/design.md section 2):
 //   dist/extension.js  extension host (cjs; vscode, onnxruntime-node and sharp stay external)
 //   dist/worker.js     analysis worker, forked by the extension host
 //   dist/cli.js        the `neurflow` command line

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The three test layers, one after the other (DESIGN.md section 8), each runner's counts, then one line
+// The three test layers, one after the other (docs/design.md section 8), each runner's counts, then one line
 // `N passed, N failed` summed over all; exit 1 on any failure. Expects a build (`npm test` builds first).
 //   unit     engine unit tests in Node (scripts/run-unit.mjs, node:test)
 //   webview  the panel's bundle in headless Chromium (test/webview, node:test + playwright-core)

@@ -1,5 +1,5 @@
 /**
- * Group labels from the panel (issue 8) in a real VS Code without any language model: the webview's `setLabel` and
+ * Group labels from the panel in a real VS Code without any language model: the webview's `setLabel` and
  * `labelGroups` messages dispatched to the panel's real request handler (as the Group view's Edit Label and Label
  * Layer buttons post them) reach the label commands with the panel's result file; the labels are saved in the file,
  * and the re-rendered Group view reports the label and its origin ("yours"; "from the data" with the reason). The

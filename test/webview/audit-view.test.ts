@@ -1,5 +1,5 @@
 /**
- * "Label error or shortcut?" (issue 16) in the Mistakes view, against the built bundle in headless Chromium:
+ * "Label error or shortcut?" in the Mistakes view, against the built bundle in headless Chromium:
  * the view asks for the audit (`runAudit`), and the test answers as the host's worker does, with the engine's
  * REAL audit of the demo (shortcut ResNet, demo images, class triangle; the shared demo result is reused as
  * the class analysis). Checks the shortcut cards (evidence boxes where the audit put them), both lists, and

@@ -1,5 +1,5 @@
 /**
- * Group labels in the Group view (issue 8), against the built bundle in headless Chromium, on the REAL demo result
+ * Group labels in the Group view, against the built bundle in headless Chromium, on the REAL demo result
  * with labels of every origin set by the engine's own functions (a language model's with its check, a data label
  * with the reason, the user's): the label and its origin are shown; Edit Label (keyboard only) posts `setLabel`
  * on Enter and nothing on Escape; Label Layer / Label All post `labelGroups`; the host's re-rendered result shows

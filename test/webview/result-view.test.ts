@@ -1,5 +1,5 @@
 /**
- * The result panel (issue 7) against the built bundle in headless Chromium, fed with a REAL result (the
+ * The result panel against the built bundle in headless Chromium, fed with a REAL result (the
  * engine's analysis of the demo, shared by all test layers, test/helpers/demo-result.ts) and the real dataset scan; the webview's
  * requests are answered by a stand-in host that runs the engine's debugging and masking on the real model.
  * Screenshots of every view in dark and light go to .test-out/webview/.

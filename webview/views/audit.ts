@@ -1,5 +1,5 @@
 /**
- * "Label error or shortcut?" (issue 16), a section of the Mistakes view: on request the host audits the dataset
+ * "Label error or shortcut?", a section of the Mistakes view: on request the host audits the dataset
  * (worker `audit`): confident learning's suspects sorted into label errors (ranked) and shortcut mistakes, with a
  * card per shortcut group found (its evidence boxes on example images, the labels it spans, what occluding its
  * evidence does) and Export of the lists as CSV (`path,label,suggested,kind`).

@@ -1,5 +1,5 @@
 /**
- * Explain Batch in the Mistakes view (DESIGN 7): the misclassified samples of a batch from a paused debug
+ * Explain Batch in the Mistakes view (docs/design.md 7): the misclassified samples of a batch from a paused debug
  * session, each with the groups of the saved analysis that explain it (scores, evidence boxes drawn on the
  * sample as the model saw it, representative crops) and what masking each group does. Everything arrives in
  * the `batch` message; nothing is asked of the host except opening the paused line. Reports `rendered` view

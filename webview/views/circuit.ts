@@ -1,5 +1,5 @@
 /**
- * The Circuit view (DESIGN 1.4): cytoscape with preset positions from the layered layout (layers as rows, the
+ * The Circuit view (docs/design.md 1.4): cytoscape with preset positions from the layered layout (layers as rows, the
  * class at the top), groups as nodes with their representative crop and caption, edges between groups of
  * adjacent layers with width by |weight| and colour by sign. Selecting a group (click, or Enter in the group
  * list) highlights every path through it, up to the class and down to the lowest layer. Beside the canvas, an

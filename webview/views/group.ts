@@ -1,5 +1,5 @@
 /**
- * The Group view (DESIGN 1.4): a group's label (where it came from, editable, and Label Layer / Label All: see
+ * The Group view (docs/design.md 1.4): a group's label (where it came from, editable, and Label Layer / Label All: see
  * ./label.ts), its member neurons (channel, sub-concept), the groups it feeds and is fed by, and its most
  * representative crops drawn as boxes on their source images. Clicking an image opens the file; "Jump to code"
  * asks the host for the module that defines the layer.

@@ -1,5 +1,5 @@
 /**
- * A group's label in the Group view (issue 8): the text, where it came from ("by {model} · check 88% (7/8)",
+ * A group's label in the Group view: the text, where it came from ("by {model} · check 88% (7/8)",
  * "from the data" with the reason, "yours") and an editor (Edit Label: Enter saves, Escape cancels, empty removes
  * the label), plus the buttons that ask the host to label the groups of the layer or of the whole result. The
  * host saves through its commands and sends the result back, which re-renders the view with the saved label.

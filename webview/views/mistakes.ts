@@ -1,5 +1,5 @@
 /**
- * The Mistakes view (DESIGN 1.4): the dataset scan (accuracy, confusion matrix) and, for the analysed class, its
+ * The Mistakes view (docs/design.md 1.4): the dataset scan (accuracy, confusion matrix) and, for the analysed class, its
  * false positives, false negatives and suspected label errors as a gallery. Selecting an image asks the host to
  * explain it (`explainImage`: the groups of the chosen layer that fire on it, with their evidence crops, drawn
  * on the image); "Mask group" asks the host to re-run the model with the group's channels zeroed (`maskGroup`).

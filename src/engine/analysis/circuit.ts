@@ -1,5 +1,5 @@
 /**
- * The group circuit between adjacent layers (DESIGN 3.3 step 6), the authors' `utils._aggregate_scores`: the
+ * The group circuit between adjacent layers (docs/design.md 3.3 step 6), the authors' `utils._aggregate_scores`: the
  * weight from upper group G to lower group H is the sum, over G's pairs (u, s) and u's core inputs v, of the edge
  * weight w(u, s -> v) once for every sub-concept of v that lies in H. Needs no model run, so re-grouping either
  * layer recomputes it instantly.

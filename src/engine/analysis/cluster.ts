@@ -1,5 +1,5 @@
 /**
- * Clustering for sub-concepts and neuron groups (DESIGN 3.3 steps 4-5): Ward linkage from `ml-hclust`
+ * Clustering for sub-concepts and neuron groups (docs/design.md 3.3 steps 4-5): Ward linkage from `ml-hclust`
  * (`agnes`, method `ward2` = Ward on Euclidean distances, which reproduces scikit-learn's
  * `AgglomerativeClustering(linkage='ward')`), cut to k clusters; the silhouette score (Euclidean, as scikit-learn
  * defines it); the authors' choice of k by the best silhouette; the adjusted Rand index to compare partitions.

@@ -1,5 +1,5 @@
 /**
- * Crops of the analysed images (DESIGN 3.3 step 2): square windows per granularity with the authors' stride rule,
+ * Crops of the analysed images (docs/design.md 3.3 step 2): square windows per granularity with the authors' stride rule,
  * in the authors' `get_crop_data` order, and the bilinear resize back to the input size that PyTorch's
  * `F.interpolate(mode='bilinear', align_corners=False)` (no antialias) computes.
  *
@@ -63,7 +63,7 @@ export function cropTable(nImages: number, geom: CropGeometry, granularities: re
   return crops;
 }
 
-/** The crops of one image for debugging (DESIGN 3.3 step 7): granularity by granularity, windows row-major. */
+/** The crops of one image for debugging (docs/design.md 3.3 step 7): granularity by granularity, windows row-major. */
 export function imageCrops(geom: CropGeometry, granularities: readonly number[], strideRatio: number): Crop[] {
   return cropTable(1, geom, granularities, strideRatio);
 }

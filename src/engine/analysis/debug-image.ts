@@ -1,5 +1,5 @@
 /**
- * Debugging one image against a saved result (DESIGN 3.3 step 7): the image's crops at the debug
+ * Debugging one image against a saved result (docs/design.md 3.3 step 7): the image's crops at the debug
  * granularities, their channel means at the layer, and every group's log-barrier score and evidence crops,
  * ranked. Uses the stored groups, or re-groups the stored concept vectors at another count.
  */

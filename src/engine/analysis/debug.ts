@@ -1,5 +1,5 @@
 /**
- * Image debugging (DESIGN 3.3 step 7), the authors' `debug_img` as a pure function of the crops' channel-mean
+ * Image debugging (docs/design.md 3.3 step 7), the authors' `debug_img` as a pure function of the crops' channel-mean
  * activations at the layer: per group, a log-barrier score per crop, the group's score exp(max), and its evidence
  * crops (log-barrier >= log(threshold)).
  */

@@ -1,5 +1,5 @@
 /**
- * Turns an analysis run into the result document (DESIGN 4): the crop table compacted to the crops the result
+ * Turns an analysis run into the result document (docs/design.md 4): the crop table compacted to the crops the result
  * refers to (ids renumbered in the authors' crop order), thumbnails for the crops the views show, layers top
  * first with neurons, sub-concepts and groups, and the circuit.
  */

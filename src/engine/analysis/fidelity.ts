@@ -1,5 +1,5 @@
 /**
- * Faithfulness (DESIGN 5.4, the paper's protocol): per layer, the class accuracy (share of the class's images
+ * Faithfulness (docs/design.md 5.4, the paper's protocol): per layer, the class accuracy (share of the class's images
  * still predicted as the class) after zeroing the layer's core neurons, against zeroing as many random neurons
  * of the layer (mean over seeds): core neurons should hurt more. Also the paper's "retaining" variant: keep only
  * the core neurons (zero the rest) against keeping as many random ones: core neurons should keep more.

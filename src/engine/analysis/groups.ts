@@ -1,5 +1,5 @@
 /**
- * Neuron groups of a layer (DESIGN 3.3 step 5): Ward clustering of the concept vectors of all (neuron,
+ * Neuron groups of a layer (docs/design.md 3.3 step 5): Ward clustering of the concept vectors of all (neuron,
  * sub-concept) pairs of the layer, the count chosen by silhouette (the authors' `cluster_concept_vectors`) or set
  * by the user. The Ward tree is kept so another count is a cut, not a new clustering.
  */

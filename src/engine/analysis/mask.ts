@@ -1,5 +1,5 @@
 /**
- * Masking (DESIGN 3.3 step 8): zero a set of channels at a layer, run the rest of the model, and report the
+ * Masking (docs/design.md 3.3 step 8): zero a set of channels at a layer, run the rest of the model, and report the
  * class probability change and the new top predictions.
  */
 import type { AnalysisBackend, Tensor32 } from './backend';

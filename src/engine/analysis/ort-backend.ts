@@ -18,7 +18,7 @@ export type IgFunction = (
 
 export interface OrtBackendOptions extends SessionOptions {
   ig: IgFunction;
-  /** Activation memory budget of one run in bytes (default 2 GB, DESIGN 3.4): sets the batch size. */
+  /** Activation memory budget of one run in bytes (default 2 GB, docs/design.md 3.4): sets the batch size. */
   memoryBudget?: number;
 }
 

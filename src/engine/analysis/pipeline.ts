@@ -1,5 +1,5 @@
 /**
- * The NeurFlow analysis of one class (DESIGN 3.3 steps 2-6): crops of the class's images, one batched pass for
+ * The NeurFlow analysis of one class (docs/design.md 3.3 steps 2-6): crops of the class's images, one batched pass for
  * the channel means of every layer, core neurons from the top layer down (top-m crops, IG, top-tau inputs,
  * sub-concepts), groups per layer and the group circuit. Progress is reported per stage and neuron; an abort
  * stops within one IG batch and returns the layers finished so far (`complete: false`).

@@ -1,5 +1,5 @@
 /**
- * Re-grouping a saved result without any model run (DESIGN 1.4: the per-layer slider): the concept vectors
+ * Re-grouping a saved result without any model run (docs/design.md 1.4: the per-layer slider): the concept vectors
  * stored in the document are clustered again at another count, and the circuit recomputed from stored weights.
  */
 import { UsageError } from '../errors';

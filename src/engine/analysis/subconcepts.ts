@@ -1,5 +1,5 @@
 /**
- * Core inputs and sub-concepts of one core neuron (DESIGN 3.3 steps 3-4), as a pure function of its top crops'
+ * Core inputs and sub-concepts of one core neuron (docs/design.md 3.3 steps 3-4), as a pure function of its top crops'
  * lower-layer channel means, their IG matrix and the neuron's activations on them.
  */
 import { PARAMS } from '../params';

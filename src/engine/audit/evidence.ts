@@ -1,5 +1,5 @@
 /**
- * Image debugging (DESIGN 3.3 step 7) of many images at every grouped layer of a result in one pass of the
+ * Image debugging (docs/design.md 3.3 step 7) of many images at every grouped layer of a result in one pass of the
  * model per batch of crops, keeping what the shortcut finder needs per (layer, group, image): whether the group
  * is present (score >= threshold), its tightest evidence box (the best-scoring evidence crop at the smallest
  * granularity that has any), how much of the image its evidence at that granularity covers, and the layer's

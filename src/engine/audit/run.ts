@@ -1,5 +1,5 @@
 /**
- * The audit (issue 16: "label error or shortcut?"): the scan's suspects of confident learning, sorted into label
+ * The audit ("label error or shortcut?"): the scan's suspects of confident learning, sorted into label
  * errors and shortcut mistakes with the circuit of the classes they are predicted as.
  *
  * 1. Scan the dataset (or take the scan given) and list confident learning's suspects.

@@ -1,5 +1,5 @@
 /**
- * The audit (issue 16: label error or shortcut?) as `neurflow audit --json` prints it and the Mistakes view shows
+ * The audit (label error or shortcut?) as `neurflow audit --json` prints it and the Mistakes view shows
  * it (src/protocol/audit.ts checks it at the webview boundary). Class names, not indices; paths relative to the
  * dataset root as `predict --json` writes `images[].path`.
  */

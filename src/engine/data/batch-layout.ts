@@ -1,5 +1,5 @@
 /**
- * Shape checks of a transferred batch against the model (DESIGN 7): images become N x C x H x W float32
+ * Shape checks of a transferred batch against the model (docs/design.md 7): images become N x C x H x W float32
  * (channels-last is transposed when it is unambiguous, a single image or a greyscale N x H x W gets its
  * missing axis), labels and predictions become class indices. Pure functions: no VS Code, no runtime;
  * every message names the expression and both shapes.

@@ -1,5 +1,5 @@
 /**
- * The misclassification scan (DESIGN 6): predictions over a whole dataset, then accuracy, per-class precision
+ * The misclassification scan (docs/design.md 6): predictions over a whole dataset, then accuracy, per-class precision
  * and recall, the confusion matrix, false positives / negatives per class ranked by confidence, and suspected
  * label errors by confident learning.
  *

@@ -1,5 +1,5 @@
 /**
- * The vector-Jacobian builder (DESIGN 3.2). From a segment model (graph input = the lower activation with a
+ * The vector-Jacobian builder (docs/design.md 3.2). From a segment model (graph input = the lower activation with a
  * dynamic batch dim, graph output = the upper tensor) and the static shapes of its tensors, it writes ONE ONNX
  * model that recomputes the forward values the rules need and pulls a cotangent of the upper tensor back to
  * the lower activation, using standard operators only (opset >= 17, so ScatterElements can add).

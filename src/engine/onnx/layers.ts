@@ -1,5 +1,5 @@
 /**
- * Analysis layers (DESIGN 3.1): cut tensors of rank 2, 3 or 4 between the input and the logits, one per block,
+ * Analysis layers (docs/design.md 3.1): cut tensors of rank 2, 3 or 4 between the input and the logits, one per block,
  * named after the module that computes the block. The rules, applied to consecutive cut tensors `a -> b`
  * joined by a single node:
  * - an element-wise tail (activation, BatchNormalization, Add/Mul with a constant) continues the block: keep `b`

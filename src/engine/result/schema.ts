@@ -1,5 +1,5 @@
 /**
- * The result document of one class analysis (DESIGN 4): versioned JSON, read back with a runtime check.
+ * The result document of one class analysis (docs/design.md 4): versioned JSON, read back with a runtime check.
  * Layers are listed top first. Neuron ids are channel indices of their layer; crop ids index `crops.table`.
  * A sub-concept's `conceptVector` lives in the space of the layer BELOW its neuron's layer (the lower layer's
  * channel means), and its `weights` go to its neuron's `coreInputs` (channels of the layer below), aligned.

@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded generator of floats in [0, 1), so every "random" choice is reproducible (DESIGN 5.3). */
+/** mulberry32: a small seeded generator of floats in [0, 1), so every "random" choice is reproducible (docs/design.md 5.3). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

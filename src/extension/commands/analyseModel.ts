@@ -1,5 +1,5 @@
 /**
- * NeurFlow: Analyse Model (DESIGN 1): the model's panel opens beside the editor with the model summary; what is
+ * NeurFlow: Analyse Model (docs/design.md 1): the model's panel opens beside the editor with the model summary; what is
  * not known yet is asked (dataset folder, preprocessing without a sidecar, class with the scan's counts,
  * layers), remembered per workspace folder; the analysis runs in the worker under a cancellable progress
  * notification (a cancel keeps the finished layers), and the panel shows the result. A panel that already

@@ -1,5 +1,5 @@
 /**
- * NeurFlow: Explain Batch (DESIGN 7). While a Python debug session is paused: export the batch in scope from the
+ * NeurFlow: Explain Batch (docs/design.md 7). While a Python debug session is paused: export the batch in scope from the
  * selected frame (transfer.ts: the debuggee writes .npy files, nothing big travels through DAP), let the worker
  * predict and explain the misclassified samples with the model's saved analyses, and show the result in the
  * model's panel (the batch view, with "Go to Paused Line") once the webview reports it rendered. Resolves with a

@@ -1,5 +1,5 @@
 /**
- * The Analyse Model questions (DESIGN 1.2), each a quick pick or dialog that returns undefined when dismissed:
+ * The Analyse Model questions (docs/design.md 1.2), each a quick pick or dialog that returns undefined when dismissed:
  * the dataset folder, the preprocessing when the model has no sidecar, the class (with how many images are
  * predicted and labelled as each), and the layers (detected block outputs, the last five preselected).
  */
@@ -11,7 +11,7 @@ import { sidecarCandidates } from '../../engine/data/sidecar';
 import type { PreprocessingChoice, ScanSummary } from '../../protocol/analysis';
 import type { LayerSummary, ModelSummary } from '../../protocol/summary';
 
-/** Block outputs preselected below the top layer (DESIGN 5.2). */
+/** Block outputs preselected below the top layer (docs/design.md 5.2). */
 
 interface Item<T> extends vscode.QuickPickItem { value: T }
 

@@ -1,5 +1,5 @@
 /**
- * The host's side of "Label error or shortcut?" (issue 16): `runAudit` runs the worker's `audit` job on the
+ * The host's side of "Label error or shortcut?": `runAudit` runs the worker's `audit` job on the
  * result's model and dataset (class analyses reused from and saved to the result store, the folder of the
  * result file) and answers `audit`; `exportAudit` saves the view's CSV where the user picks.
  */

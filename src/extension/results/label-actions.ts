@@ -1,5 +1,5 @@
 /**
- * The result panel's label requests (issue 8): `labelGroups` and `setLabel` go to the commands
+ * The result panel's label requests: `labelGroups` and `setLabel` go to the commands
  * `neurflow.labelGroups` and `neurflow.setGroupLabel` with the panel's result file. The commands save the labels
  * and post the updated result (and a notice saying where the labels came from) to the panels showing that file;
  * a panel they did not reach gets them here. A refusal or a failure answers as a notice, never as silence.

@@ -1,5 +1,5 @@
 /**
- * `audit` (issue 16): label error or shortcut? Confident learning's suspects sorted with the circuit of the
+ * `audit`: label error or shortcut? Confident learning's suspects sorted with the circuit of the
  * classes they are predicted as (engine `runAudit`); class analyses are reused from / saved to the store.
  */
 import { auditJson, runAudit } from '../../engine/audit/run';

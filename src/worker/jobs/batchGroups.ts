@@ -1,6 +1,6 @@
 /**
  * The groups behind a batch's mistakes, from one saved analysis: image debugging of the samples at a grouped
- * layer (DESIGN 3.3 step 7), their top groups with evidence boxes and representative thumbnails, and the
+ * layer (docs/design.md 3.3 step 7), their top groups with evidence boxes and representative thumbnails, and the
  * mask-group what-if (step 8) for each shown group, one masked run per group over the samples that show it.
  */
 import type { AnalysisBackend, Tensor32 } from '../../engine/analysis/backend';

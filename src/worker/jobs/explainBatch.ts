@@ -1,5 +1,5 @@
 /**
- * Explain Batch (DESIGN 7), worker side: reads the `.npy` files a paused debuggee wrote, checks them against
+ * Explain Batch (docs/design.md 7), worker side: reads the `.npy` files a paused debuggee wrote, checks them against
  * the model input (layout.ts), predicts with the ONNX model, and explains each misclassified sample with the
  * saved analysis of its predicted class (what made the model say so) or else of its true class (which of its
  * groups are missing): top groups, evidence boxes, representative crops and the mask-group what-if.

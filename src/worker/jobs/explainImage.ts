@@ -1,5 +1,5 @@
 /**
- * `explainImage`: one image against a saved result at one layer (DESIGN 3.3 step 7): every group's score on
+ * `explainImage`: one image against a saved result at one layer (docs/design.md 3.3 step 7): every group's score on
  * the image, its evidence crops and best crop, highest first, and the model's top predictions on the image.
  */
 import { debugImages } from '../../engine/analysis/debug-image';

@@ -1,5 +1,5 @@
 /**
- * `maskGroup`: the model re-run on one image with a group's channels zeroed at its layer (DESIGN 3.3 step 8):
+ * `maskGroup`: the model re-run on one image with a group's channels zeroed at its layer (docs/design.md 3.3 step 8):
  * the class probability before and after, and the top predictions before and after.
  */
 import { maskEffect } from '../../engine/analysis/mask';

@@ -5,7 +5,7 @@ import { windowOf } from './spatial';
 /**
  * dx = ConvTranspose(dy / divisor, ones[C,1,k...], group=C): each output spreads its cotangent over its window.
  * The divisor map (count_include_pad, ceil_mode, asymmetric pads) is computed here from the static shapes;
- * the end side uses pads or output_padding so dx has x's shape (shared/notes/onnx-backward.md section 3).
+ * the end side uses pads or output_padding so dx has x's shape (docs/onnx-backward.md section 3).
  */
 export const AveragePool: GradRule = {
   opType: 'AveragePool',

@@ -6,7 +6,7 @@ import { windowOf, type Window } from './spatial';
  * y = conv(x, W) + b. Weights and bias get no cotangent.
  * - Stride 1: dx = Conv(dy, W') with W' the weight with input/output channels swapped (per group) and the
  *   kernel flipped, and pads d*(k-1) - p: a plain convolution, about twice as fast on ORT as ConvTranspose
- *   (shared/notes/onnx-backward.md section 6). W' is a constant when W is, else computed in the graph.
+ *   (docs/onnx-backward.md section 6). W' is a constant when W is, else computed in the graph.
  * - Otherwise: dx = ConvTranspose(dy, W) with the forward strides, dilations, group and pads, and
  *   output_padding = (L + pads - ((k-1)*d + 1)) mod s so dx has exactly x's shape (section 1; never
  *   output_shape, which is wrong with asymmetric pads).

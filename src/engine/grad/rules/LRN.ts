@@ -5,7 +5,7 @@ import type { GradRule } from '../types';
  * y = x * S^-beta with S = bias + alpha * mean over a channel window of x^2 (size odd, ORT's limit):
  * dx = dy * S^-beta - 2 * alpha * beta * x * A'(dy * x * S^(-beta-1)), where the channel average A runs as
  * AveragePool on [N, 1, C, H*W] and its adjoint A' is the same pool with the two channel pads swapped
- * (shared/notes/onnx-backward.md section 7).
+ * (docs/onnx-backward.md section 7).
  */
 export const LRN: GradRule = {
   opType: 'LRN',

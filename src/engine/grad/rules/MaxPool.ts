@@ -6,7 +6,7 @@ import type { GradRule } from '../types';
 /**
  * dx: each output's cotangent added at the input element it took its max from. A twin MaxPool with
  * storage_order 0 gives flat indices over the whole N*C*H*W input; ScatterElements(reduction=add, opset >= 16)
- * sums overlapping windows (shared/notes/onnx-backward.md section 2). Ties pick the first max, as torch.
+ * sums overlapping windows (docs/onnx-backward.md section 2). Ties pick the first max, as torch.
  */
 export const MaxPool: GradRule = {
   opType: 'MaxPool',
