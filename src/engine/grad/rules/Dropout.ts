@@ -12,7 +12,7 @@ export const Dropout: GradRule = {
     if (training) {
       const v = ctx.constant(training);
       const ratio = ctx.node.input[1] ? ctx.constant(ctx.node.input[1]) : undefined;
-      const noDrop = ratio !== undefined && ratio.values.every((x) => x === 0);
+      const noDrop = ratio?.values.every((x) => x === 0);
       if (!noDrop && (!v || v.values.some((x) => x !== 0))) {
         ctx.fail('training_mode is not a constant false and the ratio not a constant 0; only dropout that keeps every value has a defined gradient');
       }
