@@ -1,6 +1,15 @@
 /** What the result panel persists across hide/show (`vscode.setState`): small, the document itself is replayed by the host. */
 import type { ResultTab } from '../../src/protocol/webview';
-import type { MistakesState } from '../views/mistakes';
+
+export type MistakeList = 'fp' | 'fn' | 'suspects';
+
+/** The Mistakes view's selection. */
+export interface MistakesState {
+  list: MistakeList;
+  image?: string;
+  layer?: string;
+  group?: number;
+}
 
 export interface ResultUi {
   /** The result's key: the state applies only to the same result. */

@@ -13,17 +13,11 @@ import { boxedImage, type DrawnBox } from '../image-box';
 import { request } from '../requests';
 import { groupId, inputSize, type GroupInfo } from '../result/groups';
 import type { ResultSession } from '../result/session';
+import type { MistakeList, MistakesState } from '../result/ui-state';
 import { auditSection } from './audit';
 import { openImage } from './group';
 
-export type MistakeList = 'fp' | 'fn' | 'suspects';
-
-export interface MistakesState {
-  list: MistakeList;
-  image?: string;
-  layer?: string;
-  group?: number;
-}
+export type { MistakeList, MistakesState } from '../result/ui-state';
 
 export interface MistakesOptions {
   session: ResultSession;

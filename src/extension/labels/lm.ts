@@ -50,7 +50,7 @@ export async function chooseImageModel(memento: vscode.Memento): Promise<ModelCh
   if (typeof lm?.selectChatModels !== 'function') return none('this VS Code has no language model API');
   let models: vscode.LanguageModelChat[];
   try {
-    const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, SELECT_TIMEOUT_MS));
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SELECT_TIMEOUT_MS));
     const listed = await Promise.race([Promise.resolve(lm.selectChatModels()), timeout]);
     if (!listed) return none(`VS Code did not list its chat models within ${SELECT_TIMEOUT_MS / 1000} s`);
     models = listed;
