@@ -11,6 +11,11 @@
  *
  *   npx tsx bench/grad-verify-torchvision.ts [--models shufflenet_v2_x1_0,...] [--steps 50] [--targets 2] [--seed 1] [--stem] [--layers] [--out .cache/grad-verify]
  *   /usr/bin/python3 bench/grad-verify-torchvision.py [.cache/grad-verify]
+ *
+ * Measured (torch 1.13 / torchvision 0.14 exports at opset 17, 50 steps, 2 targets x 3 MODULE_PAIRS each),
+ * worst max-relative error of our gradient or IG vs PyTorch float64: shufflenet_v2_x1_0 2.5e-7,
+ * densenet121 2.2e-7, regnet_y_400mf 1.0e-7, efficientnet_b0 4.7e-7, mobilenet_v3_large 4.0e-7, alexnet 2.8e-7;
+ * tiny_shufflenet 1.2e-7, tiny_densenet 1.3e-7, tiny_regnet 8.8e-8. Fast vs plain VJP: <= 5.8e-7.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
