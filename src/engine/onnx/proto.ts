@@ -1,104 +1,88 @@
 /**
- * ONNX protobuf read/write. Decoding keeps every `bytes` field (raw_data above all) as a view into the
- * caller's buffer: a 100 MB model is not copied when it is read.
+ * ONNX protobuf read/write. The encoders, decoders and field types are generated from ./onnx.proto
+ * (`npm run gen:onnx`, scripts/gen-onnx.mjs): this module names the shapes the engine uses and decodes with a
+ * reader that gives int64 fields as plain numbers (every dimension, attribute and offset we meet is < 2^53),
+ * without touching protobufjs's process-wide settings. Decoding keeps every `bytes` field (raw_data above all)
+ * as a view into the caller's buffer: a 100 MB model is not copied when it is read.
  */
-import * as protobuf from 'protobufjs';
-import { ONNX_SCHEMA } from './schema';
+import { Reader } from 'protobufjs/minimal';
+import { onnx } from './onnx.generated';
 import { OnnxFormatError } from '../errors';
 
-// int64 fields decode to JS numbers (every dimension, attribute and offset we meet is < 2^53).
-(protobuf.util as { Long: unknown }).Long = null;
-protobuf.configure();
+/**
+ * A generated message's fields as the engine uses them: never null, `K` always present (the decoder fills
+ * every field from its default, so a decoded message has them all; a message we build names those we need).
+ */
+type Fields<P, K extends keyof P = never> =
+  { [F in Exclude<keyof P, '$unknowns' | K>]?: NonNullable<P[F]> } & { [F in K]-?: NonNullable<P[F]> };
 
-const root = protobuf.parse(ONNX_SCHEMA, { keepCase: false }).root;
-const ModelType = root.lookupType('onnx.ModelProto');
-const TensorType = root.lookupType('onnx.TensorProto');
+export interface StringEntry extends Fields<onnx.StringStringEntryProto.$Properties> {}
+export interface OpsetId extends Fields<onnx.OperatorSetIdProto.$Properties, 'version'> {}
 
-export interface StringEntry { key: string; value: string }
-export interface OpsetId { domain?: string; version: number }
-
-export interface TensorProto {
-  name?: string;
-  dims: number[];
-  dataType: number;
-  rawData?: Uint8Array;
-  floatData?: number[];
-  int32Data?: number[];
-  int64Data?: number[];
-  doubleData?: number[];
-  uint64Data?: number[];
-  stringData?: Uint8Array[];
+export interface TensorProto extends Fields<onnx.TensorProto.$Properties, 'dims' | 'dataType'> {
   externalData?: StringEntry[];
-  dataLocation?: number;
-  docString?: string;
 }
 
-export interface Dimension { dimValue?: number; dimParam?: string; denotation?: string }
-export interface ValueInfo {
-  name: string;
-  type?: { tensorType?: { elemType: number; shape?: { dim: Dimension[] } } };
-  docString?: string;
+export interface Dimension extends Fields<onnx.TensorShapeProto.Dimension.$Properties> {}
+export interface TensorShape extends Fields<onnx.TensorShapeProto.$Properties, 'dim'> { dim: Dimension[] }
+export interface TensorType extends Fields<onnx.TypeProto.Tensor.$Properties, 'elemType'> { shape?: TensorShape }
+export interface TypeProto extends Fields<onnx.TypeProto.$Properties> { tensorType?: TensorType }
+export interface ValueInfo extends Fields<onnx.ValueInfoProto.$Properties, 'name'> {
+  type?: TypeProto;
+  metadataProps?: StringEntry[];
 }
 
-export enum AttrType {
-  UNDEFINED = 0, FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, GRAPH = 5,
-  FLOATS = 6, INTS = 7, STRINGS = 8, TENSORS = 9, GRAPHS = 10,
-}
+/** AttributeProto.AttributeType (the generated enum: a value and a type). */
+export const AttrType = onnx.AttributeProto.AttributeType;
+export type AttrType = onnx.AttributeProto.AttributeType;
 
-export interface Attribute {
-  name: string;
-  type: AttrType;
-  f?: number;
-  i?: number;
-  s?: Uint8Array;
+export interface Attribute extends Fields<onnx.AttributeProto.$Properties, 'name' | 'type'> {
   t?: TensorProto;
   g?: Graph;
-  floats?: number[];
-  ints?: number[];
-  strings?: Uint8Array[];
   tensors?: TensorProto[];
   graphs?: Graph[];
 }
 
-export interface NodeProto {
-  name?: string;
-  opType: string;
-  domain?: string;
-  input: string[];
-  output: string[];
+export interface NodeProto extends Fields<onnx.NodeProto.$Properties, 'opType' | 'input' | 'output' | 'attribute'> {
   attribute: Attribute[];
-  docString?: string;
   metadataProps?: StringEntry[];
 }
 
-export interface Graph {
-  name?: string;
+export interface Graph extends Fields<onnx.GraphProto.$Properties, 'node' | 'initializer' | 'input' | 'output' | 'valueInfo'> {
   node: NodeProto[];
   initializer: TensorProto[];
   input: ValueInfo[];
   output: ValueInfo[];
   valueInfo: ValueInfo[];
-  docString?: string;
+  metadataProps?: StringEntry[];
 }
 
-export interface ModelProto {
-  irVersion: number;
+export interface ModelProto extends Fields<onnx.ModelProto.$Properties, 'irVersion' | 'opsetImport' | 'graph'> {
   opsetImport: OpsetId[];
-  producerName?: string;
-  producerVersion?: string;
-  domain?: string;
-  modelVersion?: number;
-  docString?: string;
   graph: Graph;
   metadataProps?: StringEntry[];
+}
+
+/**
+ * The reader the generated decoders get: int64 and uint64 as numbers whatever protobufjs's Long setting is
+ * (its own readers give Long objects when the `long` package is loaded). Packed lists read through these too.
+ */
+class NumberReader extends Reader {}
+for (const name of ['int64', 'uint64'] as const) {
+  Object.defineProperty(NumberReader.prototype, name, {
+    value(this: Reader): number {
+      const v: unknown = Reader.prototype[name].call(this);
+      return typeof v === 'number' ? v : (v as { toNumber(): number }).toNumber();
+    },
+  });
 }
 
 /** Decodes an ONNX model. `source` names the file (or buffer) in error messages. */
 export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
   if (bytes.length === 0) throw new OnnxFormatError(`${source}: the file is empty, not an ONNX model`);
-  let decoded: ModelProto;
+  let decoded: onnx.ModelProto;
   try {
-    decoded = ModelType.decode(bytes) as unknown as ModelProto;
+    decoded = onnx.ModelProto.decode(new NumberReader(bytes));
   } catch (e) {
     const why = (e as Error).message;
     const truncated = /index out of range|premature end/i.test(why) && topLevelFieldsLookLikeModel(bytes);
@@ -111,7 +95,8 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
   if (!decoded.graph || !(decoded.opsetImport?.length > 0) || !decoded.irVersion) {
     throw new OnnxFormatError(`${source}: not an ONNX model (no graph, IR version or opset import found)`);
   }
-  return decoded;
+  // Every field holds its value or its default: the generated type, made strict, is the engine's.
+  return decoded as ModelProto;
 }
 
 /** ModelProto's top-level field numbers and their wire types (0 varint, 2 length-delimited). */
@@ -149,23 +134,21 @@ function topLevelFieldsLookLikeModel(bytes: Uint8Array): boolean {
 
 /** Encodes a model (decoded or built) to protobuf bytes. */
 export function encodeModel(model: ModelProto): Uint8Array {
-  return ModelType.encode(model as unknown as protobuf.Message).finish();
+  return onnx.ModelProto.encode(model).finish();
 }
 
 export function encodeTensor(t: TensorProto): Uint8Array {
-  return TensorType.encode(t as unknown as protobuf.Message).finish();
+  return onnx.TensorProto.encode(t).finish();
 }
 
 export function decodeTensor(bytes: Uint8Array): TensorProto {
-  return TensorType.decode(bytes) as unknown as TensorProto;
+  return onnx.TensorProto.decode(new NumberReader(bytes)) as TensorProto;
 }
 
-/** ONNX TensorProto.DataType values used by the engine. */
-export const DataType = {
-  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10,
-  DOUBLE: 11, UINT32: 12, UINT64: 13,
-} as const;
+/** ONNX TensorProto.DataType (the generated enum). */
+export const DataType = onnx.TensorProto.DataType;
 
+/** Lower-case names of the data types (`float`, `int64`, ...), by value. */
 export const DATA_TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]),
+  Object.entries(DataType).filter(([k]) => k !== 'UNDEFINED').map(([k, v]) => [v, k.toLowerCase()]),
 );
