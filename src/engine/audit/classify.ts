@@ -117,13 +117,16 @@ export function classifySuspects(
     const adjust = (p: number) => (t !== null && t > 0 ? p / t : p);
     const occ = occlusions.get(s.image) ?? [];
     if (occ.length > 0) {
+      // The label is judged under the shortcut-free view most favourable to it (benefit of the doubt: a box that
+      // also clips the object must not make a right label look wrong).
       const restore = occ.reduce((b, o) => (o.probs[s.label] > b.probs[s.label] ? o : b), occ[0]);
-      // The shortcut's strongest removal (the largest drop of the predicted class) is the model's view without it.
+      // Whether the shortcut made the prediction: the removal with the largest drop of the predicted class.
       const clean = occ.reduce((b, o) => (o.probs[im.pred] < b.probs[im.pred] ? o : b), occ[0]);
-      const suggested = argmaxOf(clean.probs);
       const restored = argmaxOf(restore.probs) === s.label;
-      if (restored || suggested !== im.pred) {
+      const moved = argmaxOf(clean.probs);
+      if (restored || moved !== im.pred) {
         const o = restored ? restore : clean;
+        const suggested = moved;
         shortcutMistakes.push({
           image: s.image, path: im.path, label: s.label, predicted: im.pred, shortcut: o.shortcut, box: o.box,
           labelProbBefore: im.probs[s.label], labelProbAfter: o.probs[s.label], alsoLabelError: !restored,
@@ -133,11 +136,12 @@ export function classifySuspects(
         });
         if (restored) return;
       }
-      const adjusted = adjust(clean.probs[s.label]);
+      const adjusted = adjust(restore.probs[s.label]);
+      const suggested = argmaxOf(restore.probs);
       labelErrors.push({
         image: s.image, path: im.path, label: s.label, suggested: suggested === s.label ? s.proposed : suggested,
-        score: 1 - Math.min(1, adjusted), adjusted, reliability: 1, shortcut: clean.shortcut, rank,
-        why: `with the evidence of ${shortcutName(clean.shortcut)} occluded the model says ${name(suggested)} ${pct(clean.probs[suggested])}, ${name(s.label)} ${pct(clean.probs[s.label])}`,
+        score: 1 - Math.min(1, adjusted), adjusted, reliability: 1, shortcut: restore.shortcut, rank,
+        why: `with the evidence of ${shortcutName(restore.shortcut)} occluded the model says ${name(suggested)} ${pct(restore.probs[suggested])}, ${name(s.label)} ${pct(restore.probs[s.label])}`,
       });
       return;
     }

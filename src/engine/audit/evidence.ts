@@ -18,11 +18,11 @@ export interface GroupPresence {
   score: number;
   /** score >= threshold and at least one evidence crop. */
   present: boolean;
-  /** Granularity of the tightest evidence (the smallest debug granularity when absent). */
+  /** Granularity of the tightest evidence (1 when absent). */
   granularity: number;
   /** Where the evidence is: the intersection of the evidence crops at that granularity that overlap the best one,
-   * padded by half a window stride (the windows' step, i.e. how precisely they place it); when absent, the
-   * group's strongest crop at the smallest granularity. */
+   * padded by half a window stride (the windows' step, i.e. how precisely they place it); the image's best crop
+   * when absent. */
   box: Box;
   /** Share of the image covered by the union of the evidence crops at that granularity (0 when absent). */
   coverage: number;
@@ -106,10 +106,6 @@ export async function layerEvidence(
           let chosen = r.bestCrop;
           let granularity = 1;
           let coverage = 0;
-          // Absent: the group's strongest crop at the smallest granularity (where it would be, were it there).
-          const gmin = Math.min(...crops.map((c) => c.granularity));
-          chosen = crops.reduce((b, c, ci) => (c.granularity === gmin && (crops[b].granularity !== gmin || r.logBarrier[ci] > r.logBarrier[b]) ? ci : b), 0);
-          granularity = gmin;
           let box: Box = [...crops[chosen].box] as Box;
           if (present) {
             granularity = Math.min(...r.evidence.map((c) => crops[c].granularity));

@@ -224,16 +224,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
         const index = shortcuts.length;
         // Every examined image where it is present: occlude (for the suspects) and remember (for the reliability).
         const all = examined.flatMap((_img, local) => (pres[local].present ? [local] : []));
-        // Suspects predicted as the class where the group stays below the threshold: its strongest small crop is
-        // occluded too (measured like the rest; a suspect whose label comes back names it).
-        const suspects = new Set(scan.labelIssues.suspects.map((x) => x.image));
-        const weakOnes = examined.flatMap((img, local) => (!pres[local].present && suspects.has(img) && scan.images[img].pred === cls ? [local] : []));
-        const need = [...all.filter((local) => !afterOf.has(local) && scan.images[examined[local]].pred === cls), ...weakOnes];
+        const need = all.filter((local) => !afterOf.has(local) && scan.images[examined[local]].pred === cls);
         const more = await predictOccluded(need.map((local) => ({ local, box: pres[local].box })));
         need.forEach((local, j) => afterOf.set(local, more[j]));
-        for (const local of [...all, ...weakOnes]) {
+        for (const local of all) {
           const img = examined[local];
-          if (pres[local].present) mine.add(img);
+          mine.add(img);
           const a = afterOf.get(local);
           if (a) occlusions.set(img, [...(occlusions.get(img) ?? []), { shortcut: index, box: pres[local].box, probs: a }]);
         }
