@@ -15,25 +15,46 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import * as v from 'valibot';
 import { DataError } from '../errors';
 import type { ModelInput } from '../onnx/model';
+import { check } from '../util/checked';
 import type { Preprocessing } from './preprocess';
 
-export type PresetName = 'imagenet' | 'none';
-export const PRESETS: readonly PresetName[] = ['imagenet', 'none'];
+export const PRESETS = ['imagenet', 'none'] as const;
+export type PresetName = (typeof PRESETS)[number];
 
-/** Preprocessing fields as written by users: everything optional, sizes as a number or [h, w]. */
-export interface PreprocessingSettings {
-  preset?: PresetName;
-  size?: number | [number, number];
-  channels?: number;
-  scale?: number;
-  mean?: number[] | number;
-  std?: number[] | number;
-  resize?: number | [number, number] | null;
-  centerCrop?: number | [number, number] | null;
-  channelOrder?: 'RGB' | 'BGR';
-}
+const got = (i: v.BaseIssue<unknown>) => `, got ${JSON.stringify(i.input)}`;
+const isSide = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
+/** A side length or [height, width], positive integers. */
+const size = v.custom<number | [number, number]>(
+  (x) => isSide(x) || (Array.isArray(x) && x.length === 2 && x.every(isSide)),
+  (i) => `must be a positive integer or [height, width]${got(i)}`,
+);
+const perChannel = v.union([v.pipe(v.number(), v.finite()), v.array(v.pipe(v.number(), v.finite()))],
+  (i) => `must be a number or a list of numbers${got(i)}`);
+
+/** Preprocessing fields as written by users (sidecar, CLI option, VS Code setting): all optional. */
+export const PreprocessingSettingsSchema = v.object({
+  /** Start from a preset; the other fields override it. */
+  preset: v.optional(v.picklist(PRESETS, (i) => `is an unknown preset ${JSON.stringify(i.input)} (known: ${PRESETS.join(', ')})`)),
+  size: v.optional(size),
+  channels: v.optional(v.picklist([1, 3], (i) => `must be 1 or 3${got(i)}`)),
+  scale: v.optional(v.pipe(v.number((i) => `must be a positive number${got(i)}`), v.finite((i) => `must be a positive number${got(i)}`),
+    v.gtValue(0, (i) => `must be a positive number${got(i)}`))),
+  mean: v.optional(perChannel),
+  std: v.optional(perChannel),
+  /** Short side, or [h, w]; null: no resize before the crop. */
+  resize: v.optional(v.nullable(size)),
+  centerCrop: v.optional(v.nullable(size)),
+  channelOrder: v.optional(v.picklist(['RGB', 'BGR'], (i) => `must be "RGB" or "BGR"${got(i)}`)),
+});
+export type PreprocessingSettings = v.InferOutput<typeof PreprocessingSettingsSchema>;
+
+const labels = v.optional(v.array(v.string(), 'must be a list of strings'));
+/** A sidecar file: `{ input: settings, labels? }`, or the settings themselves (with `labels` beside them). */
+const SidecarSchema = v.object({ input: PreprocessingSettingsSchema, labels });
+const BareSidecarSchema = v.object({ ...PreprocessingSettingsSchema.entries, labels });
 
 export type PreprocessingSource = 'option' | 'sidecar' | 'folder' | 'default';
 
@@ -97,31 +118,30 @@ export function readSidecar(file: string): { settings: PreprocessingSettings; la
     throw new DataError(`${file}: not a readable JSON sidecar (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DataError(`${file}: the sidecar must be a JSON object`);
-  const obj = json as Record<string, unknown>;
-  const settings = (typeof obj.input === 'object' && obj.input !== null ? obj.input : obj) as PreprocessingSettings;
-  const labels = obj.labels;
-  if (labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === 'string'))) {
-    throw new DataError(`${file}: field "labels" must be a list of strings`);
+  // With an `input` object the file is `{ input, labels }`; without, the object is the settings.
+  if (typeof (json as { input?: unknown }).input === 'object') {
+    const r = check(SidecarSchema, json);
+    if (!r.ok) throw new DataError(`${file}: ${r.error}`);
+    return { settings: r.value.input, labels: r.value.labels };
   }
-  return { settings, labels: labels as string[] | undefined };
+  const r = check(BareSidecarSchema, json);
+  if (!r.ok) throw new DataError(`${file}: ${r.error}`);
+  const { labels: names, ...settings } = r.value;
+  return { settings, labels: names };
 }
 
-function pair(v: unknown, field: string, where: string): [number, number] {
-  const ok = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
-  if (ok(v)) return [v as number, v as number];
-  if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [v[0], v[1]];
-  throw new DataError(`${where}: field "${field}" must be a positive integer or [height, width], got ${JSON.stringify(v)}`);
+/** [h, w] of a checked size. */
+function pair(v: number | [number, number]): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
 }
 
-function perChannel(v: unknown, channels: number, field: string, where: string): number[] {
+/** A checked per-channel value as a list, of one value or one per channel. */
+function perChannelList(v: number | number[], channels: number, field: string, where: string): number[] {
   const arr = typeof v === 'number' ? [v] : v;
-  if (!Array.isArray(arr) || !arr.every((n) => typeof n === 'number' && Number.isFinite(n))) {
-    throw new DataError(`${where}: field "${field}" must be a number or a list of numbers, got ${JSON.stringify(v)}`);
-  }
   if (arr.length !== 1 && arr.length !== channels) {
     throw new DataError(`${where}: field "${field}" has ${arr.length} values but the model takes ${channels} channel${channels === 1 ? '' : 's'}`);
   }
-  return arr as number[];
+  return arr;
 }
 
 /**
@@ -129,9 +149,8 @@ function perChannel(v: unknown, channels: number, field: string, where: string):
  * must be the input's height and width where the model fixes them, the channel count its channel dim.
  */
 export function completePreprocessing(settings: PreprocessingSettings, input: ModelInput, where: string): Preprocessing {
-  if (settings.preset !== undefined && !PRESETS.includes(settings.preset)) {
-    throw new DataError(`${where}: unknown preset "${settings.preset}" (known: ${PRESETS.join(', ')})`);
-  }
+  const checked = check(PreprocessingSettingsSchema, settings);
+  if (!checked.ok) throw new DataError(`${where}: ${checked.error}`);
   const s: PreprocessingSettings = { ...(settings.preset ? preset(settings.preset) : {}), ...stripUndefined(settings) };
   const shown = `input ${input.name} [${input.shape.join(', ')}]`;
   const modelChannels = input.channels;
@@ -140,10 +159,9 @@ export function completePreprocessing(settings: PreprocessingSettings, input: Mo
   if (modelChannels && channels !== modelChannels) {
     throw new DataError(`${where}: the preprocessing gives ${channels} channel${channels === 1 ? '' : 's'} but the model's ${shown} takes ${modelChannels}`);
   }
-  const centerCrop = s.centerCrop === undefined || s.centerCrop === null ? null : pair(s.centerCrop, 'centerCrop', where);
-  const resize = s.resize === undefined || s.resize === null ? null
-    : typeof s.resize === 'number' ? pair(s.resize, 'resize', where)[0] : pair(s.resize, 'resize', where);
-  let size: [number, number] | undefined = s.size !== undefined ? pair(s.size, 'size', where) : centerCrop ?? undefined;
+  const centerCrop = s.centerCrop === undefined || s.centerCrop === null ? null : pair(s.centerCrop);
+  const resize = s.resize === undefined || s.resize === null ? null : typeof s.resize === 'number' ? s.resize : pair(s.resize);
+  let size: [number, number] | undefined = s.size !== undefined ? pair(s.size) : centerCrop ?? undefined;
   if (!size) {
     if (input.height > 0 && input.width > 0) size = [input.height, input.width];
     else throw new DataError(`${where}: no image size given and the model's ${shown} does not fix it; set "size" in the sidecar`);
@@ -152,13 +170,10 @@ export function completePreprocessing(settings: PreprocessingSettings, input: Mo
     throw new DataError(`${where}: the preprocessing gives ${size[0]}x${size[1]} images but the model's ${shown} takes ${input.height || '?'}x${input.width || '?'} (height x width); fix "size"/"centerCrop" or use another preset`);
   }
   const scale = s.scale ?? 1 / 255;
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) throw new DataError(`${where}: "scale" must be a positive number, got ${JSON.stringify(scale)}`);
-  const mean = perChannel(s.mean ?? [0], channels, 'mean', where);
-  const std = perChannel(s.std ?? [1], channels, 'std', where);
-  if (std.some((v) => v === 0)) throw new DataError(`${where}: "std" must not contain 0`);
-  const channelOrder = s.channelOrder ?? 'RGB';
-  if (channelOrder !== 'RGB' && channelOrder !== 'BGR') throw new DataError(`${where}: "channelOrder" must be "RGB" or "BGR", got ${JSON.stringify(channelOrder)}`);
-  return { size, channels, scale, mean, std, resize, centerCrop, channelOrder };
+  const mean = perChannelList(s.mean ?? [0], channels, 'mean', where);
+  const std = perChannelList(s.std ?? [1], channels, 'std', where);
+  if (std.some((v) => v === 0)) throw new DataError(`${where}: field "std" must not contain 0`);
+  return { size, channels, scale, mean, std, resize, centerCrop, channelOrder: s.channelOrder ?? 'RGB' };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -4,134 +4,155 @@
  * A sub-concept's `conceptVector` lives in the space of the layer BELOW its neuron's layer (the lower layer's
  * channel means), and its `weights` go to its neuron's `coreInputs` (channels of the layer below), aligned.
  */
+import * as v from 'valibot';
 import { UsageError } from '../errors';
+import { check, count, index, int, num } from '../util/checked';
 
 export const RESULT_FORMAT = 'neurflow.result';
 export const RESULT_VERSION = 1;
 
-export type Normalisation = 'correct' | 'reference';
-export type SelectionMode = 'predicted' | 'labelled';
+const str = v.string();
+const nums = v.array(num);
+const strs = v.array(str);
+const range = v.strictTuple([int, int], 'is not a range [min, max]');
 
-export interface AnalysisParams {
+export const NormalisationSchema = v.picklist(['correct', 'reference']);
+export type Normalisation = v.InferOutput<typeof NormalisationSchema>;
+export const SelectionSchema = v.picklist(['predicted', 'labelled']);
+export type SelectionMode = v.InferOutput<typeof SelectionSchema>;
+
+export const AnalysisParamsSchema = v.object({
   /** Layer names, top first (the first is the logits layer). */
-  layers: string[];
-  classIndex: number;
-  selection: SelectionMode;
-  tau: number;
+  layers: v.array(str, 'is not a list of names'),
+  classIndex: index,
+  selection: SelectionSchema,
+  tau: count,
   /** Top crops per neuron (m). */
-  topCrops: number;
-  granularities: number[];
-  strideRatio: number;
-  igSteps: number;
-  igMethod: 'gausslegendre' | 'riemann_trapezoid';
-  subconceptRange: [number, number];
-  groupRange: [number, number];
+  topCrops: count,
+  granularities: nums,
+  strideRatio: num,
+  igSteps: count,
+  igMethod: v.picklist(['gausslegendre', 'riemann_trapezoid']),
+  subconceptRange: range,
+  groupRange: range,
   /** Fixed group counts per layer name (unset: silhouette). */
-  groupCounts: Record<string, number>;
-  normalisation: Normalisation;
-  representatives: number;
-  debugThreshold: number;
-  debugGranularities: number[];
+  groupCounts: v.record(str, count),
+  normalisation: NormalisationSchema,
+  representatives: index,
+  debugThreshold: num,
+  debugGranularities: nums,
   /** Representative pairs per group used by debugging (the authors' num_top_vecs; 0 = all pairs). */
-  debugTopPairs: number;
-  seed: number;
-}
+  debugTopPairs: index,
+  seed: int,
+});
+export type AnalysisParams = v.InferOutput<typeof AnalysisParamsSchema>;
 
 /** [image, granularity, x0, y0, x1, y1] (x1/y1 exclusive, in preprocessed-input pixels). */
-export type CropRow = [number, number, number, number, number, number];
+export const CropRowSchema = v.strictTuple([num, num, num, num, num, num], 'is not a crop row [image, granularity, x0, y0, x1, y1]');
+export type CropRow = v.InferOutput<typeof CropRowSchema>;
 
-export interface SubconceptResult {
-  crops: number[];
-  representatives: number[];
-  conceptVector: number[];
-  activation: number;
-  weights: number[];
-  rawWeights: number[];
-}
+export const SubconceptSchema = v.object({
+  crops: v.array(index),
+  representatives: v.array(index),
+  conceptVector: nums,
+  activation: num,
+  weights: nums,
+  rawWeights: nums,
+});
+export type SubconceptResult = v.InferOutput<typeof SubconceptSchema>;
 
-export interface NeuronResult {
-  channel: number;
+export const NeuronSchema = v.object({
+  channel: index,
   /** Mean |IG| from each upper neuron that chose it as a core input (empty on the top layer). */
-  parents: { neuron: number; igMeanAbs: number }[];
+  parents: v.array(v.object({ neuron: index, igMeanAbs: num })),
   /** Top crops by activation (crop ids), when the neuron was analysed. */
-  topCrops: number[];
+  topCrops: v.array(index),
   /** Core inputs (channels of the layer below) ranked by mean |IG|, with those means. */
-  coreInputs: number[];
-  coreInputsIg: number[];
-  subconcepts: SubconceptResult[];
-}
+  coreInputs: v.array(index),
+  coreInputsIg: nums,
+  subconcepts: v.array(SubconceptSchema),
+});
+export type NeuronResult = v.InferOutput<typeof NeuronSchema>;
 
-export interface GroupLabel {
-  text: string;
-  source: 'language-model' | 'data' | 'user';
+export const LABEL_SOURCES = ['language-model', 'data', 'user'] as const;
+
+export const GroupLabelSchema = v.object({
+  text: str,
+  source: v.picklist(LABEL_SOURCES, `is not a label source (${LABEL_SOURCES.join(', ')})`),
   /** The label check's share of crops classified correctly (language-model labels). */
-  confidence?: number;
+  confidence: v.optional(num),
   /** The language model that wrote the label ("name (vendor)"), for source 'language-model'. */
-  model?: string;
+  model: v.optional(str),
   /** One sentence behind the label: the model's description, or the data a data label comes from. */
-  detail?: string;
+  detail: v.optional(str),
   /** Why a data label was used instead of a language model, e.g. "No language model available: ...". */
-  reason?: string;
+  reason: v.optional(str),
   /** The label check: crops the model classified correctly out of those shown (confidence = correct / total). */
-  check?: { correct: number; total: number };
-}
+  check: v.optional(v.object({ correct: index, total: index })),
+});
+export type GroupLabel = v.InferOutput<typeof GroupLabelSchema>;
 
-export interface GroupResult {
+export const GroupSchema = v.object({
   /** Indices into the layer's `pairs`. */
-  members: number[];
+  members: v.array(index),
   /** Members nearest the group centre, nearest first. */
-  representatives: number[];
-  label?: GroupLabel;
-}
+  representatives: v.array(index),
+  label: v.optional(GroupLabelSchema),
+});
+export type GroupResult = v.InferOutput<typeof GroupSchema>;
 
-export interface GroupingResult {
-  count: number;
-  auto: boolean;
+export const GroupingSchema = v.object({
+  count: index,
+  auto: v.boolean(),
   /** (neuron channel, sub-concept index) of every pair, in neuron order then sub-concept order. */
-  pairs: [number, number][];
-  groups: GroupResult[];
-  silhouette: number[];
-}
+  pairs: v.array(v.strictTuple([index, index], 'is not a pair [channel, sub-concept]')),
+  groups: v.array(GroupSchema),
+  silhouette: nums,
+});
+export type GroupingResult = v.InferOutput<typeof GroupingSchema>;
 
-export interface LayerResult {
-  name: string;
-  tensor: string;
+export const LayerSchema = v.object({
+  name: str,
+  tensor: str,
   /** Shape without the batch dimension. */
-  shape: number[];
-  neurons: NeuronResult[];
+  shape: v.array(index),
+  neurons: v.array(NeuronSchema),
   /** Absent on the lowest layer (its neurons have no layer below to explain them). */
-  grouping?: GroupingResult;
-}
+  grouping: v.optional(GroupingSchema),
+});
+export type LayerResult = v.InferOutput<typeof LayerSchema>;
 
-export interface CircuitResult {
-  upper: string;
-  lower: string;
-  edges: { from: number; to: number; weight: number }[];
-}
+export const CircuitSchema = v.object({
+  upper: str,
+  lower: str,
+  edges: v.array(v.object({ from: index, to: index, weight: num })),
+});
+export type CircuitResult = v.InferOutput<typeof CircuitSchema>;
 
-export interface FidelityRow {
-  layer: string;
+export const FidelityRowSchema = v.object({
+  layer: str,
   /** Core neurons of the layer. */
-  neurons: number;
+  neurons: index,
   /** Neurons masked (the most important core neurons, at most a share of the channels) and channels in all. */
-  masked: number;
-  channels: number;
+  masked: index,
+  channels: index,
   /** Class accuracy: nothing masked; core masked; random masked (mean over seeds). */
-  baseline: number;
-  core: number;
-  random: number;
+  baseline: num,
+  core: num,
+  random: num,
   /** Class accuracy keeping only the masked set (others zeroed): core vs random. */
-  coreRetained: number;
-  randomRetained: number;
-  randomSeeds: number;
+  coreRetained: num,
+  randomRetained: num,
+  randomSeeds: index,
   /**
    * Mean probability of the class over its images: nothing masked, core masked, random masked (mean over seeds).
    * Accuracy saturates on robust layers (both maskings keep every image); the probability still tells them apart.
    */
-  baselineProb?: number;
-  coreProb?: number;
-  randomProb?: number;
-}
+  baselineProb: v.optional(num),
+  coreProb: v.optional(num),
+  randomProb: v.optional(num),
+});
+export type FidelityRow = v.InferOutput<typeof FidelityRowSchema>;
 
 /** The paper's verdict for one layer: masking the core hurts the class more (accuracy, then mean probability on a tie). */
 export function coreHurtsMore(row: FidelityRow): boolean {
@@ -139,82 +160,50 @@ export function coreHurtsMore(row: FidelityRow): boolean {
   return row.coreProb !== undefined && row.randomProb !== undefined && row.coreProb < row.randomProb;
 }
 
-export interface ResultDocument {
-  format: typeof RESULT_FORMAT;
-  version: number;
-  createdAt: string;
+/** The result document; `scripts/make-schemas.mjs` publishes it as JSON Schema (schemas/neurflow-result.schema.json). */
+export const ResultDocumentSchema = v.object({
+  format: v.literal(RESULT_FORMAT, (i) => `is ${JSON.stringify(i.input)}, expected "${RESULT_FORMAT}"`),
+  version: v.pipe(v.number('is not a positive integer'), v.integer('is not a positive integer'), v.minValue(1, 'is not a positive integer')),
+  createdAt: str,
   /** False when the analysis was cancelled: `layers` holds the layers finished so far. */
-  complete: boolean;
-  key: string;
-  model: {
-    path: string; sha256: string; inputName: string; inputShape: (number | string)[]; labels: string[];
-    preprocessing: unknown;
-  };
-  runtime: { provider: string; threads: number; versions: Record<string, string> };
-  dataset: { root: string; layout: string; fingerprint: string; imageCount: number };
-  class: { index: number; name: string; selection: SelectionMode; images: string[] };
-  params: AnalysisParams;
-  crops: { table: CropRow[]; thumbnails: Record<string, string> };
-  layers: LayerResult[];
-  circuit: CircuitResult[];
-  scan?: unknown;
-  fidelity?: FidelityRow[];
-  timings: Record<string, number>;
-}
-
-function fail(source: string, what: string): never {
-  throw new UsageError(`${source}: not a NeurFlow result: ${what}`);
-}
-
-function need(cond: unknown, source: string, what: string): void {
-  if (!cond) fail(source, what);
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const LABEL_SOURCES: readonly string[] = ['language-model', 'data', 'user'];
-const isNumArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number');
+  complete: v.boolean(),
+  key: str,
+  model: v.object({
+    path: str,
+    sha256: str,
+    inputName: str,
+    inputShape: v.array(v.union([int, str], 'is not a dimension (a number or a name)')),
+    labels: strs,
+    /** The preprocessing settings used (src/engine/data/preprocess.ts). */
+    preprocessing: v.unknown(),
+  }),
+  runtime: v.object({ provider: str, threads: index, versions: v.record(str, str) }),
+  dataset: v.object({ root: str, layout: str, fingerprint: str, imageCount: index }),
+  class: v.object({ index, name: str, selection: SelectionSchema, images: strs }),
+  params: AnalysisParamsSchema,
+  crops: v.object({ table: v.array(CropRowSchema), thumbnails: v.record(str, str) }),
+  layers: v.array(LayerSchema),
+  circuit: v.array(CircuitSchema),
+  /** The scan's accuracy and confusion (src/engine/data/scan.ts), when run. */
+  scan: v.optional(v.unknown()),
+  fidelity: v.optional(v.array(FidelityRowSchema)),
+  timings: v.record(str, num),
+});
+export type ResultDocument = v.InferOutput<typeof ResultDocumentSchema>;
 
 /**
  * Checks a parsed document and returns it typed. Refuses other formats and newer versions with a message that
- * names the file; checks the structure the viewers rely on (layers, neurons, groups, circuit, crops).
+ * names the file; every field is checked against ResultDocumentSchema and the first wrong one is named.
  */
 export function validateResult(value: unknown, source = 'result'): ResultDocument {
-  need(isObj(value), source, 'not a JSON object');
-  const doc = value as Record<string, unknown>;
-  need(doc.format === RESULT_FORMAT, source, `field "format" is ${JSON.stringify(doc.format)}, expected "${RESULT_FORMAT}"`);
-  need(typeof doc.version === 'number' && Number.isInteger(doc.version) && doc.version >= 1, source, 'field "version" is not a positive integer');
-  if ((doc.version as number) > RESULT_VERSION) {
-    throw new UsageError(`${source}: result version ${doc.version} was written by a newer NeurFlow (this one reads up to version ${RESULT_VERSION}); update the extension or CLI`);
+  const fail = (what: string): never => {
+    throw new UsageError(`${source}: not a NeurFlow result: ${what}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('not a JSON object');
+  const { format, version } = value as { format?: unknown; version?: unknown };
+  if (format === RESULT_FORMAT && typeof version === 'number' && Number.isInteger(version) && version > RESULT_VERSION) {
+    throw new UsageError(`${source}: result version ${version} was written by a newer NeurFlow (this one reads up to version ${RESULT_VERSION}); update the extension or CLI`);
   }
-  for (const k of ['model', 'runtime', 'dataset', 'class', 'params', 'crops', 'timings']) need(isObj(doc[k]), source, `field "${k}" missing or not an object`);
-  need(typeof doc.complete === 'boolean', source, 'field "complete" is not a boolean');
-  need(typeof (doc.model as Record<string, unknown>).sha256 === 'string', source, 'field "model.sha256" missing');
-  const params = doc.params as Record<string, unknown>;
-  need(Array.isArray(params.layers) && params.layers.every((l) => typeof l === 'string'), source, 'field "params.layers" is not a list of names');
-  const crops = doc.crops as Record<string, unknown>;
-  need(Array.isArray(crops.table) && crops.table.every((r) => isNumArray(r) && (r as number[]).length === 6), source, 'field "crops.table" is not a list of [image, granularity, x0, y0, x1, y1]');
-  need(isObj(crops.thumbnails), source, 'field "crops.thumbnails" is not an object');
-  need(Array.isArray(doc.layers), source, 'field "layers" is not a list');
-  (doc.layers as unknown[]).forEach((l, i) => {
-    const where = `layers[${i}]`;
-    need(isObj(l) && typeof l.name === 'string' && isNumArray(l.shape) && Array.isArray(l.neurons), source, `${where} lacks name, shape or neurons`);
-    const layer = l as Record<string, unknown>;
-    (layer.neurons as unknown[]).forEach((n, j) => {
-      need(isObj(n) && typeof n.channel === 'number' && isNumArray(n.coreInputs) && Array.isArray(n.subconcepts), source, `${where}.neurons[${j}] lacks channel, coreInputs or subconcepts`);
-    });
-    if (layer.grouping !== undefined) {
-      const g = layer.grouping as Record<string, unknown>;
-      need(isObj(g) && typeof g.count === 'number' && Array.isArray(g.pairs) && Array.isArray(g.groups), source, `${where}.grouping lacks count, pairs or groups`);
-      (g.groups as unknown[]).forEach((grp, k) => {
-        const label = isObj(grp) ? grp.label : undefined;
-        need(label === undefined || (isObj(label) && typeof label.text === 'string' && LABEL_SOURCES.includes(label.source as string)),
-          source, `${where}.grouping.groups[${k}].label lacks text or a source (${LABEL_SOURCES.join(', ')})`);
-      });
-    }
-  });
-  need(Array.isArray(doc.circuit), source, 'field "circuit" is not a list');
-  (doc.circuit as unknown[]).forEach((c, i) => {
-    need(isObj(c) && typeof c.upper === 'string' && typeof c.lower === 'string' && Array.isArray(c.edges), source, `circuit[${i}] lacks upper, lower or edges`);
-  });
-  return doc as unknown as ResultDocument;
+  const r = check(ResultDocumentSchema, value);
+  return r.ok ? r.value : fail(r.error);
 }

@@ -29,7 +29,9 @@ test('preprocessing that disagrees with the model input is refused with a messag
   assert.throws(() => completePreprocessing({ size: 32, mean: [0.5, 0.5] }, RGB224, 's.json'), /gives 32x32/);
   assert.throws(() => completePreprocessing({ mean: [0.5, 0.5] }, RGB224, 's.json'), /"mean" has 2 values but the model takes 3 channels/);
   assert.throws(() => completePreprocessing({ std: [0] }, RGB224, 's.json'), /"std" must not contain 0/);
-  assert.throws(() => completePreprocessing({ size: [-1, 3] as unknown as [number, number] }, RGB224, 's.json'), /"size" must be a positive integer or \[height, width\]/);
+  assert.throws(() => completePreprocessing({ size: [-1, 3] as unknown as [number, number] }, RGB224, 's.json'), /s\.json: field "size" must be a positive integer or \[height, width\], got \[-1,3\]/);
+  assert.throws(() => completePreprocessing({ preset: 'cifar' as 'none' }, RGB224, 'the option'), /the option: field "preset" is an unknown preset "cifar" \(known: imagenet, none\)/);
+  assert.throws(() => completePreprocessing({ scale: -1 }, RGB224, 's.json'), /s\.json: field "scale" must be a positive number, got -1/);
   assert.throws(() => completePreprocessing({}, DYNAMIC, 's.json'), /no image size given and the model's input input \[batch, 3, h, w\] does not fix it/);
   assert.deepEqual(completePreprocessing({ size: [96, 128] }, DYNAMIC, 's.json').size, [96, 128]);
 });
@@ -52,6 +54,16 @@ test('sidecar lookup: <model>.neurflow.json, then neurflow.json in the folder, t
     const opt = resolvePreprocessing(model, GREY28, 'none');
     assert.equal(opt.source, 'option');
     assert.deepEqual([opt.preprocessing.mean, opt.labels], [[0], ['a', 'b']]);
+    writeFileSync(path.join(dir, 'net.neurflow.json'), JSON.stringify({ input: { size: [28, 28], mean: 'dark' } }));
+    assert.throws(() => resolvePreprocessing(model, GREY28), /net\.neurflow\.json: field "input\.mean" must be a number or a list of numbers, got "dark"/);
+    writeFileSync(path.join(dir, 'net.neurflow.json'), JSON.stringify({ input: { size: [28, 28] }, labels: ['a', 2] }));
+    assert.throws(() => resolvePreprocessing(model, GREY28), /net\.neurflow\.json: field "labels\[1\]" is not a string \(got 2\)/);
+    writeFileSync(path.join(dir, 'net.neurflow.json'), JSON.stringify({ size: [28, 28], channelOrder: 'GBR', labels: ['a'] }));
+    assert.throws(() => resolvePreprocessing(model, GREY28), /net\.neurflow\.json: field "channelOrder" must be "RGB" or "BGR", got "GBR"/);
+    writeFileSync(path.join(dir, 'net.neurflow.json'), JSON.stringify({ size: [28, 28], std: [0.5], labels: ['a'] }));
+    assert.deepEqual(resolvePreprocessing(model, GREY28).labels, ['a'], 'a bare settings object with labels beside them');
+    writeFileSync(path.join(dir, 'net.neurflow.json'), '[1, 2]');
+    assert.throws(() => resolvePreprocessing(model, GREY28), /net\.neurflow\.json: the sidecar must be a JSON object/);
     writeFileSync(path.join(dir, 'net.neurflow.json'), '{ broken');
     assert.throws(() => resolvePreprocessing(model, GREY28), /net\.neurflow\.json: not a readable JSON sidecar/);
   } finally {

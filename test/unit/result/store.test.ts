@@ -38,8 +38,19 @@ test('validator refuses other formats, newer versions and broken structure with 
   assert.equal(validateResult(JSON.parse(JSON.stringify(sampleDoc('k'))), 'r.json').key, 'k');
   assert.throws(() => validateResult({ ...sampleDoc('k'), version: 2 }, 'r.json'), /r\.json: result version 2 was written by a newer NeurFlow/);
   assert.throws(() => validateResult({ ...sampleDoc('k'), format: 'other' }, 'r.json'), /r\.json: not a NeurFlow result: field "format"/);
-  assert.throws(() => validateResult({ ...sampleDoc('k'), layers: [{ name: 'fc' }] }, 'r.json'), /layers\[0\] lacks name, shape or neurons/);
-  assert.throws(() => validateResult([], 'r.json'), /not a JSON object/);
+  assert.throws(() => validateResult({ ...sampleDoc('k'), layers: [{ name: 'fc' }] }, 'r.json'), /r\.json: not a NeurFlow result: field "layers\[0\]\.tensor" is missing/);
+  assert.throws(() => validateResult([], 'r.json'), /r\.json: not a NeurFlow result: not a JSON object/);
+  assert.throws(() => validateResult({ ...sampleDoc('k'), version: 0 }, 'r.json'), /field "version" is not a positive integer/);
+  assert.throws(() => validateResult({ ...sampleDoc('k'), circuit: {} }, 'r.json'), /field "circuit" is not a list \(got \{\}\)/);
+  assert.throws(() => validateResult({ ...sampleDoc('k'), circuit: [{ upper: 'fc', lower: 'l3', edges: [] }, { upper: 'fc', edges: [] }] }, 'r.json'),
+    /field "circuit\[1\]\.lower" is missing/);
+  assert.throws(() => validateResult({ ...sampleDoc('k'), crops: { table: [[0, 1, 0, 0, 64]], thumbnails: {} } }, 'r.json'), /field "crops\.table\[0\]\[5\]" is missing/);
+  const doc = sampleDoc('k');
+  const grouped = { ...doc.layers[0], grouping: { count: 1, auto: true, pairs: [[3, 0]], silhouette: [], groups: [{ members: [0], representatives: [0], label: { text: 'x', source: 'guess' } }] } };
+  assert.throws(() => validateResult({ ...doc, layers: [grouped] }, 'r.json'),
+    /field "layers\[0\]\.grouping\.groups\[0\]\.label\.source" is not a label source \(language-model, data, user\)/);
+  const neuron = { ...doc.layers[0].neurons[0], channel: -1 };
+  assert.throws(() => validateResult({ ...doc, layers: [{ ...doc.layers[0], neurons: [neuron] }] }, 'r.json'), /field "layers\[0\]\.neurons\[0\]\.channel" is negative/);
 });
 
 test('atomic write, read back, and the store reuses only complete results of the same key', (t) => {
