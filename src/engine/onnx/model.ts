@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeModel, DataType, DATA_TYPE_NAMES, type ModelProto, type TensorProto, type ValueInfo } from './proto';
 import { defaultOpset } from './build';
-import { ExternalData } from './external';
+import { ExternalData, externalFile, externalRef } from './external';
 import { GraphIndex } from './graph';
 import { ModelError, OnnxFormatError } from '../errors';
 
@@ -81,14 +81,19 @@ export function loadModelFromBytes(bytes: Uint8Array, name: string, baseDir?: st
   };
 }
 
-/** A missing external data file is reported at load time, naming the file (the data itself is read later). */
+/**
+ * External data is checked at load time: every tensor's fields (location inside the model's folder, offset and
+ * length whole numbers) and, with the folder known, that each file exists there (the data itself is read later).
+ * Nothing outside the model's folder is looked at.
+ */
 function checkExternalFiles(proto: ModelProto, baseDir: string | undefined, name: string): void {
-  if (baseDir === undefined) return;
-  for (const loc of ExternalData.locations(proto.graph.initializer ?? [])) {
-    const file = path.join(baseDir, loc);
-    if (!existsSync(file)) {
-      throw new OnnxFormatError(`${name}: missing external data file ${file} (the model stores its weights in ${loc}); copy it next to the model`);
-    }
+  const seen = new Set<string>();
+  for (const t of proto.graph.initializer ?? []) {
+    if (t.dataLocation !== 1) continue;
+    const ref = externalRef(t, name);
+    if (baseDir === undefined || seen.has(ref.location)) continue;
+    seen.add(ref.location);
+    externalFile(baseDir, ref.location, name, t.name || 'tensor');
   }
 }
 
