@@ -22,6 +22,9 @@ import { check } from '../util/checked';
 import type { Preprocessing } from './preprocess';
 
 export const PRESETS = ['imagenet', 'none'] as const;
+
+/** The largest side (pixels) a preprocessing step may resize or crop to: bounds the memory one image takes. */
+export const MAX_IMAGE_SIDE = 4096;
 export type PresetName = (typeof PRESETS)[number];
 
 const got = (i: v.BaseIssue<unknown>) => `, got ${JSON.stringify(i.input)}`;
@@ -168,6 +171,12 @@ export function completePreprocessing(settings: PreprocessingSettings, input: Mo
   }
   if ((input.height > 0 && size[0] !== input.height) || (input.width > 0 && size[1] !== input.width)) {
     throw new DataError(`${where}: the preprocessing gives ${size[0]}x${size[1]} images but the model's ${shown} takes ${input.height || '?'}x${input.width || '?'} (height x width); fix "size"/"centerCrop" or use another preset`);
+  }
+  for (const [field, value] of [['size', size], ['resize', resize], ['centerCrop', centerCrop]] as const) {
+    const sides = value === null ? [] : typeof value === 'number' ? [value] : value;
+    if (sides.some((side) => side > MAX_IMAGE_SIDE)) {
+      throw new DataError(`${where}: field "${field}" ${JSON.stringify(value)} is larger than ${MAX_IMAGE_SIDE} pixels, more than NeurFlow decodes an image to`);
+    }
   }
   const scale = s.scale ?? 1 / 255;
   const mean = perChannelList(s.mean ?? [0], channels, 'mean', where);

@@ -7,11 +7,21 @@ import { extractSubmodel } from './submodel';
 import { cachedShapeInfo, storeShapeInfo, type ShapeInfo } from './shape-cache';
 import type { LoadedModel } from './model';
 import { OrtSession, type SessionOptions } from '../runtime/ort';
+import { ModelError } from '../errors';
+
+/**
+ * The most values the probe's dummy input may hold (3 x 1024 x 1024, 12 MB of float32). Every intermediate
+ * tensor of the probe run comes back as an output, so a model declaring a 30000 x 30000 input would need
+ * hundreds of gigabytes; such a model is refused with a clear message instead of a crash or a long stall.
+ */
+export const PROBE_MAX_INPUT_VALUES = 3 * 1024 * 1024;
 
 export interface ShapeOptions extends SessionOptions {
   /** Input height/width for models that declare them dynamic (default 224). */
   height?: number;
   width?: number;
+  /** The probe's input size limit, in values (default PROBE_MAX_INPUT_VALUES). */
+  maxInputValues?: number;
 }
 
 const pending = new Map<string, Promise<ShapeInfo>>();
@@ -38,7 +48,29 @@ export function knownShape(model: LoadedModel, tensor: string): number[] | undef
   return cachedShapeInfo(model.sha256)?.shapes.get(tensor);
 }
 
+/**
+ * The probe's input dims (batch 1; dynamic dims from the options), checked before anything is built or
+ * allocated: whole positive numbers, at most `maxInputValues` values in all.
+ */
+export function probeInputDims(model: LoadedModel, options: ShapeOptions = {}): number[] {
+  const dims = model.input.shape.map((d, i) =>
+    typeof d === 'number' ? d : i === 0 ? 1 : i === 2 ? (options.height ?? 224) : i === 3 ? (options.width ?? 224) : 1);
+  if (dims.length > 0) dims[0] = 1;
+  const shown = `[${model.input.shape.join(', ')}]`;
+  const bad = dims.findIndex((d) => !Number.isSafeInteger(d) || d < 1);
+  if (bad >= 0) throw new ModelError(`${model.path}: input ${model.input.name} declares dimension ${bad} as ${dims[bad]} (shape ${shown}); dimensions must be whole positive numbers`);
+  const limit = options.maxInputValues ?? PROBE_MAX_INPUT_VALUES;
+  const values = dims.reduce((a, b) => a * b, 1);
+  if (values > limit) {
+    throw new ModelError(
+      `${model.path}: input ${model.input.name} declares shape ${shown}: one image holds ${values.toLocaleString('en-US')} values, more than the ${limit.toLocaleString('en-US')}${limit === PROBE_MAX_INPUT_VALUES ? ' (3 x 1024 x 1024)' : ''} NeurFlow runs the model on; an image classifier this large is not supported`,
+    );
+  }
+  return dims;
+}
+
 async function probe(model: LoadedModel, options: ShapeOptions): Promise<ShapeInfo> {
+  const dims = probeInputDims(model, options);
   const g = model.graph;
   const wanted: string[] = [];
   for (const t of g.tensors()) if (!g.isConstant(t)) wanted.push(t);
@@ -46,9 +78,6 @@ async function probe(model: LoadedModel, options: ShapeOptions): Promise<ShapeIn
   const proto = extractSubmodel(model, [model.input.name], wanted, `${model.path} (shape probe)`);
   const session = await OrtSession.create(encodeModel(proto), model.path, { provider: options.provider ?? 'cpu', threads: options.threads });
   try {
-    const dims = model.input.shape.map((d, i) =>
-      typeof d === 'number' ? d : i === 0 ? 1 : i === 2 ? (options.height ?? 224) : i === 3 ? (options.width ?? 224) : 1);
-    dims[0] = 1;
     const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
     const result = await session.run({ [model.input.name]: { data, dims } });
     const shapes = new Map<string, number[]>([[model.input.name, dims]]);
