@@ -10,7 +10,7 @@ import { GradientError } from '../errors';
 import { attrInt } from './attrs';
 import { collectConstants } from './constants';
 import { GraphEmitter } from './emitter';
-import { foldShapes, replaceFolded } from './fold-shapes';
+import { foldShapes, replaceFolded, type BatchPowers } from './fold-shapes';
 import { NON_DIFFERENTIABLE, NON_DIFFERENTIABLE_OUTPUTS, RULES } from './registry';
 import { pruneTo, topoSort } from './topo';
 import type { ConstantValue, GradContext, ShapeMap } from './types';
@@ -68,6 +68,8 @@ export class Prepared {
   readonly sourceOpset: number;
   readonly nodes: NodeProto[];
   readonly shapes = new Map<string, readonly number[]>();
+  /** Per activation tensor, the power of the batch size in each axis' length (fold-shapes.ts). */
+  private batchPowers: Map<string, BatchPowers> = new Map();
   readonly constants: Map<string, ConstantValue>;
   readonly initializers: TensorProto[];
 
@@ -95,6 +97,7 @@ export class Prepared {
     const inits = [...this.initializers, ...this.em.initializers];
     const folded = foldShapes({ nodes: upgraded.nodes, shapes: this.shapes, sources: [this.lower], initializers: inits });
     this.nodes = replaceFolded(upgraded.nodes, folded);
+    this.batchPowers = folded.batchPowers;
     this.constants = collectConstants(inits, this.nodes);
     for (const [t, v] of folded.constants) if (!this.constants.has(t)) this.constants.set(t, v);
   }
@@ -158,6 +161,7 @@ export class Prepared {
         needs: (i) => Boolean(node.input[i]) && active.has(node.input[i]),
         shape: (t) => this.shape(t) ?? ctx.fail(`static shape of tensor ${t} is unknown`),
         constant: (t) => this.constants.get(t),
+        batchAxis: (t) => batchAxisOf(this.batchPowers.get(t)),
         fail: (why) => { throw new GradientError(`backward of ${where}: ${why}`); },
       };
       const inputGrads = rule.grad(ctx);
@@ -188,4 +192,12 @@ export class Prepared {
     const graph = makeGraph(name, nodes, inputs, outputs, initializers);
     return makeModel(graph, [{ domain: '', version: this.em.opset }], Math.max(Number(this.model.irVersion) || 8, 8));
   }
+}
+
+/** The one axis whose length is B times a constant (the others free of B); -1 when none depends on B. */
+export function batchAxisOf(powers: BatchPowers | undefined): number | undefined {
+  if (!powers || powers === 'unknown' || powers.some((p) => Number.isNaN(p))) return undefined;
+  const ones = powers.flatMap((p, i) => (p === 1 ? [i] : []));
+  if (ones.length === 1 && powers.every((p, i) => p === 0 || i === ones[0])) return ones[0];
+  return powers.every((p) => p === 0) ? -1 : undefined;
 }

@@ -29,6 +29,12 @@ export interface GradContext {
   needs(i: number): boolean;
   /** Static shape of a tensor (batch dim included); throws a GradientError naming the node when unknown. */
   shape(tensor: string): readonly number[];
+  /**
+   * The axis of `tensor` that carries the batch (its length is B times a constant; the others do not depend
+   * on B), -1 when no axis depends on the batch, undefined when that is not known. Usually 0; not for
+   * tensors whose batch axis was moved (Swin's attention: qkv is [3, B*windows, heads, tokens, d]).
+   */
+  batchAxis(tensor: string): number | undefined;
   /** Value of a constant input (initializer, Constant node or a constant computed from them), else undefined. */
   constant(tensor: string): ConstantValue | undefined;
   /** Throws a GradientError naming the operator and the node. */

@@ -44,3 +44,19 @@ fdTests([
     ],
   },
 ]);
+
+// Swin's attention: qkv reshaped and permuted to [3, B*windows, heads, tokens, d], then qkv[0]: a Gather on axis
+// 0, which is not the batch there (the fold of the segment's shapes tells); indices as a scalar and as a list.
+fdTests([0, 1].map((listed) => ({
+  name: `Gather on axis 0 of a tensor whose batch moved to axis 1 (${listed ? '1-D' : 'scalar'} indices)`,
+  dtype: 'float64' as const, inputShape: [2, 6, 4],
+  initializers: [makeTensor('shape', [4], [0, 2, 3, 4]), makeTensor('i', listed ? [1] : [], [1]), makeTensor('zero', [1], [0])],
+  nodes: [
+    makeNode('Reshape', ['x', 'shape'], ['r']),
+    makeNode('Transpose', ['r'], ['t'], { perm: [1, 0, 2, 3] }),
+    makeNode('Gather', ['t', 'i'], ['gathered'], { axis: 0 }),
+    // The 1-D case keeps the axis: squeeze it so the output's batch is axis 0 again, as the harness feeds it.
+    ...(listed ? [makeNode('Squeeze', ['gathered', 'zero'], ['one'])] : []),
+    makeNode('Tanh', [listed ? 'one' : 'gathered'], ['y']),
+  ],
+})));

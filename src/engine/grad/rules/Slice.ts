@@ -36,8 +36,9 @@ export const Slice: GradRule = {
     const steps = read(4) ?? starts.map(() => 1);
     let g = ctx.gradOrZeros(0);
     const pads = new Array<number>(2 * rank).fill(0);
+    const batch = ctx.batchAxis(x) ?? 0;
     axes.forEach((axis, k) => {
-      if (axis === 0) ctx.fail('slicing the batch axis is not supported');
+      if (axis === batch) ctx.fail('slicing the batch axis is not supported');
       const src = sliceIndices(shape[axis], starts[k], Math.max(Math.min(ends[k], BIG), -BIG), steps[k]);
       const contiguous = src.every((v, i) => v === src[0] + i);
       if (contiguous && src.length > 0) {
