@@ -13,10 +13,11 @@
  * a `labels.txt` that does not match the folders are warnings (the folder names are used instead).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
 import { parseCsv } from './csv';
+import { decodeFsName, fsPath } from './fs-names';
 
 /** torchvision's IMG_EXTENSIONS. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'];
@@ -79,42 +80,107 @@ function isImage(name: string, extensions: readonly string[]): boolean {
   return extensions.some((e) => lower.endsWith(e));
 }
 
-/** Files under `dir` in torchvision's order: directories sorted by path, files sorted within each. */
-function walk(dir: string): { files: string[]; errors: SkippedFile[] } {
-  const dirs: string[] = [];
+/** A file found by the walk: its path (under the dataset root) and its real path (symbolic links resolved). */
+interface FoundFile {
+  file: string;
+  real: string;
+  /** Reached through a symbolic link (to the file or to a folder above it). */
+  viaLink: boolean;
+  label: number;
+}
+
+/** The entries of a folder, names decoded byte-exactly (see fs-names.ts), sorted by code point. */
+function listFolder(dir: string): { name: string; entry: Dirent<Buffer> }[] {
+  const entries = readdirSync(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
+  return entries.map((entry) => ({ name: decodeFsName(entry.name), entry })).sort((a, b) => byCodePoint(a.name, b.name));
+}
+
+function errnoOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/**
+ * Walks the class folders, torchvision's `os.walk(followlinks=True)` without its traps: every folder is listed
+ * once by its real path, so a symbolic link loop (or a second link to a folder already listed) is reported and
+ * skipped instead of listing its images again and again. Real folders are walked before any symbolic link is
+ * followed, so a folder is listed under its own path when it has one in the dataset. Returns the folders with
+ * their files (unsorted) and the problems met.
+ */
+function walkClasses(root: string, classes: string[]): { dirs: { dir: string; label: number; files: FoundFile[] }[]; errors: SkippedFile[] } {
+  const visited = new Map<string, string>();
+  const dirs: { dir: string; label: number; files: FoundFile[] }[] = [];
   const errors: SkippedFile[] = [];
-  const filesOf = new Map<string, string[]>();
-  const visit = (d: string) => {
-    dirs.push(d);
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      errors.push({ path: d, reason: `cannot list the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-      filesOf.set(d, []);
-      return;
-    }
-    const files: string[] = [];
-    for (const e of entries) {
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        try {
-          const st = statSync(path.join(d, e.name));
-          isDir = st.isDirectory();
-          isFile = st.isFile();
-        } catch {
-          errors.push({ path: path.join(d, e.name), reason: 'broken symbolic link' });
-        }
+  const deferred: { dir: string; label: number }[] = [];
+  const walkFrom = (start: string, label: number, viaLink: boolean) => {
+    const stack = [start];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let real: string;
+      try {
+        real = decodeFsName(realpathSync.native(fsPath(dir), { encoding: 'buffer' }));
+      } catch (e) {
+        const code = errnoOf(e);
+        errors.push({ path: dir, reason: code === 'ELOOP' ? 'symbolic link loop' : `cannot resolve the folder (${code})` });
+        continue;
       }
-      if (isDir) visit(path.join(d, e.name));
-      else if (isFile) files.push(e.name);
+      const first = visited.get(real);
+      if (first !== undefined) {
+        const loop = dir.startsWith(`${first}${path.sep}`);
+        errors.push({
+          path: dir,
+          reason: loop ? `symbolic link loop (leads back to ${toRel(root, first) || '.'}); listed once` : `same folder as ${toRel(root, first)} (symbolic link); listed once`,
+        });
+        continue;
+      }
+      visited.set(real, dir);
+      const files: FoundFile[] = [];
+      dirs.push({ dir, label, files });
+      let entries: { name: string; entry: Dirent<Buffer> }[];
+      try {
+        entries = listFolder(dir);
+      } catch (e) {
+        errors.push({ path: dir, reason: `cannot list the folder (${errnoOf(e)})` });
+        continue;
+      }
+      const sub: string[] = [];
+      for (const { name, entry } of entries) {
+        const full = path.join(dir, name);
+        if (entry.isSymbolicLink()) {
+          let st: Stats;
+          try {
+            st = statSync(fsPath(full));
+          } catch (e) {
+            errors.push({ path: full, reason: errnoOf(e) === 'ELOOP' ? 'symbolic link loop' : 'broken symbolic link' });
+            continue;
+          }
+          if (st.isDirectory()) deferred.push({ dir: full, label });
+          else if (st.isFile()) {
+            try {
+              files.push({ file: full, real: decodeFsName(realpathSync.native(fsPath(full), { encoding: 'buffer' })), viaLink: true, label });
+            } catch (e) {
+              errors.push({ path: full, reason: `cannot resolve the symbolic link (${errnoOf(e)})` });
+            }
+          }
+        } else if (entry.isDirectory()) sub.push(full);
+        else if (entry.isFile()) files.push({ file: full, real: path.join(real, name), viaLink, label });
+      }
+      for (let i = sub.length - 1; i >= 0; i--) stack.push(sub[i]);
     }
-    filesOf.set(d, files.sort(byCodePoint));
   };
-  visit(dir);
-  dirs.sort(byCodePoint);
-  return { files: dirs.flatMap((d) => filesOf.get(d)!.map((f) => path.join(d, f))), errors };
+  // Real class folders first, then the class folders that are links, then every link met on the way.
+  try {
+    visited.set(decodeFsName(realpathSync.native(fsPath(root), { encoding: 'buffer' })), root);
+  } catch {
+    // the root was listed a moment ago; if it cannot be resolved now, its folders report why
+  }
+  const isLink = (c: string) => lstatSync(fsPath(path.join(root, c)), { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  classes.forEach((c, label) => { if (!isLink(c)) walkFrom(path.join(root, c), label, false); });
+  classes.forEach((c, label) => { if (isLink(c)) walkFrom(path.join(root, c), label, true); });
+  while (deferred.length > 0) {
+    const next = deferred.shift()!;
+    walkFrom(next.dir, next.label, true);
+  }
+  return { dirs, errors };
 }
 
 function toRel(root: string, file: string): string {
@@ -122,14 +188,40 @@ function toRel(root: string, file: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel.split(path.sep).join('/');
 }
 
+/**
+ * Keeps one entry per real file: a file reached again through a symbolic link is skipped with the path it was
+ * listed under (an entry not reached through a link wins; else the first in dataset order).
+ */
+function oncePerFile(root: string, files: FoundFile[], skipped: SkippedFile[]): FoundFile[] {
+  const owner = new Map<string, FoundFile>();
+  for (const f of files) if (!f.viaLink && !owner.has(f.real)) owner.set(f.real, f);
+  for (const f of files) if (!owner.has(f.real)) owner.set(f.real, f);
+  return files.filter((f) => {
+    const first = owner.get(f.real)!;
+    if (first === f) return true;
+    skipped.push({ path: toRel(root, f.file), reason: `same file as ${toRel(root, first.file)} (symbolic link); listed once` });
+    return false;
+  });
+}
+
 function openImageFolder(root: string, source: string, options: OpenOptions): Dataset {
   const extensions = options.extensions ?? IMAGE_EXTENSIONS;
-  const entries = readdirSync(root, { withFileTypes: true });
-  const classes = entries
-    .filter((e) => e.isDirectory() || (e.isSymbolicLink() && statSync(path.join(root, e.name), { throwIfNoEntry: false })?.isDirectory()))
-    .map((e) => e.name)
-    .sort(byCodePoint);
-  const looseImages = entries.filter((e) => e.isFile() && isImage(e.name, extensions)).length;
+  let entries: { name: string; entry: Dirent<Buffer> }[];
+  try {
+    entries = listFolder(root);
+  } catch (e) {
+    throw new DataError(`${source}: cannot list the folder (${errnoOf(e)})`);
+  }
+  const isDirEntry = ({ name, entry }: { name: string; entry: Dirent<Buffer> }) =>
+    entry.isDirectory() || (entry.isSymbolicLink() && (statSync(fsPath(path.join(root, name)), { throwIfNoEntry: false })?.isDirectory() ?? false));
+  const classes = entries.filter((e) => {
+    try {
+      return isDirEntry(e);
+    } catch {
+      return false; // a link loop at the top level: not a class folder
+    }
+  }).map((e) => e.name);
+  const looseImages = entries.filter((e) => e.entry.isFile() && isImage(e.name, extensions)).length;
   if (classes.length === 0) {
     throw new DataError(looseImages > 0
       ? `${source}: has ${looseImages} images but no class folders; the ImageFolder layout needs one sub-folder per class (or give a CSV manifest "path,label")`
@@ -137,24 +229,27 @@ function openImageFolder(root: string, source: string, options: OpenOptions): Da
   }
   const warnings: string[] = [];
   const skipped: SkippedFile[] = [];
-  const items: DatasetItem[] = [];
   const ignored = new Map<string, number>();
-  const empty: string[] = [];
-  classes.forEach((name, label) => {
-    const { files, errors } = walk(path.join(root, name));
-    for (const e of errors) skipped.push({ path: toRel(root, e.path), reason: e.reason });
-    let count = 0;
-    for (const file of files) {
-      if (isImage(file, extensions)) {
-        items.push({ path: toRel(root, file), file, label });
-        count++;
-      } else {
-        const ext = path.extname(file).toLowerCase() || '(no extension)';
-        ignored.set(ext, (ignored.get(ext) ?? 0) + 1);
+  const { dirs, errors } = walkClasses(root, classes);
+  for (const e of errors) skipped.push({ path: toRel(root, e.path), reason: e.reason });
+  // torchvision's order: class by class, folders sorted by path, files sorted within each folder.
+  const ordered: FoundFile[] = [];
+  classes.forEach((_, label) => {
+    const mine = dirs.filter((d) => d.label === label).sort((a, b) => byCodePoint(a.dir, b.dir));
+    for (const d of mine) {
+      for (const f of d.files.sort((a, b) => byCodePoint(a.file, b.file))) {
+        if (isImage(f.file, extensions)) ordered.push(f);
+        else {
+          const ext = path.extname(f.file).toLowerCase() || '(no extension)';
+          ignored.set(ext, (ignored.get(ext) ?? 0) + 1);
+        }
       }
     }
-    if (count === 0) empty.push(name);
   });
+  const items: DatasetItem[] = oncePerFile(root, ordered, skipped).map((f) => ({ path: toRel(root, f.file), file: f.file, label: f.label }));
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const it of items) counts[it.label]++;
+  const empty = classes.filter((_, i) => counts[i] === 0);
   if (items.length === 0) throw new DataError(`${source}: the class folders (${classes.join(', ')}) contain no images (${extensions.join(' ')})`);
   if (empty.length > 0) {
     warnings.push(`class folder${empty.length > 1 ? 's' : ''} ${empty.map((e) => `'${e}'`).join(', ')} ${empty.length > 1 ? 'have' : 'has'} no images (${empty.length > 1 ? 'their indices are' : 'its index is'} kept)`);
@@ -171,8 +266,14 @@ function openImageFolder(root: string, source: string, options: OpenOptions): Da
 /** Display names: labels.txt at the root when it fits, else the model's names when they fit, else the keys. */
 function displayNames(root: string, classes: string[], modelLabels: string[] | undefined, warnings: string[]): Pick<Dataset, 'names' | 'namesFrom'> {
   const file = path.join(root, 'labels.txt');
-  if (existsSync(file)) {
-    const lines = readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim());
+  let text: string | undefined;
+  try {
+    text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  } catch (e) {
+    warnings.push(`labels.txt cannot be read (${errnoOf(e)}); using the ${modelLabels?.length === classes.length ? "model's class names" : 'folder names'}`);
+  }
+  if (text !== undefined) {
+    const lines = text.split(/\r?\n/).map((l) => l.trim());
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     if (lines.length === classes.length && lines.every((l) => l !== '')) return { names: lines, namesFrom: 'labels.txt' };
     warnings.push(lines.length !== classes.length
@@ -188,7 +289,14 @@ const LABEL_COLUMNS = ['label', 'class', 'target', 'y', 'label_index', 'class_na
 
 function openManifest(file: string, source: string, options: OpenOptions): Dataset {
   const root = path.dirname(file);
-  const text = readFileSync(file, 'utf8');
+  // Bytes that are not UTF-8 (a Latin-1 manifest naming Latin-1 file names) are kept exactly (fs-names.ts).
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new DataError(`${source}: cannot read the manifest (${errnoOf(e)})`);
+  }
+  const text = decodeFsName(bytes);
   const rows = parseCsv(/\.tsv$/i.test(file) ? text.replace(/\t/g, ',') : text);
   if (rows.length === 0) throw new DataError(`${source}: the manifest is empty (rows "path,label" expected)`);
   let pathCol = 0;
@@ -204,6 +312,7 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
   const body = hasHeader ? rows.slice(1) : rows;
   const skipped: SkippedFile[] = [];
   const good: { rel: string; file: string; label: string; line: number }[] = [];
+  const rowOf = new Map<string, number>();
   for (const row of body) {
     const p = row.fields[pathCol]?.trim() ?? '';
     const label = row.fields[labelCol]?.trim() ?? '';
@@ -212,10 +321,20 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
       continue;
     }
     const abs = path.resolve(root, p);
-    if (!existsSync(abs)) {
-      skipped.push({ path: toRel(root, abs), reason: `file not found (manifest line ${row.line})` });
+    let real: string;
+    try {
+      real = decodeFsName(realpathSync.native(fsPath(abs), { encoding: 'buffer' }));
+    } catch (e) {
+      const code = errnoOf(e);
+      skipped.push({ path: toRel(root, abs), reason: `${code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : code === 'ELOOP' ? 'symbolic link loop' : `cannot read the file (${code})`} (manifest line ${row.line})` });
       continue;
     }
+    const first = rowOf.get(real);
+    if (first !== undefined) {
+      skipped.push({ path: toRel(root, abs), reason: `manifest line ${row.line} names the same file as line ${first}; listed once` });
+      continue;
+    }
+    rowOf.set(real, row.line);
     good.push({ rel: toRel(root, abs), file: abs, label, line: row.line });
   }
   const warnings: string[] = [];
@@ -268,7 +387,7 @@ export function datasetFingerprint(ds: Dataset): string {
   const hash = createHash('sha256');
   hash.update(`${ds.layout}\n${ds.classes.join('\u0000')}\n`);
   const entries = ds.items.map((it) => {
-    const st = statSync(it.file, { throwIfNoEntry: false });
+    const st = statSync(fsPath(it.file), { throwIfNoEntry: false });
     return `${it.path}\u0000${st?.size ?? -1}\u0000${st?.mtimeMs ?? -1}\u0000${it.label}`;
   });
   for (const e of entries.sort(byCodePoint)) hash.update(`${e}\n`);

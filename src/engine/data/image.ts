@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DataError } from '../errors';
+import { fsPath } from './fs-names';
 
 /** Interleaved (HWC) pixels; `data` is uint8, or float32 on the 0..255 scale for 16-bit sources. */
 export interface Pixels {
@@ -33,7 +34,7 @@ export interface DecodedImage extends Pixels {
 export async function decodeImageFile(file: string, channels: 1 | 3): Promise<DecodedImage> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readFile(fsPath(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
