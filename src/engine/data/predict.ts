@@ -83,6 +83,9 @@ export async function predictFiles(
     }
     const data = y.data as Float32Array;
     batch.indices.forEach((index, r) => {
+      for (let j = 0; j < k; j++) {
+        if (!Number.isFinite(data[r * k + j])) throw nonFinite(model, files[index], data[r * k + j], j);
+      }
       if (kind === 'logits') softmaxInto(data, r * k, k, probs, index * k);
       else for (let j = 0; j < k; j++) probs[index * k + j] = kind === 'probabilities' ? data[r * k + j] : Math.exp(data[r * k + j]);
       ok[index] = true;
@@ -93,4 +96,14 @@ export async function predictFiles(
   }
   if (skipped.length > 0 && handled > 0) options.onProgress?.(handled, total);
   return { classes: k, probs, ok, skipped: skipped.sort((a, b) => a.index - b.index), outputKind: kind };
+}
+
+/**
+ * A model whose output is NaN or infinite (broken weights, an overflow, a preprocessing far off the training
+ * range) gives no prediction: argmax over NaN would call every image class 0 and report a made-up accuracy.
+ */
+function nonFinite(model: LoadedModel, file: string, value: number, j: number): ModelError {
+  return new ModelError(
+    `${model.path}: the model's output ${model.output.name} is ${value} (class ${j}) for ${file}; a model that computes NaN or infinite scores gives no predictions (check its weights, e.g. with onnxruntime in Python, and the preprocessing)`,
+  );
 }
