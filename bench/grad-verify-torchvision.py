@@ -23,13 +23,12 @@ import torch
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from export_torchvision import build  # noqa: E402  (the export's own constructors)
+from export_torchvision import make  # noqa: E402  (the export's own constructors)
 
 
 def build_model(name):
-    torch.manual_seed(0)
-    net, _size = build(name)
-    return net.eval()
+    net, _size = make(name)
+    return net
 
 
 def check_weights(name, net):
@@ -121,6 +120,11 @@ def cut(seq, lower, upper):
     return lambda x: torch.nn.Sequential(*mods)(x)
 
 
+def to_channels_first(rank, axis):
+    """The permutation that moves `axis` to 1, the others in order (src/engine/onnx/channels-first.ts)."""
+    return [0, axis] + [i for i in range(1, rank) if i != axis]
+
+
 def gauss_legendre(n):
     x, w = np.polynomial.legendre.leggauss(n)
     return 0.5 * (x + 1), 0.5 * w
@@ -145,6 +149,11 @@ def main():
                 print(f"{name}: {check_weights(name, nets[name])} named initializers equal the torch parameters")
             net32 = nets[name].float()
             a = torch.from_numpy(np.load(os.path.join(d, e["lowerFile"])).astype(np.float64))
+            # Token and channels-last modules: our files hold the activation (and gradient) channels first.
+            lower_axis, upper_axis = e.get("lowerAxis", 1), e.get("upperAxis", 1)
+            perm = to_channels_first(a.dim(), lower_axis)
+            inverse = [perm.index(i) for i in range(a.dim())]
+            a = a.permute(*inverse).contiguous()
             if e.get("modules"):
                 image = torch.from_numpy(np.load(os.path.join(d, e["imageFile"])))
                 mine = module_output(net32, image, e["lower"])
@@ -161,7 +170,7 @@ def main():
             j = e["target"]
 
             def F(x):
-                y = f(x)[:, j]
+                y = f(x).select(upper_axis, j)
                 return y.reshape(y.shape[0], -1).mean(1)
 
             nets[name].double()
@@ -171,7 +180,9 @@ def main():
             xs = (torch.from_numpy(alphas).view(-1, *[1] * (a.dim() - 1)) * a).requires_grad_(True)
             (gs,) = torch.autograd.grad(F(xs).sum(), xs)
             ig = (torch.from_numpy(weights).view(-1, *[1] * (a.dim() - 1)) * gs).sum(0, keepdim=True) * a
-            ig = ig.reshape(a.shape[1], -1).sum(1) if a.dim() > 2 else ig.reshape(-1)
+            ig = ig.permute(*perm)
+            ig = ig.reshape(ig.shape[1], -1).sum(1) if a.dim() > 2 else ig.reshape(-1)
+            g = g.permute(*perm).contiguous()
             rg = rel(np.load(os.path.join(d, e["gradFile"])).astype(np.float64), g.numpy())
             ri = rel(np.load(os.path.join(d, e["igFile"])), ig.detach().numpy())
             worst[name] = max(worst.get(name, 0), rg, ri)
@@ -179,8 +190,9 @@ def main():
             if flag:
                 # Is it float32 itself? The same cut in float32 torch, from the same lower activation.
                 x32 = a.float().requires_grad_(True)
-                y32 = f32(x32)[:, j]
+                y32 = f32(x32).select(upper_axis, j)
                 (g32,) = torch.autograd.grad(y32.reshape(1, -1).mean(1).sum(), x32)
+                g32 = g32.permute(*perm)
                 nets[name].double()
                 ours = np.load(os.path.join(d, e["gradFile"])).astype(np.float64)
                 # A ReLU input within float32 rounding of 0 flips its mask: the error then sits in that unit's

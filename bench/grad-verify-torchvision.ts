@@ -32,6 +32,8 @@ import type { LoadedModel } from '../src/engine/onnx/model';
 
 interface Entry {
   model: string; lower: string; upper: string; lowerTensor: string; upperTensor: string; target: number; steps: number;
+  /** Channel axes of the modules' outputs (the files hold the lower activation and gradient channels first). */
+  lowerAxis?: number; upperAxis?: number;
   /** Set when lower/upper are torch module paths (the PyTorch check hooks them). */
   modules?: boolean; imageFile?: string;
   lowerFile: string; gradFile: string; igFile: string; relGradVjp: number; relIgVjp: number; completeness: number; igSeconds: number;
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
           entries.push({
             model: name, lower: pair.lower.name, upper: pair.upper.name, lowerTensor: pair.lower.tensor, upperTensor: pair.upper.tensor, target, steps,
             ...(byModule ? { modules: true, imageFile: `${name}/image.npy` } : {}),
+            ...('channelAxis' in pair.lower ? { lowerAxis: pair.lower.channelAxis, upperAxis: pair.upper.channelAxis } : {}),
             lowerFile: `${name}/${i}-lower.npy`, gradFile: `${name}/${base}-grad.npy`, igFile: `${name}/${base}-ig.npy`,
             relGradVjp, relIgVjp, completeness: ig.relativeCompletenessError, igSeconds,
           });

@@ -52,6 +52,18 @@ def build(name: str) -> tuple[torch.nn.Module, int]:
     return getattr(models, name)(**kwargs), 224
 
 
+def make(name: str) -> tuple[torch.nn.Module, int]:
+    """The model exactly as exported (seeded, eval mode): what bench/grad-verify-torchvision.py rebuilds."""
+    torch.manual_seed(0)
+    model, size = build(name)
+    model.eval()
+    if hasattr(model, "heads") and hasattr(model.heads, "head"):
+        # torchvision's ViT starts its head at zero (logits 0, no gradient): random weights make the
+        # untrained topology analysable.
+        torch.nn.init.normal_(model.heads.head.weight, std=0.02)
+    return model, size
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
@@ -60,13 +72,7 @@ def main() -> None:
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for name in args.names:
-        torch.manual_seed(0)
-        model, size = build(name)
-        model.eval()
-        if hasattr(model, "heads") and hasattr(model.heads, "head"):
-            # torchvision's ViT starts its head at zero (logits 0, no gradient): random weights make the
-            # untrained topology analysable.
-            torch.nn.init.normal_(model.heads.head.weight, std=0.02)
+        model, size = make(name)
         path = os.path.join(args.out, f"{name}.onnx")
         # Not under no_grad: nn.MultiheadAttention's inference fast path (_native_multi_head_attention) has no
         # ONNX export; with gradients enabled ViT takes the plain path.

@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { buildVjpModel, VJP_NAMES } from '../../../src/engine/grad/builder';
 import type { ShapeMap } from '../../../src/engine/grad/types';
 import { computeActivations } from '../../../src/engine/onnx/activations';
+import { ensureView } from '../../../src/engine/onnx/channels-first';
 import { detectLayers, type LayerInfo } from '../../../src/engine/onnx/layers';
+import { channelAxes } from '../../../src/engine/onnx/layout';
 import { loadModel, type LoadedModel } from '../../../src/engine/onnx/model';
 import { encodeModel, type ModelProto } from '../../../src/engine/onnx/proto';
 import { inferShapes } from '../../../src/engine/onnx/shapes';
@@ -41,6 +43,13 @@ export const MODULE_PAIRS: Readonly<Record<string, readonly (readonly [string, s
   tiny_shufflenet: [['stage2.1', 'stage3.0'], ['stage3.1', 'stage4.1'], ['conv5', 'fc']],
   tiny_densenet: [['features.denseblock2', 'features.transition2'], ['features.transition2', 'features.denseblock3'], ['features.norm5', 'classifier']],
   tiny_regnet: [['trunk_output.block2.block2-0', 'trunk_output.block2.block2-1'], ['trunk_output.block3.block3-0', 'trunk_output.block3.block3-1'], ['trunk_output', 'fc']],
+  // Token sequences (N, L, C) and channels-last maps (N, H, W, C): analysed through channels-first views.
+  vit_b_16: [['encoder.layers.encoder_layer_5', 'encoder.layers.encoder_layer_6'], ['encoder.layers.encoder_layer_11', 'encoder.ln'], ['encoder.ln', 'heads']],
+  swin_t: [['features.3', 'features.4'], ['features.5', 'features.6'], ['norm', 'head']],
+  convnext_tiny: [['features.3', 'features.4'], ['features.5', 'features.6'], ['features.7', 'classifier']],
+  tiny_vit: [['encoder.layers.encoder_layer_0', 'encoder.layers.encoder_layer_1'], ['encoder.layers.encoder_layer_2', 'encoder.ln'], ['encoder.ln', 'heads']],
+  tiny_swin: [['features.1', 'features.2'], ['features.3', 'features.4'], ['norm', 'head']],
+  tiny_convnext: [['features.1', 'features.2'], ['features.3', 'features.4'], ['features.5', 'classifier']],
 };
 
 /**
@@ -129,9 +138,18 @@ export async function torchvisionCase(file: string, seed = 1, includeStem = fals
   return { model, shapes, layers, activations };
 }
 
+export interface ModuleEnd {
+  name: string;
+  /** The tensor the analysis reads: the module's output, or its channels-first view. */
+  tensor: string;
+  shape: number[];
+  /** The channel axis of the module's output (1, or 2 for tokens, 3 for channels-last maps). */
+  channelAxis: number;
+}
+
 export interface ModulePair {
-  lower: { name: string; tensor: string; shape: number[] };
-  upper: { name: string; tensor: string; shape: number[] };
+  lower: ModuleEnd;
+  upper: ModuleEnd;
 }
 
 export interface ModuleCase {
@@ -147,11 +165,13 @@ export interface ModuleCase {
 export async function moduleCase(file: string, pairs: readonly (readonly [string, string])[], seed = 1): Promise<ModuleCase> {
   const model = await loadModel(file);
   const shapes = await inferShapes(model, { threads: 2 });
-  const layer = (name: string) => {
-    const tensor = moduleTensor(model, name);
-    const dims = shapes.get(tensor);
-    if (!dims) throw new Error(`${file}: module ${name} -> tensor ${tensor} has no inferred shape`);
-    return { name, tensor, shape: dims.slice(1) };
+  const axes = channelAxes(model.graph, model.input.name, shapes);
+  const layer = (name: string): ModuleEnd => {
+    const source = moduleTensor(model, name);
+    if (!shapes.get(source)) throw new Error(`${file}: module ${name} -> tensor ${source} has no inferred shape`);
+    const channelAxis = shapes.get(source)!.length === 2 ? 1 : axes.get(source) ?? 1;
+    const tensor = ensureView(model, source, channelAxis, shapes);
+    return { name, tensor, shape: shapes.get(tensor)!.slice(1), channelAxis };
   };
   const resolved = pairs.map(([lo, up]) => ({ lower: layer(lo), upper: layer(up) }));
   const inDims = shapes.get(model.input.name)!;
