@@ -2,8 +2,10 @@
  * The audit (issue 16) on the wire: worker -> host -> Mistakes view. The shapes live with the engine
  * (src/engine/audit/view.ts); this is the runtime check at the webview boundary.
  */
-import type { AuditView, Box4 } from '../engine/audit/view';
-import type { ExecutionProvider } from './worker';
+import * as v from 'valibot';
+import type { AuditView } from '../engine/audit/view';
+import { box, conforms, index, num } from '../engine/util/checked';
+import type { ExecutionProvider } from './provider';
 
 export type { AuditView, AuditLabelError, AuditShortcutMistake, AuditShortcutView, AuditShortcutExample } from '../engine/audit/view';
 export { auditCsv } from '../engine/audit/view';
@@ -21,18 +23,30 @@ export interface AuditParams {
   threads?: number;
 }
 
+const str = v.string();
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStr = (x: unknown): x is string => typeof x === 'string';
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isBox = (x: unknown): x is Box4 => Array.isArray(x) && x.length === 4 && x.every(isNum);
-const listOf = (x: unknown, f: (v: Record<string, unknown>) => boolean) => Array.isArray(x) && x.every((v) => isObj(v) && f(v));
+/**
+ * The audit view's runtime check. The TypeScript shape is declared by the engine (src/engine/audit/view.ts);
+ * the two must agree both ways, or `SameShape` below fails to compile.
+ */
+export const AuditViewSchema = v.object({
+  labelErrors: v.array(v.object({
+    path: str, label: str, suggested: str, score: num, shortcut: v.optional(str), why: str,
+  })),
+  shortcutMistakes: v.array(v.object({
+    path: str, label: str, predicted: str, shortcut: str, box, labelProbBefore: num, labelProbAfter: num,
+    alsoLabelError: v.boolean(), why: str,
+  })),
+  shortcuts: v.array(v.object({
+    id: str, class: str, layer: str, group: index, classesSpanned: v.array(str), flipRate: num, measured: index,
+    flippedToLabel: index, channels: v.array(index), medianCoverage: num, alike: num,
+    examples: v.array(v.object({ path: str, label: str, box, after: str })),
+  })),
+});
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const agrees: SameShape<v.InferOutput<typeof AuditViewSchema>, AuditView> = true;
+void agrees;
 
 export function isAuditView(x: unknown): x is AuditView {
-  if (!isObj(x)) return false;
-  return listOf(x.labelErrors, (e) => isStr(e.path) && isStr(e.label) && isStr(e.suggested) && isNum(e.score) && isStr(e.why) && (e.shortcut === undefined || isStr(e.shortcut)))
-    && listOf(x.shortcutMistakes, (m) => isStr(m.path) && isStr(m.label) && isStr(m.predicted) && isStr(m.shortcut) && isBox(m.box) && isStr(m.why) && typeof m.alsoLabelError === 'boolean')
-    && listOf(x.shortcuts, (s) => isStr(s.id) && isStr(s.class) && isStr(s.layer) && isNum(s.group) && Array.isArray(s.classesSpanned) && s.classesSpanned.every(isStr)
-      && isNum(s.flipRate) && Array.isArray(s.channels) && listOf(s.examples, (e) => isStr(e.path) && isStr(e.label) && isBox(e.box) && isStr(e.after)));
+  return conforms(AuditViewSchema, x);
 }
-

@@ -1,74 +1,63 @@
 /**
  * The model summary: what `describeModel` returns (worker -> host) and what the panel shows (host -> webview).
- * Plain JSON data, shared by the worker, the extension host and the webview.
+ * Plain JSON data, shared by the worker, the extension host and the webview; declared once as valibot schemas
+ * (the types are inferred), checked where it crosses a boundary with `isModelSummary`.
  */
+import * as v from 'valibot';
+import { conforms, index } from '../engine/util/checked';
+
+const str = v.string();
 
 /** A graph input or output. `shape` holds numbers for fixed dimensions and names for symbolic ones. */
-export interface TensorSummary {
-  name: string;
+export const TensorSummarySchema = v.object({
+  name: str,
   /** Element type, lower case (`float`, `int64`, ...). */
-  elemType: string;
-  shape: (number | string)[];
-}
+  elemType: str,
+  shape: v.array(v.union([v.number(), str])),
+});
+export type TensorSummary = v.InferOutput<typeof TensorSummarySchema>;
 
-/** One analysis layer (a cut tensor, DESIGN.md section 3.1). */
-export interface LayerSummary {
+/** One analysis layer (a cut tensor, docs/design.md section 3.1). */
+export const LayerSummarySchema = v.object({
   /** Module path (`layer4.1`) or the tensor name. */
-  name: string;
-  tensor: string;
+  name: str,
+  tensor: str,
   /** Shape without the batch dimension. */
-  shape: number[];
+  shape: v.array(v.number()),
   /** The operator that produces the tensor. */
-  op: string;
-}
+  op: str,
+});
+export type LayerSummary = v.InferOutput<typeof LayerSummarySchema>;
 
-export interface OperatorCount {
-  opType: string;
-  count: number;
-}
+export const OperatorCountSchema = v.object({ opType: str, count: index });
+export type OperatorCount = v.InferOutput<typeof OperatorCountSchema>;
 
-export interface ModelSummary {
+export const ModelSummarySchema = v.object({
   /** Absolute path of the model file. */
-  path: string;
-  fileName: string;
-  sizeBytes: number;
-  irVersion: number;
+  path: str,
+  fileName: str,
+  sizeBytes: index,
+  irVersion: index,
   /** The default-domain opset. */
-  opset: number;
-  producer: string;
-  inputs: TensorSummary[];
-  outputs: TensorSummary[];
+  opset: index,
+  producer: str,
+  inputs: v.array(TensorSummarySchema),
+  outputs: v.array(TensorSummarySchema),
   /** Operator types with their node counts, most frequent first. */
-  operators: OperatorCount[];
-  nodeCount: number;
+  operators: v.array(OperatorCountSchema),
+  nodeCount: index,
   /** Number of weights (initializer and Constant-node elements). */
-  parameterCount: number;
+  parameterCount: index,
   /** Detected analysis layers, bottom to top; empty when detection is not available for this model. */
-  layers: LayerSummary[];
+  layers: v.array(LayerSummarySchema),
   /** Why `layers` is empty or partial, when it is. */
-  layersNote?: string;
+  layersNote: v.optional(str),
   /** Execution provider used for the shape probe, when one ran. */
-  provider?: string;
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function isTensorSummary(x: unknown): x is TensorSummary {
-  return isObject(x) && typeof x.name === 'string' && typeof x.elemType === 'string' && Array.isArray(x.shape);
-}
-
-function isLayerSummary(x: unknown): x is LayerSummary {
-  return isObject(x) && typeof x.name === 'string' && typeof x.tensor === 'string' && Array.isArray(x.shape) &&
-    x.shape.every((d) => typeof d === 'number') && typeof x.op === 'string';
-}
+  provider: v.optional(str),
+});
+export type ModelSummary = v.InferOutput<typeof ModelSummarySchema>;
 
 /** Runtime check of a summary that crossed a process or frame boundary. */
 export function isModelSummary(x: unknown): x is ModelSummary {
-  return isObject(x) && typeof x.path === 'string' && typeof x.fileName === 'string' &&
-    typeof x.opset === 'number' && Array.isArray(x.inputs) && x.inputs.every(isTensorSummary) &&
-    Array.isArray(x.outputs) && x.outputs.every(isTensorSummary) && Array.isArray(x.operators) &&
-    x.operators.every((o) => isObject(o) && typeof o.opType === 'string' && typeof o.count === 'number') &&
-    Array.isArray(x.layers) && x.layers.every(isLayerSummary);
+  return conforms(ModelSummarySchema, x);
 }

@@ -1,6 +1,7 @@
 /**
  * Extension host <-> webview protocol (`postMessage`). One module, imported by both ends; messages are
- * discriminated on `type` and checked on arrival with `parseToWebview` / `parseFromWebview`.
+ * discriminated on `type`, declared once as valibot schemas (the types are inferred) and checked on arrival with
+ * `parseToWebview` / `parseFromWebview`.
  *
  * Handshake: the webview posts `ready` once its script has loaded (and again after every reload of its
  * document); the host holds its messages until then and replays the panel's current state after a reload.
@@ -20,117 +21,146 @@
  * Images are named by their path relative to the dataset root, `/`-separated, as in `doc.class.images` and
  * `scan.images[].path`; boxes are `[x0, y0, x1, y1]` in model-input pixels (x1/y1 exclusive), like crop rows.
  */
+import * as v from 'valibot';
 import type { ScanResult } from '../engine/data/scan';
-import { validateResult, type ResultDocument } from '../engine/result/schema';
-import { isAuditView, type AuditView } from './audit';
-import { isBatchMessage, type BatchMessage, type ClassProb } from './batch';
-import { isModelSummary, type ModelSummary } from './summary';
+import { ResultDocumentSchema } from '../engine/result/schema';
+import { box, conforms, count, index, int, num } from '../engine/util/checked';
+import { AuditViewSchema } from './audit';
+import { BatchMessageSchema, ClassProbSchema, type BatchMessage } from './batch';
+import { ModelSummarySchema } from './summary';
+
+const str = v.string();
+const classProbs = v.array(ClassProbSchema);
 
 // ---------------------------------------------------------------------------------------------------------
 // host -> webview
 
 /** The panel is working on a model (shown until `model` or `error` arrives). */
-export interface LoadingMessage { type: 'loading'; fileName: string; stage: string }
+export const LoadingMessageSchema = v.object({ type: v.literal('loading'), fileName: str, stage: str });
+export type LoadingMessage = v.InferOutput<typeof LoadingMessageSchema>;
 
 /** The model summary view: inputs, outputs, operators and detected layers. */
-export interface ModelMessage { type: 'model'; summary: ModelSummary }
+export const ModelMessageSchema = v.object({ type: v.literal('model'), summary: ModelSummarySchema });
+export type ModelMessage = v.InferOutput<typeof ModelMessageSchema>;
 
 /** Something failed; `title` names the subject (the model file), `message` says what and where. */
-export interface ErrorViewMessage { type: 'error'; title: string; message: string }
+export const ErrorViewMessageSchema = v.object({ type: v.literal('error'), title: str, message: str });
+export type ErrorViewMessage = v.InferOutput<typeof ErrorViewMessageSchema>;
 
 /** The tabs of the result panel. */
-export type ResultTab = 'circuit' | 'group' | 'mistakes';
+export const RESULT_TABS = ['circuit', 'group', 'mistakes'] as const;
+export type ResultTab = (typeof RESULT_TABS)[number];
+
+/**
+ * The dataset scan (src/engine/data/scan.ts, where its type is declared) as far as the Mistakes view relies on
+ * it: the lists and the accuracy.
+ */
+const ScanShape = v.object({
+  images: v.array(v.unknown()), classes: v.array(v.unknown()), confusion: v.array(v.unknown()), mistakes: v.array(v.unknown()),
+  labelIssues: v.record(str, v.unknown()), accuracy: num,
+});
+const ScanSchema = v.custom<ScanResult>((x) => conforms(ScanShape, x), 'is not a dataset scan');
 
 /**
  * A class analysis: the Circuit, Group and Mistakes views. Sent when an analysis finishes (or is cancelled with
  * finished layers: `doc.complete` false), when a saved result is reopened, and replayed after `ready`.
  */
-export interface ResultViewMessage {
-  type: 'result';
-  doc: ResultDocument;
+export const ResultViewMessageSchema = v.object({
+  type: v.literal('result'),
+  doc: ResultDocumentSchema,
   /** The saved result file (workspace storage or an exported `.neurflow-result.json`), shown as the source. */
-  file?: string;
+  file: v.optional(str),
   /** The full scan of the dataset (accuracy, confusion, mistakes, label issues) for the Mistakes view. Absent:
    * the view shows `doc.scan`'s accuracy and confusion only. */
-  scan?: ScanResult;
+  scan: v.optional(ScanSchema),
   /** Absolute path of the dataset root (`doc.dataset.root` may be relative to where the CLI ran): `openImage`
    * paths are `datasetRoot + '/' + relative path`. Absent: images cannot be opened. */
-  datasetRoot?: string;
+  datasetRoot: v.optional(str),
   /** `webview.asWebviewUri(datasetRoot)` as a string, WITHOUT trailing slash: an image's URI is
    * `imageBase + '/' + encodeURI(relative path)`. The root must be in the panel's `localResourceRoots`.
    * Absent (untrusted workspace, dataset moved): the views show the crop thumbnails of the result only. */
-  imageBase?: string;
+  imageBase: v.optional(str),
   /** Tab to show (absent: the one the panel showed for the same result, else circuit). */
-  tab?: ResultTab;
+  tab: v.optional(v.picklist(RESULT_TABS)),
   /** True when explain/mask requests cannot run (untrusted workspace, model missing): the actions are hidden. */
-  readOnly?: boolean;
-}
+  readOnly: v.optional(v.boolean()),
+});
+export type ResultViewMessage = v.InferOutput<typeof ResultViewMessageSchema>;
 
-/** One group as it shows on one image (DESIGN 3.3 step 7). */
-export interface ImageGroupScore {
+/** One group as it shows on one image (docs/design.md 3.3 step 7). */
+export const ImageGroupScoreSchema = v.object({
   /** Index of the group in the layer's grouping at `groupCount`. */
-  group: number;
+  group: index,
   /** exp(max log-barrier over the image's crops); >= the threshold means the group's concept is present. */
-  score: number;
+  score: num,
   /** Crops of the image where the group fires, in model-input pixels. */
-  evidence: [number, number, number, number][];
+  evidence: v.array(box),
   /** The crop with the highest score. */
-  bestBox: [number, number, number, number];
-}
+  bestBox: box,
+});
+export type ImageGroupScore = v.InferOutput<typeof ImageGroupScoreSchema>;
 
 /** Answer to `explainImage`: the groups of `layer` on the image, highest score first. */
-export interface ExplanationMessage {
-  type: 'explanation';
-  requestId: number;
-  image: string;
-  layer: string;
-  groupCount: number;
-  threshold: number;
-  groups: ImageGroupScore[];
+export const ExplanationMessageSchema = v.object({
+  type: v.literal('explanation'),
+  requestId: int,
+  image: str,
+  layer: str,
+  groupCount: int,
+  threshold: num,
+  groups: v.array(ImageGroupScoreSchema),
   /** The model's top predictions on the image. */
-  top?: ClassProb[];
+  top: v.optional(classProbs),
   /** Set instead of a useful `groups` when the request failed (names what failed). */
-  error?: string;
-}
+  error: v.optional(str),
+});
+export type ExplanationMessage = v.InferOutput<typeof ExplanationMessageSchema>;
 
-/** Answer to `maskGroup`: the model re-run with the group's channels zeroed at its layer (DESIGN 3.3 step 8). */
-export interface MaskResultMessage {
-  type: 'maskResult';
-  requestId: number;
-  image: string;
-  layer: string;
-  group: number;
-  classIndex: number;
+/** Answer to `maskGroup`: the model re-run with the group's channels zeroed at its layer (docs/design.md 3.3 step 8). */
+export const MaskResultMessageSchema = v.object({
+  type: v.literal('maskResult'),
+  requestId: int,
+  image: str,
+  layer: str,
+  group: int,
+  classIndex: int,
   /** Probability of `classIndex` before and after masking. */
-  before: number;
-  after: number;
+  before: num,
+  after: num,
   /** Top predictions before and after. */
-  topBefore: ClassProb[];
-  top: ClassProb[];
-  error?: string;
-}
+  topBefore: classProbs,
+  top: classProbs,
+  error: v.optional(str),
+});
+export type MaskResultMessage = v.InferOutput<typeof MaskResultMessageSchema>;
 
 /** The analysis banner: shown over whatever the panel shows while an analysis runs; `running: false` hides it. */
-export interface ActivityMessage {
-  type: 'activity';
-  running: boolean;
+export const ActivityMessageSchema = v.object({
+  type: v.literal('activity'),
+  running: v.boolean(),
   /** E.g. "Analysing shortcut-resnet.onnx, class triangle". */
-  title?: string;
+  title: v.optional(str),
   /** The progress stage, e.g. "Layer layer3.1: core neurons 12/40". */
-  stage?: string;
-  done?: number;
-  total?: number;
-}
+  stage: v.optional(str),
+  done: v.optional(num),
+  total: v.optional(num),
+});
+export type ActivityMessage = v.InferOutput<typeof ActivityMessageSchema>;
 
 /** A short line for the user inside the panel (e.g. "No Python definition of layer3.1 found"). */
-export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+export const NoticeMessageSchema = v.object({ type: v.literal('notice'), level: v.picklist(['info', 'warning', 'error']), message: str });
+export type NoticeMessage = v.InferOutput<typeof NoticeMessageSchema>;
+
+/** Answer to `runAudit` (issue 16): label errors, shortcut mistakes and the shortcuts found, or why not. */
+export const AuditMessageSchema = v.object({ type: v.literal('audit'), requestId: int, report: v.optional(AuditViewSchema), error: v.optional(str) });
+export type AuditMessage = v.InferOutput<typeof AuditMessageSchema>;
 
 /** The Mistakes view fed with a batch from a paused debug session (Explain Batch): see ./batch.ts. */
-/** Answer to `runAudit` (issue 16): label errors, shortcut mistakes and the shortcuts found, or why not. */
-export interface AuditMessage { type: 'audit'; requestId: number; report?: AuditView; error?: string }
-
-export type ToWebview = AuditMessage | LoadingMessage | ModelMessage | ErrorViewMessage | BatchMessage | ResultViewMessage |
-  ExplanationMessage | MaskResultMessage | ActivityMessage | NoticeMessage;
+export const ToWebviewSchema = v.variant('type', [
+  AuditMessageSchema, LoadingMessageSchema, ModelMessageSchema, ErrorViewMessageSchema, BatchMessageSchema, ResultViewMessageSchema,
+  ExplanationMessageSchema, MaskResultMessageSchema, ActivityMessageSchema, NoticeMessageSchema,
+]);
+export type ToWebview = v.InferOutput<typeof ToWebviewSchema>;
 
 /** Messages that define what the panel shows (kept by the host and replayed after `ready`). */
 export type ViewMessage = LoadingMessage | ModelMessage | ErrorViewMessage | BatchMessage | ResultViewMessage;
@@ -143,7 +173,8 @@ export function isViewMessage(m: ToWebview): m is ViewMessage {
 // webview -> host
 
 /** The webview's script is running and listening. */
-export interface ReadyMessage { type: 'ready' }
+export const ReadyMessageSchema = v.object({ type: v.literal('ready') });
+export type ReadyMessage = v.InferOutput<typeof ReadyMessageSchema>;
 
 /**
  * Every host message is acknowledged with `rendered` of its own `type`; the result panel's tabs add theirs, the
@@ -161,51 +192,59 @@ const RENDERED_VIEWS: readonly RenderedView[] = ['model', 'error', 'loading', 'b
  * after masking; batch: the misclassified sample indices; sample: the selected batch sample's index, then
  * `layer/G<index>` of each group listed for it; activity, notice: the text shown.
  */
-export interface RenderedMessage { type: 'rendered'; view: RenderedView; items: string[] }
+export const RenderedMessageSchema = v.object({ type: v.literal('rendered'), view: v.picklist(RENDERED_VIEWS), items: v.array(str) });
+export type RenderedMessage = v.InferOutput<typeof RenderedMessageSchema>;
 
 /** The user asked to open a file (the model, a source line of a paused debug session) in an editor. */
-export interface OpenFileMessage { type: 'openFile'; path: string; /** 1-based. */ line?: number }
+export const OpenFileMessageSchema = v.object({ type: v.literal('openFile'), path: str, /** 1-based. */ line: v.optional(count) });
+export type OpenFileMessage = v.InferOutput<typeof OpenFileMessageSchema>;
 
 /** The user clicked an image: open the file (absolute path) in an editor (the image preview). */
-export interface OpenImageMessage { type: 'openImage'; path: string }
+export const OpenImageMessageSchema = v.object({ type: v.literal('openImage'), path: str });
+export type OpenImageMessage = v.InferOutput<typeof OpenImageMessageSchema>;
 
 /** The user selected a group (host: remember it, e.g. for tests and for the next reopen). */
-export interface SelectGroupMessage { type: 'selectGroup'; layer: string; group: number; groupCount: number }
+export const SelectGroupMessageSchema = v.object({ type: v.literal('selectGroup'), layer: str, group: int, groupCount: int });
+export type SelectGroupMessage = v.InferOutput<typeof SelectGroupMessageSchema>;
 
 /** The user changed a layer's group count (null: back to the silhouette's choice). The webview re-groups by
  * itself (regroupLayer, no model run); the host may persist it (`regroupDocument` + save) for the next reopen. */
-export interface SetGroupCountMessage { type: 'setGroupCount'; layer: string; count: number | null }
+export const SetGroupCountMessageSchema = v.object({ type: v.literal('setGroupCount'), layer: str, count: v.nullable(count) });
+export type SetGroupCountMessage = v.InferOutput<typeof SetGroupCountMessageSchema>;
 
 /** Open the definition of a layer's module in the workspace's training code. */
-export interface JumpToCodeMessage {
-  type: 'jumpToCode';
-  layer: string;
+export const JumpToCodeMessageSchema = v.object({
+  type: v.literal('jumpToCode'),
+  layer: str,
   /** The layer's tensor in the ONNX graph (its producer node carries the name scope / stack trace). */
-  tensor: string;
+  tensor: str,
   /** Set when asked from a group (for the host's message only). */
-  group?: number;
-}
+  group: v.optional(int),
+});
+export type JumpToCodeMessage = v.InferOutput<typeof JumpToCodeMessageSchema>;
 
 /**
  * Debug one image against the result at `layer` (host: `debugImages` with `groups: groupCount`), answered by
  * `explanation` with the same `requestId`.
  */
-export interface ExplainImageRequest { type: 'explainImage'; requestId: number; image: string; layer: string; groupCount: number }
+export const ExplainImageRequestSchema = v.object({ type: v.literal('explainImage'), requestId: int, image: str, layer: str, groupCount: int });
+export type ExplainImageRequest = v.InferOutput<typeof ExplainImageRequestSchema>;
 
 /**
  * Zero `channels` (the group's member neurons) of `layer` on `image`, re-run the suffix, and answer `maskResult`
  * with the same `requestId` for class `classIndex` (host: `maskEffect`).
  */
-export interface MaskGroupRequest {
-  type: 'maskGroup';
-  requestId: number;
-  image: string;
-  layer: string;
-  group: number;
-  groupCount: number;
-  channels: number[];
-  classIndex: number;
-}
+export const MaskGroupRequestSchema = v.object({
+  type: v.literal('maskGroup'),
+  requestId: int,
+  image: str,
+  layer: str,
+  group: int,
+  groupCount: int,
+  channels: v.array(int),
+  classIndex: int,
+});
+export type MaskGroupRequest = v.InferOutput<typeof MaskGroupRequestSchema>;
 
 /**
  * Label groups of the panel's result (issue 8; host: command `neurflow.labelGroups` on the result file): with a
@@ -213,129 +252,51 @@ export interface MaskGroupRequest {
  * its groups; a layer and a group: that group. `groupCount`: the layer's group count the webview shows; the host
  * refuses when the saved result groups the layer differently (labels belong to the saved grouping).
  */
-export interface LabelGroupsRequest { type: 'labelGroups'; layer?: string; group?: number; groupCount?: number }
-
-/** The user's own label for a group (host: command `neurflow.setGroupLabel`); blank text removes the label. */
-export interface SetLabelMessage { type: 'setLabel'; layer: string; group: number; text: string; groupCount?: number }
+export const LabelGroupsRequestSchema = v.pipe(
+  v.object({ type: v.literal('labelGroups'), layer: v.optional(str), group: v.optional(index), groupCount: v.optional(count) }),
+  v.check((m) => m.group === undefined || m.layer !== undefined, 'a group needs its layer'),
+);
+export type LabelGroupsRequest = v.InferOutput<typeof LabelGroupsRequestSchema>;
 
 /** Longest label the webview may send (a label is a few words). */
 export const MAX_LABEL_LENGTH = 200;
 
-/** An unexpected failure inside the webview, reported to the host's log. */
+/** The user's own label for a group (host: command `neurflow.setGroupLabel`); blank text removes the label. */
+export const SetLabelMessageSchema = v.object({
+  type: v.literal('setLabel'), layer: str, group: index, text: v.pipe(str, v.maxLength(MAX_LABEL_LENGTH)), groupCount: v.optional(count),
+});
+export type SetLabelMessage = v.InferOutput<typeof SetLabelMessageSchema>;
+
 /** Label error or shortcut? (issue 16): audit the dataset of the result shown; answered with `audit`. */
-export interface RunAuditRequest { type: 'runAudit'; requestId: number }
+export const RunAuditRequestSchema = v.object({ type: v.literal('runAudit'), requestId: int });
+export type RunAuditRequest = v.InferOutput<typeof RunAuditRequestSchema>;
 
 /** Save the audit's lists as CSV (`path,label,suggested,kind`) where the user picks. */
-export interface ExportAuditMessage { type: 'exportAudit'; csv: string }
+export const ExportAuditMessageSchema = v.object({ type: v.literal('exportAudit'), csv: str });
+export type ExportAuditMessage = v.InferOutput<typeof ExportAuditMessageSchema>;
 
-export interface WebviewFailureMessage { type: 'failure'; message: string }
+/** An unexpected failure inside the webview, reported to the host's log. */
+export const WebviewFailureMessageSchema = v.object({ type: v.literal('failure'), message: str });
+export type WebviewFailureMessage = v.InferOutput<typeof WebviewFailureMessageSchema>;
 
-export type FromWebview = RunAuditRequest | ExportAuditMessage | ReadyMessage | RenderedMessage | OpenFileMessage | OpenImageMessage | SelectGroupMessage |
-  SetGroupCountMessage | JumpToCodeMessage | ExplainImageRequest | MaskGroupRequest | LabelGroupsRequest | SetLabelMessage |
-  WebviewFailureMessage;
+export const FromWebviewSchema = v.variant('type', [
+  RunAuditRequestSchema, ExportAuditMessageSchema, ReadyMessageSchema, RenderedMessageSchema, OpenFileMessageSchema,
+  OpenImageMessageSchema, SelectGroupMessageSchema, SetGroupCountMessageSchema, JumpToCodeMessageSchema,
+  ExplainImageRequestSchema, MaskGroupRequestSchema, LabelGroupsRequestSchema, SetLabelMessageSchema, WebviewFailureMessageSchema,
+]);
+export type FromWebview = v.InferOutput<typeof FromWebviewSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
 // runtime checks
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-const isStr = (x: unknown): x is string => typeof x === 'string';
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isInt = (x: unknown): x is number => Number.isInteger(x);
-const isOptStr = (x: unknown) => x === undefined || isStr(x);
-const isIndex = (x: unknown) => isInt(x) && x >= 0;
-const isOptCount = (x: unknown) => x === undefined || (isInt(x) && x >= 1);
-const isBox = (x: unknown) => Array.isArray(x) && x.length === 4 && x.every(isNum);
-const isClassProbs = (x: unknown) => Array.isArray(x) && x.every((p) => isObject(p) && isInt(p.class) && isStr(p.name) && isNum(p.prob));
-
-function isScan(x: unknown): boolean {
-  return isObject(x) && Array.isArray(x.images) && Array.isArray(x.classes) && Array.isArray(x.confusion) &&
-    Array.isArray(x.mistakes) && isObject(x.labelIssues) && isNum(x.accuracy);
-}
-
-function checkResult(x: Record<string, unknown>): ResultViewMessage | undefined {
-  try {
-    validateResult(x.doc, 'result message');
-  } catch {
-    return undefined;
-  }
-  const tabs: unknown[] = ['circuit', 'group', 'mistakes'];
-  if (!isOptStr(x.file) || !isOptStr(x.datasetRoot) || !isOptStr(x.imageBase)) return undefined;
-  if (x.scan !== undefined && !isScan(x.scan)) return undefined;
-  if (x.tab !== undefined && !tabs.includes(x.tab)) return undefined;
-  return x as unknown as ResultViewMessage;
-}
-
-function checkExplanation(x: Record<string, unknown>): ExplanationMessage | undefined {
-  const ok = isInt(x.requestId) && isStr(x.image) && isStr(x.layer) && isInt(x.groupCount) && isNum(x.threshold) &&
-    Array.isArray(x.groups) && x.groups.every((g) => isObject(g) && isInt(g.group) && isNum(g.score) &&
-      Array.isArray(g.evidence) && g.evidence.every(isBox) && isBox(g.bestBox)) &&
-    (x.top === undefined || isClassProbs(x.top)) && isOptStr(x.error);
-  return ok ? (x as unknown as ExplanationMessage) : undefined;
-}
-
-function checkMask(x: Record<string, unknown>): MaskResultMessage | undefined {
-  const ok = isInt(x.requestId) && isStr(x.image) && isStr(x.layer) && isInt(x.group) && isInt(x.classIndex) &&
-    isNum(x.before) && isNum(x.after) && isClassProbs(x.topBefore) && isClassProbs(x.top) && isOptStr(x.error);
-  return ok ? (x as unknown as MaskResultMessage) : undefined;
-}
-
 /** The checked message, or undefined for anything that is not one (logged by the caller). */
 export function parseToWebview(x: unknown): ToWebview | undefined {
-  if (!isObject(x)) return undefined;
-  switch (x.type) {
-    case 'loading': return isStr(x.fileName) && isStr(x.stage) ? (x as unknown as LoadingMessage) : undefined;
-    case 'model': return isModelSummary(x.summary) ? (x as unknown as ModelMessage) : undefined;
-    case 'error': return isStr(x.title) && isStr(x.message) ? (x as unknown as ErrorViewMessage) : undefined;
-    case 'batch': return isBatchMessage(x) ? x : undefined;
-    case 'result': return checkResult(x);
-    case 'explanation': return checkExplanation(x);
-    case 'maskResult': return checkMask(x);
-    case 'audit':
-      return isInt(x.requestId) && (x.report === undefined || isAuditView(x.report)) && isOptStr(x.error) ? (x as unknown as AuditMessage) : undefined;
-    case 'activity':
-      return typeof x.running === 'boolean' && isOptStr(x.title) && isOptStr(x.stage) &&
-        (x.done === undefined || isNum(x.done)) && (x.total === undefined || isNum(x.total)) ? (x as unknown as ActivityMessage) : undefined;
-    case 'notice':
-      return (x.level === 'info' || x.level === 'warning' || x.level === 'error') && isStr(x.message) ? (x as unknown as NoticeMessage) : undefined;
-    default: return undefined;
-  }
+  return conforms(ToWebviewSchema, x) ? x : undefined;
 }
 
 export function parseFromWebview(x: unknown): FromWebview | undefined {
-  if (!isObject(x)) return undefined;
-  switch (x.type) {
-    case 'ready': return { type: 'ready' };
-    case 'rendered':
-      return RENDERED_VIEWS.includes(x.view as RenderedView) && Array.isArray(x.items) && x.items.every(isStr)
-        ? (x as unknown as RenderedMessage) : undefined;
-    case 'openFile':
-      return isStr(x.path) && (x.line === undefined || (isInt(x.line) && x.line >= 1)) ? (x as unknown as OpenFileMessage) : undefined;
-    case 'openImage': return isStr(x.path) ? (x as unknown as OpenImageMessage) : undefined;
-    case 'selectGroup':
-      return isStr(x.layer) && isInt(x.group) && isInt(x.groupCount) ? (x as unknown as SelectGroupMessage) : undefined;
-    case 'setGroupCount':
-      return isStr(x.layer) && (x.count === null || (isInt(x.count) && x.count >= 1)) ? (x as unknown as SetGroupCountMessage) : undefined;
-    case 'jumpToCode':
-      return isStr(x.layer) && isStr(x.tensor) && (x.group === undefined || isInt(x.group)) ? (x as unknown as JumpToCodeMessage) : undefined;
-    case 'explainImage':
-      return isInt(x.requestId) && isStr(x.image) && isStr(x.layer) && isInt(x.groupCount) ? (x as unknown as ExplainImageRequest) : undefined;
-    case 'maskGroup':
-      return isInt(x.requestId) && isStr(x.image) && isStr(x.layer) && isInt(x.group) && isInt(x.groupCount) &&
-        Array.isArray(x.channels) && x.channels.every(isInt) && isInt(x.classIndex) ? (x as unknown as MaskGroupRequest) : undefined;
-    case 'labelGroups':
-      return (x.layer === undefined || isStr(x.layer)) && (x.group === undefined || (isStr(x.layer) && isIndex(x.group))) &&
-        isOptCount(x.groupCount) ? (x as unknown as LabelGroupsRequest) : undefined;
-    case 'setLabel':
-      return isStr(x.layer) && isIndex(x.group) && isStr(x.text) && x.text.length <= MAX_LABEL_LENGTH && isOptCount(x.groupCount)
-        ? (x as unknown as SetLabelMessage) : undefined;
-    case 'failure': return isStr(x.message) ? (x as unknown as WebviewFailureMessage) : undefined;
-    case 'runAudit': return isInt(x.requestId) ? (x as unknown as RunAuditRequest) : undefined;
-    case 'exportAudit': return isStr(x.csv) ? (x as unknown as ExportAuditMessage) : undefined;
-    default: return undefined;
-  }
+  if (!conforms(FromWebviewSchema, x)) return undefined;
+  return x.type === 'ready' ? { type: 'ready' } : x;
 }
 
 /** An image's webview URI from a result message (undefined when the host gave no image base). */

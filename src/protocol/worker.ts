@@ -15,6 +15,11 @@ import type {
 import type { BatchExplanation, ExplainBatchParams } from './batch';
 import type { ModelSummary } from './summary';
 import type { AuditParams, AuditView } from './audit';
+import * as v from 'valibot';
+import { conforms, index } from '../engine/util/checked';
+import type { ExecutionProvider } from './provider';
+
+export { EXECUTION_PROVIDERS, type ExecutionProvider } from './provider';
 
 export interface WorkerMethods {
   /** Liveness and cancellation probe: answers after `delayMs` (cancellable while waiting). */
@@ -39,9 +44,6 @@ export interface WorkerMethods {
   audit: { params: AuditParams; result: AuditView };
 }
 
-export type ExecutionProvider = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
-export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
-
 export type WorkerMethod = keyof WorkerMethods;
 export type ParamsOf<M extends WorkerMethod> = WorkerMethods[M]['params'];
 export type ResultOf<M extends WorkerMethod> = WorkerMethods[M]['result'];
@@ -54,30 +56,47 @@ export type RequestMessage = {
   [M in WorkerMethod]: { kind: 'request'; id: number; method: M; params: ParamsOf<M> };
 }[WorkerMethod];
 
-export interface CancelMessage { kind: 'cancel'; id: number }
+/**
+ * The envelope of a request: its params are an object whose shape the method table gives (the job checks what
+ * it reads), so the check cannot infer RequestMessage; parseHostMessage joins the two.
+ */
+const RequestEnvelopeSchema = v.object({
+  kind: v.literal('request'), id: index, method: v.picklist(WORKER_METHODS), params: v.record(v.string(), v.unknown()),
+});
+
+export const CancelMessageSchema = v.object({ kind: v.literal('cancel'), id: index });
+export type CancelMessage = v.InferOutput<typeof CancelMessageSchema>;
 
 export type HostMessage = RequestMessage | CancelMessage;
 
 /** Sent once when the worker is up. */
-export interface HelloMessage { kind: 'hello'; pid: number }
+export const HelloMessageSchema = v.object({ kind: v.literal('hello'), pid: v.number() });
+export type HelloMessage = v.InferOutput<typeof HelloMessageSchema>;
 
-export interface ProgressMessage {
-  kind: 'progress';
-  id: number;
+export const ProgressMessageSchema = v.object({
+  kind: v.literal('progress'),
+  id: index,
   /** Short stage text, e.g. "Reading model" or "Layer layer3.1: core neurons". */
-  stage: string;
-  done?: number;
-  total?: number;
-}
+  stage: v.string(),
+  done: v.optional(v.number()),
+  total: v.optional(v.number()),
+});
+export type ProgressMessage = v.InferOutput<typeof ProgressMessageSchema>;
 
-export interface ResultMessage { kind: 'result'; id: number; result: unknown }
+export const ResultMessageSchema = v.object({ kind: v.literal('result'), id: index, result: v.unknown() });
+export type ResultMessage = v.InferOutput<typeof ResultMessageSchema>;
 
 /** A serialised error: `name` is the error class (`OnnxFormatError`, `CancelledError`, ...). */
-export interface WireError { name: string; message: string; stack?: string }
+export const WireErrorSchema = v.object({ name: v.string(), message: v.string(), stack: v.optional(v.string()) });
+export type WireError = v.InferOutput<typeof WireErrorSchema>;
 
-export interface ErrorMessage { kind: 'error'; id: number; err: WireError }
+export const ErrorMessageSchema = v.object({ kind: v.literal('error'), id: index, err: WireErrorSchema });
+export type ErrorMessage = v.InferOutput<typeof ErrorMessageSchema>;
 
-export type WorkerMessage = HelloMessage | ProgressMessage | ResultMessage | ErrorMessage;
+export const WorkerMessageSchema = v.variant('kind', [HelloMessageSchema, ProgressMessageSchema, ResultMessageSchema, ErrorMessageSchema]);
+export type WorkerMessage = v.InferOutput<typeof WorkerMessageSchema>;
+
+const HostMessageSchema = v.variant('kind', [RequestEnvelopeSchema, CancelMessageSchema]);
 
 /** A message that fails the runtime check at the boundary. */
 export class ProtocolError extends Error {
@@ -87,12 +106,6 @@ export class ProtocolError extends Error {
   }
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-const isId = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-
 function describe(x: unknown): string {
   const s = JSON.stringify(x) ?? String(x);
   return s.length > 200 ? `${s.slice(0, 200)}...` : s;
@@ -100,27 +113,13 @@ function describe(x: unknown): string {
 
 /** Checks a message received by the worker. */
 export function parseHostMessage(x: unknown): HostMessage {
-  if (isObject(x) && isId(x.id)) {
-    if (x.kind === 'cancel') return x as unknown as CancelMessage;
-    if (x.kind === 'request' && WORKER_METHODS.includes(x.method as WorkerMethod) && isObject(x.params)) {
-      return x as unknown as RequestMessage;
-    }
-  }
+  if (conforms(HostMessageSchema, x)) return x as HostMessage; // a request's params: see RequestEnvelopeSchema
   throw new ProtocolError(`worker: malformed message from the host: ${describe(x)}`);
 }
 
 /** Checks a message received by the host. */
 export function parseWorkerMessage(x: unknown): WorkerMessage {
-  if (isObject(x)) {
-    if (x.kind === 'hello' && typeof x.pid === 'number') return x as unknown as HelloMessage;
-    if (isId(x.id)) {
-      if (x.kind === 'progress' && typeof x.stage === 'string') return x as unknown as ProgressMessage;
-      if (x.kind === 'result' && 'result' in x) return x as unknown as ResultMessage;
-      if (x.kind === 'error' && isObject(x.err) && typeof x.err.name === 'string' && typeof x.err.message === 'string') {
-        return x as unknown as ErrorMessage;
-      }
-    }
-  }
+  if (conforms(WorkerMessageSchema, x)) return x;
   throw new ProtocolError(`host: malformed message from the worker: ${describe(x)}`);
 }
 
