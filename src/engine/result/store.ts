@@ -3,7 +3,9 @@
  * fingerprint + parameters) and a folder of results named by key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../errors';
 import { validateResult, type AnalysisParams, type ResultDocument } from './schema';
@@ -27,17 +29,103 @@ export function resultKey(modelSha256: string, fingerprint: string, params: Anal
   return sha256Hex(canonicalJson({ model: modelSha256, dataset: fingerprint, params })).slice(0, 32);
 }
 
-/** Writes `text` to `file` atomically: a temp file beside it, then a rename (readers never see half a file). */
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+/** Temp files of a write: `<file>.<pid>.<8 hex>.tmp`, in the target's folder. */
+const TEMP_SUFFIX = /^\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** A temp file older than this is stale whatever its pid says (a pid can be reused). */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+const ownTemps = new Set<string>();
+
+function processAlive(pid: number): boolean {
   try {
-    writeFileSync(tmp, text);
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files an interrupted write of `file` left beside it (the writer was killed between writing
+ * and renaming): those of a process that is gone, or older than ten minutes. Temp files of a write in progress
+ * (this process's, or a live one's) are kept.
+ */
+export function removeStaleTemps(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(base)) continue;
+    const m = TEMP_SUFFIX.exec(name.slice(base.length));
+    if (!m) continue;
+    const tmp = path.join(dir, name);
+    if (ownTemps.has(tmp)) continue;
+    const pid = Number(m[1]);
+    const age = now - (statSync(tmp, { throwIfNoEntry: false })?.mtimeMs ?? now);
+    if (pid !== process.pid && processAlive(pid) && age < STALE_TEMP_MS) continue;
+    if (pid === process.pid && age < STALE_TEMP_MS) continue;
+    try {
+      rmSync(tmp, { force: true });
+      removed.push(tmp);
+    } catch {
+      // another process removed it, or it is not ours to remove: leave it
+    }
+  }
+  return removed;
+}
+
+/**
+ * Writes `text` to `file` atomically and durably: a temp file in the same folder (so the rename stays on one
+ * file system), written and fsynced, renamed over the target, then the folder fsynced so the rename itself
+ * survives a crash. Readers see the old file or the new one, never half of one; a kill -9 between the write
+ * and the rename leaves only a temp file, which the next write of the same file removes.
+ */
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true });
+  removeStaleTemps(file);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  ownTemps.add(tmp);
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
+    syncFolder(dir);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    ownTemps.delete(tmp);
   }
+}
+
+/** fsync of a folder (makes a rename in it durable); a no-op where folders cannot be opened (Windows). */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder; its rename is durable on NTFS once the file was flushed
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Copies `from` to `to` as writeFileAtomic writes (temp file beside `to`, fsync, rename). */
+export function copyFileAtomic(from: string, to: string): void {
+  writeFileAtomic(to, readFileSync(from));
 }
 
 export function writeResult(file: string, doc: ResultDocument): void {

@@ -1,12 +1,12 @@
 /**
  * NeurFlow: Export Result: copies a saved result (the active panel's, else one picked) and its scan to a
- * `*.neurflow-result.json` file of the user's choice; opening that file shows the panel again.
+ * `*.neurflow-result.json` file of the user's choice (written atomically, engine/result/export.ts); opening that
+ * file shows the panel again.
  */
-import { copyFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readResult } from '../../engine/result/store';
-import { scanFileFor } from '../../engine/data/scan-file';
+import { exportResultFiles } from '../../engine/result/export';
 import type { Services } from '../services';
 
 export interface ExportArgs {
@@ -27,9 +27,8 @@ export async function exportResult(services: Services, args: ExportArgs = {}): P
     defaultUri: vscode.Uri.joinPath(folder, `${stem}.neurflow-result.json`), filters: { 'NeurFlow result': ['json'] }, saveLabel: 'Export',
   }))?.fsPath;
   if (!to) return undefined;
-  const target = to.endsWith('.neurflow-result.json') ? to : `${to.replace(/\.json$/i, '')}.neurflow-result.json`;
-  copyFileSync(source, target);
-  if (existsSync(scanFileFor(source))) copyFileSync(scanFileFor(source), scanFileFor(target));
+  // Temp file beside the target, fsync, rename: an interrupted export never leaves half a file.
+  const target = exportResultFiles(source, to);
   services.log.info(`export: ${source} -> ${target}`);
   if (!args.to) {
     void vscode.window.showInformationMessage(`NeurFlow: exported to ${target}`, 'Open').then((b) => {
