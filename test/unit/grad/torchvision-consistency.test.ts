@@ -4,7 +4,8 @@
  * pairs two layers apart, on a smooth random image's activations: plain gradient and IG (8 Gauss-Legendre
  * steps, the same for both paths) of the most active upper channel. The five 224-px CNNs, and the tiny 64-px
  * ShuffleNetV2 (folded channel split/shuffle shape arithmetic), DenseNet (concatenations) and RegNet
- * (squeeze-excitation) members. The PyTorch check of the same families is bench/grad-verify-torchvision.ts +
+ * (squeeze-excitation) members, and the tiny ViT, Swin and ConvNeXt (token and channels-last layers through
+ * channels-first views). The PyTorch check of the same families is bench/grad-verify-torchvision.ts +
  * .py (by hand). Skipped when the exports are absent, a failure under CI.
  */
 import { test } from 'node:test';
@@ -12,7 +13,7 @@ import assert from 'node:assert/strict';
 import { SegmentGradients } from '../../../src/engine/grad/ig';
 import { quadrature } from '../../../src/engine/grad/quadrature';
 import { segment } from '../../../src/engine/onnx/submodel';
-import { layerPairs, relError, TINY_CNN_MODELS, TORCHVISION_MODELS, torchvisionCase, torchvisionPath, vjpIntegratedGradients } from './torchvision';
+import { layerPairs, relError, TINY_CNN_MODELS, TINY_TRANSFORMER_MODELS, TORCHVISION_MODELS, torchvisionCase, torchvisionPath, vjpIntegratedGradients } from './torchvision';
 
 const STEPS = 8;
 /**
@@ -23,7 +24,7 @@ const STEPS = 8;
  */
 const TOLERANCE = { grad: 1e-4, ig: 1e-3 };
 
-for (const name of [...TORCHVISION_MODELS, ...TINY_CNN_MODELS]) {
+for (const name of [...TORCHVISION_MODELS, ...TINY_CNN_MODELS, ...TINY_TRANSFORMER_MODELS]) {
   test(`torchvision ${name}: fast IG and gradients equal the plain VJP path on every layer pair`, async (t) => {
     const file = torchvisionPath(name);
     if (!file) {

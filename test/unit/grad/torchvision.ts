@@ -27,6 +27,9 @@ export const TORCHVISION_MODELS = ['resnet18', 'resnet50', 'googlenet', 'mobilen
  */
 export const TINY_CNN_MODELS = ['tiny_shufflenet', 'tiny_densenet', 'tiny_regnet'] as const;
 
+/** The tiny members with token sequences (ViT) and channels-last maps (Swin, ConvNeXt's head): channels-first views. */
+export const TINY_TRANSFORMER_MODELS = ['tiny_vit', 'tiny_swin', 'tiny_convnext'] as const;
+
 /**
  * Layer pairs by torch module path (`lower` module's output -> `upper` module's output) near the top and in
  * the middle of each family, for the PyTorch check (bench/grad-verify-torchvision.*): module outputs can be
