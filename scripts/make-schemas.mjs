@@ -26,6 +26,8 @@ export function resultJsonSchemaText() {
       AnalysisParams: AnalysisParamsSchema, Layer: LayerSchema, Neuron: NeuronSchema, Subconcept: SubconceptSchema,
       Grouping: GroupingSchema, Circuit: CircuitSchema, FidelityRow: FidelityRowSchema,
     },
+    // A pipe of schemas (dict(): a JSON object, then a record) is described by its last schema.
+    typeMode: 'output',
     // JSON has no NaN or Infinity: a JSON number is always finite.
     overrideAction: ({ valibotAction, jsonSchema }) => (valibotAction.type === 'finite' ? jsonSchema : undefined),
   });

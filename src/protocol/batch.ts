@@ -5,7 +5,7 @@
  * (the types are inferred), with a runtime check (`isBatchMessage`) for the webview boundary.
  */
 import * as v from 'valibot';
-import { box, conforms, index, int, num } from '../engine/util/checked';
+import { box, conforms, dict, index, int, num } from '../engine/util/checked';
 import { ExecutionProviderSchema } from './provider';
 
 const str = v.string();
@@ -139,7 +139,7 @@ const batchExplanationEntries = {
   /** Analyses used, with their class. */
   results: v.array(v.object({ path: str, classIndex: index, className: str })),
   provider: str,
-  timings: v.record(str, num),
+  timings: dict(num),
 };
 
 /** What the worker returns and (with `source`) what the panel's Mistakes view shows. */

@@ -24,7 +24,7 @@
 import * as v from 'valibot';
 import type { ScanResult } from '../engine/data/scan';
 import { ResultDocumentSchema } from '../engine/result/schema';
-import { box, conforms, count, index, int, num } from '../engine/util/checked';
+import { box, conforms, count, dict, index, int, num } from '../engine/util/checked';
 import { AuditViewSchema } from './audit';
 import { BatchMessageSchema, ClassProbSchema, type BatchMessage } from './batch';
 import { ModelSummarySchema } from './summary';
@@ -57,7 +57,7 @@ export type ResultTab = (typeof RESULT_TABS)[number];
  */
 const ScanShape = v.object({
   images: v.array(v.unknown()), classes: v.array(v.unknown()), confusion: v.array(v.unknown()), mistakes: v.array(v.unknown()),
-  labelIssues: v.record(str, v.unknown()), accuracy: num,
+  labelIssues: dict(v.unknown()), accuracy: num,
 });
 const ScanSchema = v.custom<ScanResult>((x) => conforms(ScanShape, x), 'is not a dataset scan');
 

@@ -16,7 +16,7 @@ import type { BatchExplanation, ExplainBatchParams } from './batch';
 import type { ModelSummary } from './summary';
 import type { AuditParams, AuditView } from './audit';
 import * as v from 'valibot';
-import { conforms, index } from '../engine/util/checked';
+import { conforms, dict, index } from '../engine/util/checked';
 import type { ExecutionProvider } from './provider';
 
 export { EXECUTION_PROVIDERS, type ExecutionProvider } from './provider';
@@ -61,7 +61,7 @@ export type RequestMessage = {
  * it reads), so the check cannot infer RequestMessage; parseHostMessage joins the two.
  */
 const RequestEnvelopeSchema = v.object({
-  kind: v.literal('request'), id: index, method: v.picklist(WORKER_METHODS), params: v.record(v.string(), v.unknown()),
+  kind: v.literal('request'), id: index, method: v.picklist(WORKER_METHODS), params: dict(v.unknown()),
 });
 
 export const CancelMessageSchema = v.object({ kind: v.literal('cancel'), id: index });

@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { UsageError } from '../errors';
-import { check, count, index, int, num } from '../util/checked';
+import { check, count, dict, index, int, num } from '../util/checked';
 
 export const RESULT_FORMAT = 'neurflow.result';
 export const RESULT_VERSION = 1;
@@ -36,7 +36,7 @@ export const AnalysisParamsSchema = v.object({
   subconceptRange: range,
   groupRange: range,
   /** Fixed group counts per layer name (unset: silhouette). */
-  groupCounts: v.record(str, count),
+  groupCounts: dict(count),
   normalisation: NormalisationSchema,
   representatives: index,
   debugThreshold: num,
@@ -177,17 +177,17 @@ export const ResultDocumentSchema = v.object({
     /** The preprocessing settings used (src/engine/data/preprocess.ts). */
     preprocessing: v.unknown(),
   }),
-  runtime: v.object({ provider: str, threads: index, versions: v.record(str, str) }),
+  runtime: v.object({ provider: str, threads: index, versions: dict(str) }),
   dataset: v.object({ root: str, layout: str, fingerprint: str, imageCount: index }),
   class: v.object({ index, name: str, selection: SelectionSchema, images: strs }),
   params: AnalysisParamsSchema,
-  crops: v.object({ table: v.array(CropRowSchema), thumbnails: v.record(str, str) }),
+  crops: v.object({ table: v.array(CropRowSchema), thumbnails: dict(str) }),
   layers: v.array(LayerSchema),
   circuit: v.array(CircuitSchema),
   /** The scan's accuracy and confusion (src/engine/data/scan.ts), when run. */
   scan: v.optional(v.unknown()),
   fidelity: v.optional(v.array(FidelityRowSchema)),
-  timings: v.record(str, num),
+  timings: dict(num),
 });
 export type ResultDocument = v.InferOutput<typeof ResultDocumentSchema>;
 

@@ -20,6 +20,18 @@ export const count = v.pipe(v.number(), v.integer('is not an integer'), v.minVal
 export const box = v.strictTuple([num, num, num, num], 'is not a box [x0, y0, x1, y1]');
 export type Box = v.InferOutput<typeof box>;
 
+/** A JSON object (valibot's object() and record() take a list too). */
+const jsonObject = v.custom<Record<string, unknown>>(
+  (x) => typeof x === 'object' && x !== null && !Array.isArray(x), (i) => `is not an object (got ${shown(i.input)})`);
+
+/**
+ * A JSON object of `value`s by name. (scripts/make-schemas.mjs converts the output side of the pipe, the record:
+ * JSON Schema's type "object" never takes a list.)
+ */
+export function dict<S extends v.GenericSchema>(value: S) {
+  return v.pipe(jsonObject, v.record(v.string(), value));
+}
+
 type Issue = v.BaseIssue<unknown>;
 
 const NOUNS: Record<string, string> = {

@@ -36,6 +36,7 @@ const BREAKAGES: [string, (d: ResultDocument) => void][] = [
   ['circuit not a list', (d) => { (d as { circuit: unknown }).circuit = {}; }],
   ['an edge without weight', (d) => { delete (d.circuit[0].edges[0] as { weight?: number }).weight; }],
   ['a selection mode', (d) => { (d.class as { selection: string }).selection = 'all'; }],
+  ['thumbnails as a list', (d) => { (d.crops as { thumbnails: unknown }).thumbnails = []; }],
   ['a timing as text', (d) => { (d.timings as Record<string, unknown>).total = '3 s'; }],
 ];
 
