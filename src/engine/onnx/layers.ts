@@ -65,6 +65,7 @@ const POOLED = new Set(['Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSi
 const VIEWS = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Cast', 'Transpose']);
 const GLOBAL_POOLS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool', 'ReduceMean', 'ReduceMax', 'ReduceSum']);
 const LOCAL_POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool']);
+const UNARY = new Set(['Sigmoid', 'HardSigmoid', 'Tanh', 'Erf', 'Relu', 'Clip', 'Softplus', 'Exp', 'Abs', 'Neg']);
 
 /** The module path of a torch node name: `/layer4/layer4.1/relu_1/Relu` -> [layer4, layer4.1, relu_1]. */
 export function modulePath(nodeName: string | undefined): string[] {
@@ -138,7 +139,8 @@ export function detectLayers(target: LoadedModel, shapes: Map<string, number[]>,
     const ai = alias[i - 1];
     const a = cuts[ai];
     const op = b.node.opType;
-    const globalPool = GLOBAL_POOLS.has(op) || (LOCAL_POOLS.has(op) && spatial(b.dims) === 1 && spatial(a.dims) > 1)
+    // A local pooling that keeps the shape (AlexNet's 6x6 adaptive pool on a 6x6 map) repeats its input too.
+    const globalPool = GLOBAL_POOLS.has(op) || (LOCAL_POOLS.has(op) && ((spatial(b.dims) === 1 && spatial(a.dims) > 1) || sameDims(a.dims, b.dims)))
       || isTokenSelect(model, b.node, a.dims);
     if (ELEMENTWISE.has(op) || (LOCAL_POOLS.has(op) && !globalPool && POOLED.has(a.node.opType))) {
       keep[ai] = false;
@@ -214,6 +216,10 @@ function withLayout(model: LoadedModel, l: Named, channelAxis: number, shapes: M
   };
 }
 
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 function spatial(dims: number[]): number {
   return dims.slice(2).reduce((a, b) => a * b, 1);
 }
@@ -226,9 +232,20 @@ function hasMergeBelow(model: LoadedModel, c: Cut, layers: Cut[]): boolean {
   const hi = g.indexOf(g.producer(c.tensor)!);
   for (let k = lo + 1; k <= hi; k++) {
     const n = g.nodes[k];
-    if (n.input.filter((t) => t && !g.isConstant(t)).length > 1) return true;
+    const data = n.input.filter((t) => t && !g.isConstant(t));
+    if (data.length > 1 && !isSelfGate(g, data)) return true;
   }
   return false;
+}
+
+/** x * sigmoid(x) and the like (SiLU, Swish, GELU's tails): one tensor and a unary map of it, not two branches. */
+function isSelfGate(g: LoadedModel['graph'], inputs: string[]): boolean {
+  if (inputs.length !== 2) return false;
+  const unaryOf = (t: string, x: string) => {
+    const p = g.producer(t);
+    return p !== undefined && UNARY.has(p.opType) && p.input[0] === x;
+  };
+  return unaryOf(inputs[0], inputs[1]) || unaryOf(inputs[1], inputs[0]);
 }
 
 /**

@@ -7,7 +7,9 @@ import { inferShapes } from '../../../src/engine/onnx/shapes';
 import { detectLayers, moduleName, nearest, resolveLayer, withAddedLayers } from '../../../src/engine/onnx/layers';
 import { ModelError } from '../../../src/engine/errors';
 import { REPO_ROOT } from '../../helpers/shared';
-import { tinyResnetBytes } from './fixtures';
+import { randomFloats, tinyResnetBytes } from './fixtures';
+import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../../src/engine/onnx/build';
+import { DataType, encodeModel } from '../../../src/engine/onnx/proto';
 import { referenceModel } from './reference-models';
 
 test('moduleName takes the module path of torch node names', () => {
@@ -179,4 +181,24 @@ test('resolveLayer finds layers by name or tensor, adds any tensor, and suggests
 
 test('nearest ranks by edit distance', () => {
   assert.deepEqual(nearest('layr3.1', ['fc', 'layer3.1', 'layer3.0', 'layer2.1'], 2), ['layer3.1', 'layer3.0']);
+});
+
+test('a SiLU stem is no branch (x * sigmoid(x)) and a pool that keeps the shape repeats its input', async () => {
+  const w = (name: string, dims: number[], seed: number) => makeTensor(name, dims, randomFloats(dims.reduce((a, b) => a * b, 1), seed));
+  const conv = { kernel_shape: [3, 3], pads: [1, 1, 1, 1] };
+  const nodes = [
+    makeNode('Conv', ['input', 'w0'], ['/stem/Conv_output_0'], conv, '/stem/Conv'),
+    makeNode('Sigmoid', ['/stem/Conv_output_0'], ['/stem/Sigmoid_output_0'], {}, '/stem/Sigmoid'),
+    makeNode('Mul', ['/stem/Conv_output_0', '/stem/Sigmoid_output_0'], ['/stem/Mul_output_0'], {}, '/stem/Mul'),
+    makeNode('Conv', ['/stem/Mul_output_0', 'w1'], ['/blocks/blocks.0/conv/Conv_output_0'], conv, '/blocks/blocks.0/conv/Conv'),
+    makeNode('Add', ['/blocks/blocks.0/conv/Conv_output_0', '/stem/Mul_output_0'], ['/blocks/blocks.0/Add_output_0'], {}, '/blocks/blocks.0/Add'),
+    makeNode('AveragePool', ['/blocks/blocks.0/Add_output_0'], ['/pool/AveragePool_output_0'], { kernel_shape: [1, 1] }, '/pool/AveragePool'),
+    makeNode('GlobalAveragePool', ['/pool/AveragePool_output_0'], ['/gap/GlobalAveragePool_output_0'], {}, '/gap/GlobalAveragePool'),
+    makeNode('Flatten', ['/gap/GlobalAveragePool_output_0'], ['/Flatten_output_0'], { axis: 1 }, '/Flatten'),
+    makeNode('Gemm', ['/Flatten_output_0', 'fc.w'], ['logits'], { transB: 1 }, '/fc/Gemm'),
+  ];
+  const graph = makeGraph('silu', nodes, [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])], [makeValueInfo('logits', DataType.FLOAT, ['batch', 5])],
+    [w('w0', [4, 3, 3, 3], 1), w('w1', [4, 4, 3, 3], 2), w('fc.w', [5, 4], 3)]);
+  const model = loadModelFromBytes(encodeModel(makeModel(graph, [{ domain: '', version: 17 }])), 'silu.onnx');
+  assert.deepEqual(detectLayers(model, await inferShapes(model)).map((l) => l.name), ['blocks.0', 'fc']);
 });
