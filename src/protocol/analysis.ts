@@ -1,5 +1,5 @@
 /**
- * The worker jobs behind the result panel (issue 7): scan a dataset (class picker), analyse a class, and, on a
+ * The worker jobs behind the result panel: scan a dataset (class picker), analyse a class, and, on a
  * saved result, explain one image, mask a group, and find where a layer's module is defined. Params and results
  * of the `WorkerMethods` entries in ./worker.ts. Plain JSON data; paths are absolute unless said otherwise.
  */
@@ -8,7 +8,7 @@ import type { ScanResult } from '../engine/data/scan';
 import type { AnalysisParams, ResultDocument } from '../engine/result/schema';
 import type { ClassProb } from './batch';
 import type { ImageGroupScore } from './webview';
-import type { ExecutionProvider } from './worker';
+import type { ExecutionProvider } from './provider';
 
 /** A preset name or explicit settings; absent: the model's sidecar (or the `none` preset). */
 export type PreprocessingChoice = PresetName | PreprocessingSettings;

@@ -1,5 +1,5 @@
 /**
- * The audit (issue 16) on the wire: worker -> host -> Mistakes view. The shapes live with the engine
+ * The audit on the wire: worker -> host -> Mistakes view. The shapes live with the engine
  * (src/engine/audit/view.ts); this is the runtime check at the webview boundary.
  */
 import * as v from 'valibot';

@@ -1,5 +1,5 @@
 /**
- * NeurFlow: Explain Batch (DESIGN 7): what the host asks the worker to do with a batch that a paused debug
+ * NeurFlow: Explain Batch (docs/design.md 7): what the host asks the worker to do with a batch that a paused debug
  * session wrote to `.npy` files, and the `batch` message the host posts to the panel's Mistakes view.
  * Plain JSON data shared by the worker, the extension host and the webview, declared once as valibot schemas
  * (the types are inferred), with a runtime check (`isBatchMessage`) for the webview boundary.

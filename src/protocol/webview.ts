@@ -11,11 +11,11 @@
  * keeps the last one and replays it after `ready`. The others are transient (answers to requests, the activity
  * banner, notices): the host sends them when they happen and never replays them.
  *
- * The result panel (issue 7): the host sends `result` (a ResultDocument, the full dataset scan, and where the
+ * The result panel: the host sends `result` (a ResultDocument, the full dataset scan, and where the
  * dataset's images are for the webview). Everything else happens in the webview without the host (circuit,
  * groups, re-grouping at another count with the engine's pure functions), except what needs a model run or the
  * editor: `explainImage` -> `explanation`, `maskGroup` -> `maskResult`, `jumpToCode`, `openImage`, `openFile`,
- * and the group labels (issue 8): `labelGroups` (-> command `neurflow.labelGroups`) and `setLabel` (-> command
+ * and the group labels: `labelGroups` (-> command `neurflow.labelGroups`) and `setLabel` (-> command
  * `neurflow.setGroupLabel`) on the panel's result file; the host answers by posting the updated `result` (the
  * webview re-renders with the labels) and a `notice` that says where the labels came from, or why not.
  * Images are named by their path relative to the dataset root, `/`-separated, as in `doc.class.images` and
@@ -151,7 +151,7 @@ export type ActivityMessage = v.InferOutput<typeof ActivityMessageSchema>;
 export const NoticeMessageSchema = v.object({ type: v.literal('notice'), level: v.picklist(['info', 'warning', 'error']), message: str });
 export type NoticeMessage = v.InferOutput<typeof NoticeMessageSchema>;
 
-/** Answer to `runAudit` (issue 16): label errors, shortcut mistakes and the shortcuts found, or why not. */
+/** Answer to `runAudit`: label errors, shortcut mistakes and the shortcuts found, or why not. */
 export const AuditMessageSchema = v.object({ type: v.literal('audit'), requestId: int, report: v.optional(AuditViewSchema), error: v.optional(str) });
 export type AuditMessage = v.InferOutput<typeof AuditMessageSchema>;
 
@@ -267,7 +267,7 @@ export const SetLabelMessageSchema = v.object({
 });
 export type SetLabelMessage = v.InferOutput<typeof SetLabelMessageSchema>;
 
-/** Label error or shortcut? (issue 16): audit the dataset of the result shown; answered with `audit`. */
+/** Label error or shortcut?: audit the dataset of the result shown; answered with `audit`. */
 export const RunAuditRequestSchema = v.object({ type: v.literal('runAudit'), requestId: int });
 export type RunAuditRequest = v.InferOutput<typeof RunAuditRequestSchema>;
 

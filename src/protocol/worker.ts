@@ -40,7 +40,7 @@ export interface WorkerMethods {
   locateModule: { params: LocateModuleParams; result: ModuleLocation };
   /** Saves a layer's new group count in a result file. */
   regroup: { params: RegroupParams; result: { groupCount: number } };
-  /** Label error or shortcut? The scan's suspects sorted with the circuit (issue 16). */
+  /** Label error or shortcut? The scan's suspects sorted with the circuit. */
   audit: { params: AuditParams; result: AuditView };
 }
 

@@ -17,21 +17,47 @@ function sources(dir: string): string[] {
   });
 }
 
-test('no import crosses a boundary', () => {
-  const bad: string[] = [];
-  let imports = 0;
+/** Every import and re-export of the product's sources (type-only ones too): [from, to], paths from the root. */
+function imports(): [string, string][] {
+  const out: [string, string][] = [];
   for (const file of [...sources(path.join(REPO_ROOT, 'src')), ...sources(path.join(REPO_ROOT, 'webview'))]) {
     const from = path.relative(REPO_ROOT, file);
     for (const m of readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*?from\s+'([^']+)'/gm)) {
       const spec = m[1];
-      const to = spec.startsWith('.') ? path.relative(REPO_ROOT, path.resolve(path.dirname(file), spec)) : spec;
-      imports++;
-      const why = violation(from, to);
-      if (why) bad.push(why);
+      out.push([from, spec.startsWith('.') ? path.relative(REPO_ROOT, path.resolve(path.dirname(file), spec)) : spec]);
     }
   }
-  assert.ok(imports > 300, `only ${imports} imports read: the scan is broken`);
-  assert.deepEqual(bad, []);
+  return out;
+}
+
+test('no import crosses a boundary', () => {
+  const all = imports();
+  assert.ok(all.length > 300, `only ${all.length} imports read: the scan is broken`);
+  assert.deepEqual(all.map(([from, to]) => violation(from, to)).filter(Boolean), []);
+});
+
+test('no import cycles, type-only imports included', () => {
+  const edges = new Map<string, string[]>();
+  for (const [from, to] of imports()) {
+    if (!to.startsWith('src/') && !to.startsWith('webview/')) continue;
+    const a = from.replace(/\.ts$/, '');
+    edges.set(a, [...(edges.get(a) ?? []), to]);
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string) => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of edges.get(n) ?? []) {
+      if (state.get(m) === 'open') cycles.push([...stack.slice(stack.indexOf(m)), m].join(' -> '));
+      else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, 'done');
+  };
+  for (const n of edges.keys()) if (!state.has(n)) visit(n);
+  assert.deepEqual(cycles, []);
 });
 
 test('the rules refuse worker <-> extension, engine -> vscode and stray onnxruntime-node imports', () => {
