@@ -247,7 +247,7 @@ export const MaskGroupRequestSchema = v.object({
 export type MaskGroupRequest = v.InferOutput<typeof MaskGroupRequestSchema>;
 
 /**
- * Label groups of the panel's result (issue 8; host: command `neurflow.labelGroups` on the result file): with a
+ * Label groups of the panel's result (host: command `neurflow.labelGroups` on the result file): with a
  * language model after the user's consent, else from the data with the reason. No layer: every group; a layer:
  * its groups; a layer and a group: that group. `groupCount`: the layer's group count the webview shows; the host
  * refuses when the saved result groups the layer differently (labels belong to the saved grouping).
