@@ -2,10 +2,12 @@
  * `neurflow` command line: the engine without VS Code. Each subcommand is one module in `commands/`,
  * listed in the table below (the only registration).
  */
+import './early-sigint';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { NeurflowError, UsageError } from '../engine/errors';
 import type { CliCommand } from './command';
+import { Interrupts, SIGINT_EXIT } from './signals';
 import { predictCommand } from './commands/predict';
 import { layersCommand } from './commands/layers';
 import { attributeCommand } from './commands/attribute';
@@ -38,7 +40,11 @@ function help(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command. `interrupts` is the Ctrl-C handling (installed by the entry point below; tests pass their
+ * own or none): once Ctrl-C was pressed the result is exit code 130, whatever the command returned or threw.
+ */
+export async function main(argv: string[], interrupts: Interrupts = new Interrupts()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h') {
     console.log(help());
@@ -61,21 +67,36 @@ export async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
+  interrupts.setCancellable(command.cancellable === true);
   try {
-    return await command.run(rest);
+    const code = await command.run(rest, interrupts.signal);
+    return interrupts.interrupted ? SIGINT_EXIT : code;
   } catch (e) {
+    if (interrupts.interrupted) {
+      console.error(`neurflow ${name}: cancelled${e instanceof NeurflowError ? ` (${e.message})` : ''}`);
+      return SIGINT_EXIT;
+    }
     if (e instanceof NeurflowError) {
       console.error(`neurflow ${name}: ${e.message}`);
       // Bad arguments exit 2 (as an unknown command does); failures of the work itself exit 1.
       return e instanceof UsageError ? 2 : 1;
     }
     throw e;
+  } finally {
+    interrupts.setCancellable(false);
   }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
+  const interrupts = new Interrupts().install();
+  // Work still in flight when Ctrl-C ended a command may reject later: that is the cancellation, not a crash.
+  process.on('unhandledRejection', (e) => {
+    if (interrupts.interrupted) return;
+    console.error(e);
+    process.exit(70);
+  });
+  main(process.argv.slice(2), interrupts).then(
     (code) => { process.exitCode = code; },
-    (e) => { console.error(e); process.exitCode = 70; },
+    (e) => { console.error(e); process.exitCode = interrupts.interrupted ? SIGINT_EXIT : 70; },
   );
 }

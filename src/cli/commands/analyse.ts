@@ -33,7 +33,8 @@ ${usageLine('igSteps')}
   --threads N          onnxruntime intra-op threads
   --json               print the result document instead of the summary
   --quiet              no progress lines
-Ctrl-C stops within a second and writes the layers finished so far (marked incomplete).`;
+Ctrl-C stops within a second and writes the layers finished so far (marked incomplete); it exits 130.
+Files that cannot be read are skipped and listed (on stderr).`;
 
 function groupCounts(value: string | undefined): Record<string, number> | number | undefined {
   if (value === undefined) return undefined;
@@ -51,7 +52,8 @@ export const analyseCommand: CliCommand = {
   name: 'analyse',
   summary: 'find the neuron groups and circuit of a class (NeurFlow) and write a result file',
   usage: USAGE,
-  async run(args) {
+  cancellable: true,
+  async run(args, signal = new AbortController().signal) {
     const parsed = parseCommandArgs(args, {
           data: { type: 'string' }, class: { type: 'string' }, layers: { type: 'string' }, blocks: { type: 'string' },
           labelled: { type: 'boolean' }, tau: { type: 'string' }, 'top-crops': { type: 'string' }, 'ig-steps': { type: 'string' },
@@ -80,30 +82,41 @@ export const analyseCommand: CliCommand = {
       ...(typeof groups === 'object' ? { groupCounts: groups } : {}),
     };
     const cls = /^\d+$/.test(v.class) ? Number(v.class) : v.class;
-    const controller = new AbortController();
-    const onSigint = () => { console.error('  cancelling: keeping the finished layers ...'); controller.abort(); };
-    process.once('SIGINT', onSigint);
     const quiet = v.quiet || v.json;
+    const stem = path.basename(model).replace(/\.onnx$/i, '');
+    const out = v.out ?? `${stem}.${String(cls).replace(/[^\w.-]+/g, '_')}.neurflow-result.json`;
+    let res: Awaited<ReturnType<typeof analyseClass>>;
     try {
-      const stem = path.basename(model).replace(/\.onnx$/i, '');
-      const out = v.out ?? `${stem}.${String(cls).replace(/[^\w.-]+/g, '_')}.neurflow-result.json`;
-      const res = await analyseClass({
+      res = await analyseClass({
         model, data: v.data, class: cls, layers, blocks: positiveInt(v.blocks, 'blocks', USAGE),
         params: typeof groups === 'number' ? { ...params, groupCounts: {} } : params,
         preprocessing: v.preset as PresetName | undefined, provider: v.provider as ProviderSetting | undefined,
         threads: positiveInt(v.threads, 'threads', USAGE), store: v.store, force: v.force, out,
-        onProgress: progressPrinter(quiet), signal: controller.signal,
+        onProgress: progressPrinter(quiet), signal,
         groupsAll: typeof groups === 'number' ? groups : undefined,
       });
-      if (v.json) {
-        console.log(JSON.stringify(res.doc));
-      } else {
-        console.log(summariseResult(res.doc));
-        console.log(`${res.reused ? 'reused stored result' : 'wrote'} ${path.resolve(out)}`);
+    } catch (e) {
+      // Ctrl-C before the first layer finished (during loading, the shape probe or the scan): nothing to keep.
+      if (signal.aborted) {
+        console.error('  cancelled before any layer finished: nothing written');
+        return 130;
       }
-      return res.doc.complete ? 0 : 130;
-    } finally {
-      process.removeListener('SIGINT', onSigint);
+      throw e;
     }
+    const skipped = res.scan?.skipped ?? [];
+    if (skipped.length > 0) {
+      console.error(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} of ${v.data} (not counted in the ${res.scan!.images.length} images scanned):`);
+      for (const s of skipped.slice(0, 20)) console.error(`  ${s.path}: ${s.reason}`);
+      if (skipped.length > 20) console.error(`  ... and ${skipped.length - 20} more`);
+    }
+    const written = res.doc.complete || res.doc.layers.length > 0;
+    if (v.json) {
+      console.log(JSON.stringify(res.doc));
+    } else {
+      console.log(summariseResult(res.doc));
+      if (res.scan) console.log(`scanned ${res.scan.images.length} images${skipped.length > 0 ? ` (${skipped.length} skipped)` : ''}`);
+      console.log(written ? `${res.reused ? 'reused stored result' : 'wrote'} ${path.resolve(out)}` : 'cancelled before any layer finished: nothing written');
+    }
+    return res.doc.complete && !signal.aborted ? 0 : 130;
   },
 };

@@ -2,7 +2,7 @@
  * `neurflow audit MODEL --data DIR`: label error or shortcut? Sorts confident learning's suspects into label errors
  * (ranked) and shortcut mistakes (the model fooled by a shortcut group, found and measured on the circuit).
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../engine/result/store';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCommandArgs, positiveInt } from '../args';
@@ -95,7 +95,7 @@ export const auditCommand: CliCommand = {
       threads: positiveInt(v.threads, 'threads', USAGE), onProgress: progressPrinter(v.quiet || v.json),
     });
     const json = JSON.stringify(auditJson(report));
-    if (v.out) writeFileSync(v.out, json);
+    if (v.out) writeFileAtomic(v.out, json);
     console.log(v.json ? json : formatAudit(report, positiveInt(v.top, 'top', USAGE, 20)!));
     return 0;
   },

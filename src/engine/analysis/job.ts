@@ -60,6 +60,8 @@ export interface AnalyseClassResult {
   doc: ResultDocument;
   reused: boolean;
   file?: string;
+  /** The scan the class images were chosen from (absent when a stored result was reused): its `skipped` files. */
+  scan?: ScanResult;
 }
 
 export interface AnalysisSetup {
@@ -138,6 +140,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
     preprocessing: options.preprocessing, provider: options.provider, threads: options.threads, signal: options.signal,
     onProgress: (done, total) => options.onProgress?.({ stage: 'activations', done, total, message: `Scanning ${total} images` }),
   });
+  options.signal?.throwIfAborted();
   const rel = classImages(scan, classIndex, params.selection);
   if (rel.length === 0) throw new UsageError(`no image of ${options.data} is ${params.selection} as class ${dataset.names[classIndex]} (${classIndex})`);
   const byPath = new Map(dataset.items.map((it) => [it.path, it.file]));
@@ -157,13 +160,15 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
     key,
     model: { path: path.resolve(options.model), sha256: model.sha256, inputName: model.input.name, inputShape: model.input.shape, labels: dataset.names, preprocessing: pre },
     runtime: { provider: backend.provider, threads: options.threads ?? PARAMS.threads.default, versions: { onnxruntime: ORT_VERSION, node: process.versions.node } },
-    dataset: { root: dataset.root, layout: dataset.layout, fingerprint, imageCount: dataset.items.length },
+    // The images the scan could read (unreadable files are in the scan's `skipped`).
+    dataset: { root: dataset.root, layout: dataset.layout, fingerprint, imageCount: scan.images.length },
     class: { index: classIndex, name: dataset.names[classIndex], selection: params.selection, images: rel },
     params, images, channels: pre.channels, height, width,
     toRgb: denormaliser(pre.mean, pre.std, pre.scale), onProgress: options.onProgress,
   });
   doc.scan = { accuracy: scan.accuracy, classes: scan.classes, confusion: scan.confusion };
   const file = store && doc.complete ? store.save(doc) : undefined;
-  if (options.out) writeResult(options.out, doc);
-  return { doc, reused: false, file };
+  // A run cancelled before its first layer finished has nothing to keep: an earlier result at `out` stays.
+  if (options.out && (doc.complete || doc.layers.length > 0)) writeResult(options.out, doc);
+  return { doc, reused: false, file, scan };
 }
