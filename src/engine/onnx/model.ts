@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { decodeModel, DataType, DATA_TYPE_NAMES, type ModelProto, type TensorProto, type ValueInfo } from './proto';
 import { defaultOpset } from './build';
 import { ExternalData, externalFile, externalRef } from './external';
+import { locateDamage } from './wire';
 import { GraphIndex } from './graph';
 import { ModelError, OnnxFormatError } from '../errors';
 
@@ -61,7 +62,7 @@ export async function loadModel(file: string, options: LoadOptions = {}): Promis
  * data files are (without it, a model with external data fails when that data is needed).
  */
 export function loadModelFromBytes(bytes: Uint8Array, name: string, baseDir?: string, options: LoadOptions = {}): LoadedModel {
-  const proto = decodeModel(bytes, name);
+  const proto = decode(bytes, name);
   const external = new ExternalData(baseDir, name);
   checkExternalFiles(proto, baseDir, name);
   const graph = new GraphIndex(proto.graph, external.resolve, name);
@@ -79,6 +80,35 @@ export function loadModelFromBytes(bytes: Uint8Array, name: string, baseDir?: st
     output: { name: outInfo.name, shape: declaredShape(outInfo) ?? [] },
     resolveTensor: external.resolve,
   };
+}
+
+/**
+ * Decodes the model; a file protobuf cannot read is explained by where it breaks (wire.ts): not ONNX at all,
+ * truncated (only when the file really ends early) or damaged at a byte offset inside a named message.
+ */
+function decode(bytes: Uint8Array, name: string): ModelProto {
+  try {
+    return decodeModel(bytes, name);
+  } catch (e) {
+    if (!(e instanceof OnnxFormatError) || bytes.length === 0) throw e;
+    const damage = locateDamage(bytes);
+    if (!damage) {
+      if (/no graph, IR version or opset import/.test(e.message)) throw e;
+      const why = /\(protobuf decoding failed: (.*)\)$/s.exec(e.message)?.[1] ?? e.message;
+      throw new OnnxFormatError(`${name}: not a readable ONNX model: its protobuf structure is sound but decoding failed (${why})`);
+    }
+    if (!damage.startsLikeOnnx) {
+      const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      throw new OnnxFormatError(`${name}: not an ONNX model (it starts with the bytes ${head}, not with a field of an ONNX ModelProto)`);
+    }
+    if (damage.atBoundary) {
+      throw new OnnxFormatError(`${name}: the ONNX file ends before the end of ${damage.path}: ${damage.problem}; it was cut short at a field boundary or that length is damaged (copy or export it again)`);
+    }
+    if (damage.endsEarly) {
+      throw new OnnxFormatError(`${name}: the ONNX file is truncated: it ends at byte ${bytes.length} inside ${damage.path} (${damage.problem}); copy or export it again`);
+    }
+    throw new OnnxFormatError(`${name}: the ONNX file is damaged at byte ${damage.offset}, in ${damage.path}: ${damage.problem} (the file is corrupt, not cut short; export or copy it again)`);
+  }
 }
 
 /**
