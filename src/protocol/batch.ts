@@ -39,6 +39,11 @@ export const ExplainBatchParamsSchema = v.object({
   maxSamples: v.optional(index),
   /** Groups per sample; default 3. */
   topGroups: v.optional(index),
+  /** The live PyTorch model's logits on the batch ([N, classes], float32), when the debuggee exported the model:
+   * the ONNX model is checked against them. */
+  live: v.optional(TransferredArraySchema),
+  /** Class names (the debuggee's, e.g. `dataset.classes`) when the analyses have none. */
+  classNames: v.optional(v.array(str)),
 });
 export type ExplainBatchParams = v.InferOutput<typeof ExplainBatchParamsSchema>;
 
@@ -140,6 +145,16 @@ const batchExplanationEntries = {
   results: v.array(v.object({ path: str, classIndex: index, className: str })),
   provider: str,
   timings: dict(num),
+  /** The ONNX model against the live PyTorch model on this batch (when the debuggee exported it). */
+  check: v.optional(v.object({
+    /** Largest |ONNX logit - PyTorch logit| over the batch, and the largest |logit| for scale. */
+    maxLogitDiff: num,
+    maxLogit: num,
+    /** Above this the export is reported as not matching the live model. */
+    tolerance: num,
+    /** Samples whose top class differs between the two. */
+    argmaxDisagreements: v.array(index),
+  })),
 };
 
 /** What the worker returns and (with `source`) what the panel's Mistakes view shows. */
@@ -161,3 +176,74 @@ export type BatchMessage = v.InferOutput<typeof BatchMessageSchema>;
 export function isBatchMessage(x: unknown): x is BatchMessage {
   return conforms(BatchMessageSchema, x);
 }
+
+/** Params of the worker's `analyseBatch` job: the NeurFlow analysis of the classes a batch gets wrong, on the batch. */
+export const AnalyseBatchParamsSchema = v.object({
+  /** The ONNX model the debuggee exported. */
+  model: str,
+  images: TransferredArraySchema,
+  labels: TransferredArraySchema,
+  /** Classes that already have an analysis of this model: not analysed again. */
+  skip: v.array(index),
+  /** Class names for the result (index order); absent: `class <i>`. */
+  classNames: v.optional(v.array(str)),
+  /** Folder of stored results (reuse + save). */
+  store: str,
+  provider: ExecutionProviderSchema,
+  threads: v.optional(index),
+  /** Analysis parameters (tau, topCrops, igSteps...); the engine's defaults otherwise. */
+  params: v.optional(dict(v.unknown())),
+  /** Block outputs analysed below the top layer (default: the engine's). */
+  blocks: v.optional(index),
+  /** At most this many classes (the most frequent wrong predictions first); default 4. */
+  maxClasses: v.optional(index),
+});
+export type AnalyseBatchParams = v.InferOutput<typeof AnalyseBatchParamsSchema>;
+
+export const AnalyseBatchOutcomeSchema = v.object({
+  /** One per analysed class: the result file (in the store), reused or run now. */
+  analyses: v.array(v.object({ file: str, classIndex: index, className: str, images: index, reused: v.boolean(), ms: num })),
+  /** Wrong classes left out (beyond maxClasses). */
+  leftOut: v.array(index),
+});
+export type AnalyseBatchOutcome = v.InferOutput<typeof AnalyseBatchOutcomeSchema>;
+
+/** Params of the worker's `compareCheckpoints` job: two exports of the same model at two pauses, on one batch. */
+export const CompareCheckpointsParamsSchema = v.object({
+  previous: str,
+  current: str,
+  /** The batch both are run on (float32 `.npy`, the model's input layout). */
+  images: str,
+  /** Analyses of the previous checkpoint: their groups are what the change is summarised by. */
+  results: v.array(str),
+  provider: ExecutionProviderSchema,
+  threads: v.optional(index),
+});
+export type CompareCheckpointsParams = v.InferOutput<typeof CompareCheckpointsParamsSchema>;
+
+/** How much one group's channels changed between two checkpoints. */
+export const GroupChangeSchema = v.object({
+  layer: str,
+  /** `G<i>` of the previous checkpoint's analysis of `className`, or `top channels` (the eighth that changed most) when no analysis exists. */
+  group: str,
+  className: v.optional(str),
+  channels: v.array(index),
+  /** Mean over the group's channels of |mean activation now - before| / (mean |activation before| + eps), on the batch. */
+  activationChange: num,
+  /** Relative change of the weights that produce the layer (its producing Conv/Gemm), ||W1 - W0|| / ||W0||; absent when unknown. */
+  weightChange: v.optional(num),
+});
+export type GroupChange = v.InferOutput<typeof GroupChangeSchema>;
+
+export const CheckpointComparisonSchema = v.object({
+  previous: str,
+  current: str,
+  /** Largest change first. */
+  groups: v.array(GroupChangeSchema),
+  /** Per layer, the mean relative activation change over all its channels. */
+  layers: v.array(v.object({ layer: str, activationChange: num, channels: index })),
+  /** Top-class agreement of the two checkpoints on the batch. */
+  agreement: num,
+  batchSize: index,
+});
+export type CheckpointComparison = v.InferOutput<typeof CheckpointComparisonSchema>;

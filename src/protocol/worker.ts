@@ -12,7 +12,9 @@ import type {
   AnalyseOutcome, AnalyseParams, ExplainImageParams, ImageExplanation, LocateModuleParams, MaskGroupParams, MaskOutcome,
   ModuleLocation, RegroupParams, ScanParams, ScanSummary,
 } from './analysis';
-import type { BatchExplanation, ExplainBatchParams } from './batch';
+import type {
+  AnalyseBatchOutcome, AnalyseBatchParams, BatchExplanation, CheckpointComparison, CompareCheckpointsParams, ExplainBatchParams,
+} from './batch';
 import type { ModelSummary } from './summary';
 import type { AuditParams, AuditView } from './audit';
 import * as v from 'valibot';
@@ -28,6 +30,10 @@ export interface WorkerMethods {
   describeModel: { params: { path: string; provider: ExecutionProvider; threads?: number }; result: ModelSummary };
   /** Explain Batch: the misclassified samples of a batch a debuggee wrote to .npy files, with their groups. */
   explainBatch: { params: ExplainBatchParams; result: BatchExplanation };
+  /** Explain Batch on a model the debuggee exported: the analysis of the classes the batch gets wrong, on the batch. */
+  analyseBatch: { params: AnalyseBatchParams; result: AnalyseBatchOutcome };
+  /** Compare with previous checkpoint: how much each group's channels changed between two exports of a model. */
+  compareCheckpoints: { params: CompareCheckpointsParams; result: CheckpointComparison };
   /** Predictions over a dataset for the class picker (the full scan is kept for the analysis that follows). */
   scan: { params: ScanParams; result: ScanSummary };
   /** The NeurFlow analysis of one class; a cancel answers with the finished layers (`doc.complete` false). */
@@ -49,7 +55,7 @@ export type ParamsOf<M extends WorkerMethod> = WorkerMethods[M]['params'];
 export type ResultOf<M extends WorkerMethod> = WorkerMethods[M]['result'];
 
 export const WORKER_METHODS: readonly WorkerMethod[] = [
-  'ping', 'describeModel', 'explainBatch', 'scan', 'analyse', 'explainImage', 'maskGroup', 'locateModule', 'regroup', 'audit',
+  'ping', 'describeModel', 'explainBatch', 'analyseBatch', 'compareCheckpoints', 'scan', 'analyse', 'explainImage', 'maskGroup', 'locateModule', 'regroup', 'audit',
 ];
 
 export type RequestMessage = {

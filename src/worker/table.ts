@@ -2,6 +2,8 @@
 import type { ParamsOf, ResultOf, WorkerMethod } from '../protocol/worker';
 import type { Job } from './job';
 import { analyse } from './jobs/analyse';
+import { analyseBatch } from './jobs/analyseBatch';
+import { compareCheckpoints } from './jobs/compareCheckpoints';
 import { audit } from './jobs/audit';
 import { describeModel } from './jobs/describeModel';
 import { explainBatch } from './jobs/explainBatch';
@@ -16,6 +18,8 @@ export const JOBS: { [M in WorkerMethod]: Job<ParamsOf<M>, ResultOf<M>> } = {
   ping,
   describeModel,
   explainBatch,
+  analyseBatch,
+  compareCheckpoints,
   scan,
   analyse,
   explainImage,

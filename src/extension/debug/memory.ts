@@ -1,6 +1,6 @@
 /**
  * What Explain Batch remembers per workspace (`workspaceState`): the expressions that held the images, labels
- * and predictions, the model, and the analyses chosen for it. Asked once; forgotten when they stop working.
+ * and predictions, the model (an ONNX file, or the PyTorch model's expression in the frame), and the analyses chosen for it. Asked once; forgotten when they stop working.
  */
 import type * as vscode from 'vscode';
 
@@ -10,6 +10,8 @@ export interface BatchChoices {
   /** '' = the user chose "no predictions". */
   predictions?: string;
   model?: string;
+  /** The expression of the PyTorch model in the paused frame (when the debuggee exports it). */
+  module?: string;
   /** Analysis files per model path. */
   results?: Record<string, string[]>;
 }
@@ -28,8 +30,8 @@ export class BatchMemory {
   }
 
   async forgetExpressions(): Promise<void> {
-    const { model, results } = this.get();
-    await this.state.update(KEY, { model, results });
+    const { model, module, results } = this.get();
+    await this.state.update(KEY, { model, module, results });
   }
 
   async rememberResults(model: string, files: string[]): Promise<void> {

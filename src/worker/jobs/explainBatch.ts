@@ -5,7 +5,7 @@
  * groups are missing): top groups, evidence boxes, representative crops and the mask-group what-if.
  * The batch never crosses the IPC channel: only the file paths come in, only the explanation goes out.
  */
-import { readNpy } from '../../engine/io/npy';
+import { readNpy, type NpyArray } from '../../engine/io/npy';
 import { readNpyFile } from '../../engine/io/npy-file';
 import { ModelError, UsageError } from '../../engine/errors';
 import { OrtAnalysisBackend } from '../../engine/analysis/ort-backend';
@@ -68,7 +68,8 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   const predicted = Int32Array.from(probs, (p) => p.indexOf(Math.max(...p)));
   const labels = toClassIndices(readNpy(params.labels.path), n, k, params.labels.expression, 'labels');
   const theirs = params.predictions ? toClassIndices(readNpy(params.predictions.path), n, k, params.predictions.expression, 'predictions') : undefined;
-  const names = Array.from({ length: k }, (_, i) => docs[0]?.model.labels[i] ?? `class ${i}`);
+  const names = Array.from({ length: k }, (_, i) => docs[0]?.model.labels[i] ?? params.classNames?.[i] ?? `class ${i}`);
+  const check = params.live ? exportCheck(readNpyFile(params.live.path), logits.data, n, k) : undefined;
   lap('predict');
 
   const wrong = [...Array(n).keys()].filter((i) => predicted[i] !== labels[i]);
@@ -121,6 +122,32 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
     misclassified: samples, unexplained: wrong.slice(maxSamples),
     disagreements: theirs ? [...Array(n).keys()].filter((i) => theirs[i] !== predicted[i]) : [],
     results: docs.map((d, i) => ({ path: params.results[i], classIndex: d.class.index, className: d.class.name })),
-    provider: acts.provider, timings,
+    provider: acts.provider, timings, check,
   };
+}
+
+/**
+ * The exported ONNX model against the live PyTorch model on the batch: the largest logit difference and the samples
+ * whose top class differs. Tolerance: 1e-3 of the logits' scale (at least 1e-3), float32 export noise is far below.
+ */
+export function exportCheck(live: NpyArray, onnx: Float32Array, n: number, k: number): NonNullable<BatchExplanation['check']> {
+  if (!(live.data instanceof Float32Array) || live.shape.length !== 2 || live.shape[0] !== n || live.shape[1] !== k) {
+    throw new ModelError(`the live model's output has shape [${live.shape.join(', ')}] (${live.dtype}) on the batch, the exported ONNX model's [${n}, ${k}]: the export does not compute what the model does`);
+  }
+  const ref = live.data;
+  let maxLogitDiff = 0, maxLogit = 0;
+  const argmaxDisagreements: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let a = 0, b = 0;
+    for (let j = 0; j < k; j++) {
+      const d = Math.abs(onnx[i * k + j] - ref[i * k + j]);
+      // NaN never compares greater: a NaN anywhere makes the difference infinite.
+      maxLogitDiff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(maxLogitDiff, d);
+      maxLogit = Math.max(maxLogit, Math.abs(ref[i * k + j]));
+      if (onnx[i * k + j] > onnx[i * k + a]) a = j;
+      if (ref[i * k + j] > ref[i * k + b]) b = j;
+    }
+    if (a !== b) argmaxDisagreements.push(i);
+  }
+  return { maxLogitDiff, maxLogit, tolerance: Math.max(1e-3, 1e-3 * maxLogit), argmaxDisagreements };
 }
