@@ -19,6 +19,9 @@ import { DataError } from '../errors';
 import { parseCsv } from './csv';
 import { decodeFsName, fsPath } from './fs-names';
 
+/** The most classes a dataset may have (a numeric manifest label sets the count: "99999999" would allocate it). */
+export const MAX_CLASSES = 100_000;
+
 /** torchvision's IMG_EXTENSIONS. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'];
 
@@ -344,7 +347,11 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
   let indexOf: (label: string) => number;
   const modelLabels = options.modelLabels;
   if (numeric) {
-    const max = Math.max(...good.map((g) => Number(g.label)));
+    const max = good.reduce((a, g) => Math.max(a, Number(g.label)), 0);
+    if (max >= MAX_CLASSES) {
+      const row = good.find((g) => Number(g.label) === max)!;
+      throw new DataError(`${source}: manifest line ${row.line} labels ${row.rel} with class ${row.label}; class indices run below ${MAX_CLASSES.toLocaleString('en-US')}`);
+    }
     const n = Math.max(max + 1, modelLabels?.length ?? 0);
     classes = Array.from({ length: n }, (_, i) => String(i));
     indexOf = (l) => Number(l);

@@ -139,13 +139,96 @@ export function readResult(file: string): ResultDocument {
   } catch (e) {
     throw new UsageError(`${file}: cannot read the result (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  return parseResult(text, file);
+}
+
+/** A result document from its JSON text (`source` names it in errors): parsed, checked, refused with a UsageError. */
+export function parseResult(text: string, source: string): ResultDocument {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: not a NeurFlow result: invalid JSON (${(e as Error).message})`);
+    throw new UsageError(`${source}: not a NeurFlow result: invalid JSON (${(e as Error).message})`);
   }
-  return validateResult(value, file);
+  const doc = validateResult(value, source);
+  checkReferences(doc, source);
+  return doc;
+}
+
+/**
+ * What the schema cannot see: every reference inside the document points at something that exists (crop ids
+ * into the crop table, crop rows' images into the class images, group members into the layer's pairs, circuit
+ * layers and groups into the layers). A document that fails here would make the views and the label, regroup
+ * and debug code index past their arrays; it is refused naming the first bad field.
+ */
+export function checkReferences(doc: ResultDocument, source: string): void {
+  const fail = (field: string, what: string): never => {
+    throw new UsageError(`${source}: not a NeurFlow result: ${field} ${what}`);
+  };
+  const crops = doc.crops.table.length;
+  const images = doc.class.images.length;
+  doc.crops.table.forEach((row, i) => {
+    if (!Number.isInteger(row[0]) || row[0] < 0 || row[0] >= images) fail(`crops.table[${i}]`, `refers to image ${row[0]}, but the class has ${images}`);
+  });
+  const cropIds = (ids: readonly number[], field: string) => {
+    ids.forEach((id, k) => {
+      if (!Number.isInteger(id) || id < 0 || id >= crops) fail(`${field}[${k}]`, `is crop ${id}, but the crop table has ${crops} rows`);
+    });
+  };
+  for (const key of Object.keys(doc.crops.thumbnails ?? {})) {
+    if (!/^\d+$/.test(key) || Number(key) >= crops) fail(`crops.thumbnails`, `has a thumbnail for crop ${JSON.stringify(key)}, but the crop table has ${crops} rows`);
+  }
+  const names = new Set<string>();
+  doc.layers.forEach((layer, l) => {
+    const where = `layers[${l}] (${layer.name})`;
+    if (names.has(layer.name)) fail(where, 'repeats a layer name');
+    names.add(layer.name);
+    const subconcepts = new Map<number, number>();
+    let width: number | undefined;
+    layer.neurons.forEach((n, j) => {
+      for (const [k, sc] of n.subconcepts.entries()) {
+        width ??= sc.conceptVector.length;
+        if (sc.conceptVector.length !== width) fail(`${where}.neurons[${j}].subconcepts[${k}].conceptVector`, `has ${sc.conceptVector.length} values, the layer's other concept vectors ${width}`);
+      }
+      cropIds(n.topCrops, `${where}.neurons[${j}].topCrops`);
+      if (n.coreInputs.length !== n.coreInputsIg.length) fail(`${where}.neurons[${j}]`, `has ${n.coreInputs.length} core inputs but ${n.coreInputsIg.length} IG values`);
+      n.subconcepts.forEach((sc, k) => {
+        cropIds(sc.crops, `${where}.neurons[${j}].subconcepts[${k}].crops`);
+        cropIds(sc.representatives, `${where}.neurons[${j}].subconcepts[${k}].representatives`);
+        if (sc.weights.length !== n.coreInputs.length) fail(`${where}.neurons[${j}].subconcepts[${k}].weights`, `has ${sc.weights.length} values for ${n.coreInputs.length} core inputs`);
+      });
+      if (subconcepts.has(n.channel)) fail(`${where}.neurons[${j}].channel`, `repeats neuron ${n.channel}`);
+      subconcepts.set(n.channel, n.subconcepts.length);
+    });
+    const grouping = layer.grouping;
+    if (!grouping) return;
+    const g = `${where}.grouping`;
+    if (grouping.count !== grouping.groups.length) fail(`${g}.count`, `is ${grouping.count}, but there are ${grouping.groups.length} groups`);
+    // The pairs are the layer's (neuron, sub-concept) pairs in neuron order, then sub-concept order.
+    const expected = layer.neurons.flatMap((n) => n.subconcepts.map((_, k) => [n.channel, k] as const));
+    if (grouping.pairs.length !== expected.length) fail(`${g}.pairs`, `has ${grouping.pairs.length} pairs, the layer's neurons have ${expected.length} sub-concepts`);
+    grouping.pairs.forEach(([channel, sub], i) => {
+      if (channel !== expected[i][0] || sub !== expected[i][1]) fail(`${g}.pairs[${i}]`, `is [${channel}, ${sub}], but the layer's pair ${i} is [${expected[i].join(', ')}]`);
+    });
+    grouping.groups.forEach((group, i) => {
+      for (const field of ['members', 'representatives'] as const) {
+        group[field].forEach((p, k) => {
+          if (p >= grouping.pairs.length) fail(`${g}.groups[${i}].${field}[${k}]`, `is pair ${p}, but the layer has ${grouping.pairs.length} pairs`);
+        });
+      }
+    });
+  });
+  const groupCount = new Map(doc.layers.map((l) => [l.name, l.grouping?.groups.length]));
+  doc.circuit.forEach((c, i) => {
+    for (const side of ['upper', 'lower'] as const) if (!names.has(c[side])) fail(`circuit[${i}].${side}`, `names layer ${JSON.stringify(c[side])}, which the result does not have`);
+    const upper = groupCount.get(c.upper);
+    const lower = groupCount.get(c.lower);
+    c.edges.forEach((e, k) => {
+      if ((upper !== undefined && e.from >= upper) || (lower !== undefined && e.to >= lower)) {
+        fail(`circuit[${i}].edges[${k}]`, `joins groups ${e.from} -> ${e.to}, but ${c.upper} has ${upper ?? 'no'} groups and ${c.lower} ${lower ?? 'no'}`);
+      }
+    });
+  });
 }
 
 /** A folder of results, one file per key (`<key>.neurflow-result.json`). */
