@@ -3,9 +3,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Rng, Tally } from './harness';
-import { exerciseManifest, exerciseSidecar, INPUTS, mutateManifest, mutateSidecar, sandbox } from './inputs';
+import { exerciseManifest, exerciseSidecar, exerciseTree, INPUTS, mutateManifest, mutateSidecar, randomTree, sandbox } from './inputs';
 
 test('400 mutated sidecars: preprocessing resolution never crashes or hangs', { timeout: 60_000 }, () => {
   const box = sandbox();
@@ -42,4 +44,20 @@ test('400 mutated CSV manifests: opening the dataset never crashes or hangs', { 
   } finally {
     rmSync(box.dir, { recursive: true, force: true });
   }
+});
+
+test('150 random dataset trees with symbolic links: each file listed once, no hang', { timeout: 60_000 }, () => {
+  const tally = new Tally('trees', 5000);
+  const rng = new Rng(53);
+  for (let i = 0; i < 150; i++) {
+    const root = mkdtempSync(path.join(tmpdir(), 'nf-fuzz-tree-'));
+    try {
+      randomTree(rng, root);
+      tally.run(`tree #${i}`, () => exerciseTree(root));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  assert.equal(tally.crashes.length, 0, tally.crashReport());
+  console.log(`# ${tally.summary()}`);
 });

@@ -3,7 +3,7 @@
  * goes through resolvePreprocessing against a real model input and, when accepted, preprocesses an image; a
  * manifest goes through openDataset (listing, labels, display names) and the dataset fingerprint.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { datasetFingerprint, openDataset } from '../../../src/engine/data/dataset';
@@ -100,4 +100,51 @@ export function exerciseManifest(box: InputsSandbox, text: Uint8Array): void {
   const ds = openDataset(file, { modelLabels: ['a', 'b', 'c'] });
   datasetFingerprint(ds);
   for (const it of ds.items) if (it.label < 0 || it.label >= ds.classes.length || !Number.isInteger(it.label)) throw new Error(`item ${it.path} has label ${it.label} of ${ds.classes.length} classes`);
+}
+
+/**
+ * A random dataset tree under `root`: class folders, nested folders, image files, and symbolic links to folders
+ * (loops, links to the root, to other classes, to themselves) and to files, some broken.
+ */
+export function randomTree(rng: Rng, root: string): void {
+  const dirs = [root];
+  const files: string[] = [];
+  for (let c = 0; c < 2 + rng.int(3); c++) {
+    const d = path.join(root, `class${c}`);
+    mkdirSync(d);
+    dirs.push(d);
+  }
+  for (let i = 0; i < 6 + rng.int(10); i++) {
+    const parent = rng.pick(dirs.slice(1));
+    if (rng.chance(0.3)) {
+      const d = path.join(parent, `d${i}`);
+      mkdirSync(d);
+      dirs.push(d);
+    } else {
+      const f = path.join(parent, `f${i}.png`);
+      writeFileSync(f, 'x');
+      files.push(f);
+    }
+  }
+  for (let i = 0; i < 1 + rng.int(6); i++) {
+    const parent = rng.pick(dirs.slice(1));
+    const target = rng.chance(0.6) ? rng.pick(dirs) : rng.chance(0.8) && files.length > 0 ? rng.pick(files) : path.join(parent, 'missing');
+    const link = path.join(parent, `l${i}${target.endsWith('.png') ? '.png' : ''}`);
+    try {
+      symlinkSync(rng.chance(0.5) ? path.relative(parent, target) || '.' : target, link);
+    } catch {
+      // a name already taken: skip this link
+    }
+  }
+}
+
+/** Opens a random tree: every real file is listed at most once; throws what openDataset throws. */
+export function exerciseTree(root: string): void {
+  const ds = openDataset(root);
+  const seen = new Set<string>();
+  for (const it of ds.items) {
+    const real = realpathSync(it.file);
+    if (seen.has(real)) throw new Error(`${real} listed twice`);
+    seen.add(real);
+  }
 }
