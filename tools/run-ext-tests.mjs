@@ -15,7 +15,8 @@
 //   way are expanded) in the Explorer and require a context-menu item LABEL; --no-menu: and its absence on REL.
 // Writes to OUT (default .test-out/ext): server.log, browser-console.log, results.json, workbench.png,
 // context-menu.png. Last line: `N passed, N failed` (suite + UI checks); exit 0 only if all passed.
-// Env: CS_NODE, CS_ENTRY (default: .cache/...), CHROMIUM (default /usr/bin/chromium).
+// Env: CS_NODE, CS_ENTRY (default: .cache/...), CHROMIUM (default /usr/bin/chromium); EXT_TEST_FILES=a,b runs only
+// the suite files whose name contains a or b (test/suite/index.ts), e.g. EXT_TEST_FILES=debug-torch.
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';

@@ -3,6 +3,8 @@
  * the extension host. The same module serves @vscode/test-electron, the code-server harness (run A:
  * extensionDevelopmentPath) and the test-driver extension (run B: the installed .vsix).
  *   $EXT_TEST_RESULTS   where to write {passed, failed, results[]} (read by tools/run-ext-tests.mjs)
+ *   $EXT_TEST_FILES     when set, only the test files whose name contains one of its comma-separated parts
+ *                       (e.g. `debug-torch`), for a quicker run while developing
  *   $EXT_TEST_SHOT_DIR  when set, the suite writes `ready` there after the tests and waits (<= 60 s) for `done`,
  *                       so the harness can screenshot the workbench with the panel open
  */
@@ -22,7 +24,10 @@ async function screenshotPause(): Promise<void> {
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  const only = process.env.EXT_TEST_FILES?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+    if (!only || only.some((part) => f.includes(part))) mocha.addFile(path.join(__dirname, f));
+  }
   const results: TestResult[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

@@ -8,8 +8,8 @@
  *    the frame (locals, globals, attributes of `self`), the usual names first (`model`, `net`, `self.model`...),
  *    submodules of another candidate left out. One is used; none or several are reported for the user to choose.
  * 2. hashes its weights (every `state_dict` entry: name, dtype, shape, bytes; buffers such as BatchNorm's running
- *    statistics included) with the sample shape and the torch version: the export's key. A file with that key
- *    already in the folder is reused.
+ *    statistics included) with the sample shape and the torch version: the export's key. The file `<Class>-<key>.onnx` already
+ *    in the folder is reused.
  * 3. else exports it with `torch.onnx.export` in eval mode on a copy of one sample of the batch (same device and
  *    dtype as the model's parameters), batch axis dynamic, input `input`, output `logits` (torch keeps the scoped
  *    node names, `/layer1/conv/Conv`, that NeurFlow names layers by); tracer warnings are reported (data-dependent
@@ -207,7 +207,7 @@ def _nf_export(spec, G, L, torch, out):
         out['key'] = h.hexdigest()
         out['hashMs'] = round((_time.perf_counter() - t0) * 1000, 1)
         _os.makedirs(spec['modelsDir'], exist_ok=True)
-        target = _os.path.join(spec['modelsDir'], out['key'][:32] + '.onnx')
+        target = _os.path.join(spec['modelsDir'], '%s-%s.onnx' % (''.join(ch for ch in type(m).__name__ if ch.isalnum() or ch in '_-')[:40] or 'model', out['key'][:16]))
         out['onnx'] = target
         for sub, _ in flags:
             sub.training = False
