@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { ModelPanel, PANEL_VIEW_TYPE, type PanelHandler } from './panel';
 import { isViewMessage, parseToWebview, type ViewMessage } from '../protocol/webview';
+import { servableRoot } from './results/access';
 
 export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, ModelPanel>();
@@ -62,8 +63,13 @@ export class PanelManager implements vscode.Disposable {
 
   private wrap(panel: vscode.WebviewPanel, initial?: ViewMessage): ModelPanel {
     const wrapped = new ModelPanel(panel, this.extensionUri, this.log, this.handler, initial);
-    // A restored result panel loads its images from the dataset folder again.
-    if (initial?.type === 'result' && initial.imageBase && initial.datasetRoot) wrapped.allowFolder(vscode.Uri.file(initial.datasetRoot));
+    // A restored result panel loads its images from the dataset folder again, if that folder may be served now
+    // (the state comes from the webview: it is checked like a result's root, results/access.ts).
+    if (initial?.type === 'result' && initial.imageBase && initial.datasetRoot && vscode.workspace.isTrusted) {
+      const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+      const served = servableRoot(initial.datasetRoot, { trusted: true, workspaceFolders: folders }).root;
+      if (served) wrapped.allowFolder(vscode.Uri.file(served));
+    }
     return wrapped;
   }
 

@@ -120,7 +120,17 @@ function summary(outcomes: readonly LabelOutcome[], model: string | undefined, r
   return reason && fromData.length > 0 ? `${head} ${reason}.` : head;
 }
 
+/**
+ * Labelling writes the result file (and may send crops to a language model): a result opened in an untrusted
+ * workspace may come from anyone, so both label commands need a trusted workspace.
+ */
+export const LABELS_NEED_TRUST = 'NeurFlow: labelling groups writes the result file, so it needs a trusted workspace (Manage Workspace Trust).';
+
 export async function labelGroupsCommand(context: vscode.ExtensionContext, services: Services, arg?: unknown): Promise<LabelGroupsReport | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(LABELS_NEED_TRUST);
+    return undefined;
+  }
   const args = argsOf(arg);
   const file = await resultFile(services, args.file);
   if (!file) return undefined;
@@ -174,6 +184,10 @@ export interface SetGroupLabelArgs extends GroupRef {
 
 /** Saves the user's label for one group (asked when `text` is absent); resolves with the label, or undefined. */
 export async function setGroupLabelCommand(services: Services, arg?: unknown): Promise<GroupLabel | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(LABELS_NEED_TRUST);
+    return undefined;
+  }
   const a = arg as Partial<SetGroupLabelArgs> | undefined;
   if (!a || typeof a.file !== 'string' || typeof a.layer !== 'string' || typeof a.group !== 'number') {
     void vscode.window.showErrorMessage('NeurFlow: Set Group Label needs { file, layer, group } (it is called from the panel).');

@@ -14,6 +14,7 @@ import { jumpToCode } from '../code/jump';
 import { readSettings } from '../config';
 import type { ModelPanel, PanelHandler } from '../panel';
 import type { Services } from '../services';
+import { openRefusal, servableRoot, type AccessContext } from './access';
 import { auditRequest, exportAudit } from './audit-actions';
 import { labelRequest } from './label-actions';
 
@@ -117,9 +118,16 @@ export function panelActions(services: () => Services): PanelHandler {
         return report.target ? undefined : { type: 'notice', level: 'warning', message: report.message };
       }
       case 'openImage':
-      case 'openFile':
+      case 'openFile': {
+        // Only inside the dataset root or the workspace, or a file the host put in the view (access.ts).
+        const why = openRefusal(m.path, openFolders(panel), viewFiles(panel));
+        if (why) {
+          s.log.warn(`panel: refused to open ${m.path}: ${why}`);
+          return { type: 'notice', level: 'warning', message: why };
+        }
         await openInEditor(vscode.Uri.file(m.path), panel, m.type === 'openFile' ? m.line : undefined);
         return undefined;
+      }
       case 'setGroupCount': return keepGroupCount(s, panel, m.layer, m.count);
       case 'labelGroups':
       case 'setLabel':
@@ -140,4 +148,26 @@ function modelOf(panel: ModelPanel): string | undefined {
   if (v?.type === 'model') return v.summary.path;
   if (v?.type === 'batch') return v.model;
   return undefined;
+}
+
+/** The folders the panel may open files in: the result's servable dataset root, the workspace folders. */
+function openFolders(panel: ModelPanel): (string | undefined)[] {
+  const ctx = accessContext();
+  const v = panel.view;
+  const root = v?.type === 'result' ? servableRoot(v.datasetRoot, ctx).root : undefined;
+  return [root, ...ctx.workspaceFolders];
+}
+
+/** The files the host itself put in the panel's view (the result file, the model, the paused source file). */
+function viewFiles(panel: ModelPanel): (string | undefined)[] {
+  const v = panel.view;
+  if (v?.type === 'result') return [v.file, v.doc.model.path.endsWith('.onnx') ? v.doc.model.path : undefined];
+  if (v?.type === 'model') return [v.summary.path];
+  if (v?.type === 'batch') return [v.source.path, v.model];
+  return [];
+}
+
+/** Trust and workspace folders now. */
+export function accessContext(): AccessContext {
+  return { trusted: vscode.workspace.isTrusted, workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) };
 }

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { GroupLabel, ResultDocument } from '../../engine/result/schema';
 import type { LabelGroupsRequest, NoticeMessage, ResultViewMessage, SetLabelMessage } from '../../protocol/webview';
-import type { LabelGroupsReport } from '../labels/command';
+import { LABELS_NEED_TRUST, type LabelGroupsReport } from '../labels/command';
 import type { ModelPanel } from '../panel';
 import type { Services } from '../services';
 import { resultView } from './view';
@@ -72,6 +72,7 @@ export async function labelRequest(services: Services, panel: ModelPanel, m: Lab
   if (view?.type !== 'result' || !view.file) {
     return notice('warning', 'Labels are saved in the result file: this panel shows no saved result.');
   }
+  if (!vscode.workspace.isTrusted) return notice('warning', LABELS_NEED_TRUST.replace(/^NeurFlow: l/, 'L'));
   try {
     return m.type === 'setLabel' ? await setLabel(services, panel, view, view.file, m) : await labelGroups(services, panel, view, view.file, m);
   } catch (e) {

@@ -9,17 +9,21 @@ import type { ScanResult } from '../../engine/data/scan';
 import type { ResultDocument } from '../../engine/result/schema';
 import type { ResultTab, ResultViewMessage } from '../../protocol/webview';
 import type { ModelPanel } from '../panel';
+import { servableRoot } from './access';
 import { datasetRootOf } from './library';
 
 export function resultView(panel: ModelPanel, doc: ResultDocument, file: string | undefined, scan?: ScanResult, tab?: ResultTab): ResultViewMessage {
   const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const root = datasetRootOf(doc, file, folders);
   const trusted = vscode.workspace.isTrusted;
-  panel.allowFolder(root && trusted ? vscode.Uri.file(root) : undefined);
+  // The webview loads images only from a dataset's own folder (never `/` or the home folder; inside the
+  // workspace when it is not trusted): the root comes from the result file, which opens without trust.
+  const served = trusted ? servableRoot(root, { trusted, workspaceFolders: folders }).root : undefined;
+  panel.allowFolder(served ? vscode.Uri.file(served) : undefined);
   return {
     type: 'result', doc, file, scan,
     datasetRoot: root,
-    imageBase: root && trusted ? panel.asWebviewUri(vscode.Uri.file(root)).replace(/\/+$/, '') : undefined,
+    imageBase: served ? panel.asWebviewUri(vscode.Uri.file(served)).replace(/\/+$/, '') : undefined,
     readOnly: !trusted || !existsSync(doc.model.path),
     ...(tab ? { tab } : {}),
   };
