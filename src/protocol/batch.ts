@@ -193,7 +193,7 @@ export const AnalyseBatchParamsSchema = v.object({
   threads: v.optional(index),
   /** Analysis parameters (tau, topCrops, igSteps...); the engine's defaults otherwise. */
   params: v.optional(dict(v.unknown())),
-  /** Block outputs analysed below the top layer (default: the engine's). */
+  /** Block outputs analysed below the top layer (default 2: the groups Explain Batch shows and their circuit). */
   blocks: v.optional(index),
   /** At most this many classes (the most frequent wrong predictions first); default 4. */
   maxClasses: v.optional(index),

@@ -101,6 +101,21 @@ test('picking another group and sample redraws; the paused line opens', async ()
   assert.deepEqual(open, { type: 'openFile', path: message.source.path, line: 30 });
 });
 
+test('a live-model export check is shown, and a mismatch is not hidden', async () => {
+  const shown = async (m: BatchMessage) => {
+    const before = (await h.posted()).filter((x) => x.type === 'rendered' && (x as { view?: string }).view === 'batch').length;
+    await h.send(m);
+    await renderedView('batch', before + 1);
+  };
+  await shown({ ...message, check: { maxLogitDiff: 1.5e-8, maxLogit: 3, tolerance: 3e-3, argmaxDisagreements: [] } });
+  assert.equal(await h.page.locator('.export-check').textContent(), 'max |ONNX − PyTorch| logit 1.5e-8');
+  assert.equal(await h.page.locator('.export-mismatch').count(), 0);
+  await shown({ ...message, check: { maxLogitDiff: 0.25, maxLogit: 3, tolerance: 3e-3, argmaxDisagreements: [2, 5] } });
+  assert.match((await h.page.locator('.export-mismatch').textContent())!, /does not match your PyTorch model on this batch: largest logit difference 0\.250 \(tolerance 0\.0030\), another top class on sample\(s\) 2, 5/);
+  await shown(message);
+  assert.equal(await h.page.locator('.export-check').count(), 0, 'no check without a live model');
+});
+
 test('the batch view survives a reload from the saved state', async () => {
   await h.page.reload();
   await h.waitForPosted('ready');

@@ -90,7 +90,12 @@ export function renderBatch(root: HTMLElement, m: BatchMessage): string[] {
       h('div', {}, h('dt', {}, 'Labels'), h('dd', {}, h('code', {}, m.expressions.labels))),
       h('div', {}, h('dt', {}, 'Layout'), h('dd', {}, m.layout)),
       h('div', {}, h('dt', {}, 'Provider'), h('dd', {}, m.provider)),
-      h('div', {}, h('dt', {}, 'Transfer'), h('dd', {}, `${(m.transfer.bytes / 1024 / 1024).toFixed(2)} MB in ${Math.round(m.transfer.ms)} ms`))),
+      h('div', {}, h('dt', {}, 'Transfer'), h('dd', {}, `${(m.transfer.bytes / 1024 / 1024).toFixed(2)} MB in ${Math.round(m.transfer.ms)} ms`)),
+      m.check ? h('div', {}, h('dt', {}, 'Export check'), h('dd', { class: 'export-check' }, `max |ONNX − PyTorch| logit ${m.check.maxLogitDiff.toExponential(1)}`)) : null),
+    m.check && (!(m.check.maxLogitDiff <= m.check.tolerance) || m.check.argmaxDisagreements.length > 0)
+      ? h('p', { class: 'warning-text export-mismatch' }, `The exported ONNX model does not match your PyTorch model on this batch: largest logit difference ${m.check.maxLogitDiff.toPrecision(3)} ` +
+        `(tolerance ${m.check.tolerance.toPrecision(2)})${m.check.argmaxDisagreements.length > 0 ? `, another top class on sample(s) ${m.check.argmaxDisagreements.slice(0, 10).join(', ')}` : ''}. The groups shown are the ONNX model's.`)
+      : null,
     m.disagreements.length > 0 ? h('p', { class: 'warning-text' }, `Your code's predictions and the ONNX model's disagree on ${m.disagreements.length} sample(s): ${m.disagreements.slice(0, 10).join(', ')}.`) : null,
     h('section', { class: 'mistakes', 'aria-label': 'Misclassified samples' },
       h('h2', {}, 'Misclassified ', h('vscode-badge', { variant: 'counter' }, m.misclassified.length + m.unexplained.length)),
