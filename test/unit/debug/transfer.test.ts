@@ -5,11 +5,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readNpy } from '../../../src/engine/io/npy';
 import { DataError } from '../../../src/engine/errors';
 import { DEFAULT_EXPRESSIONS, transferBatch, type Evaluate } from '../../../src/extension/debug/transfer';
+import { exportModel } from '../../../src/extension/debug/export';
 import { DapClient, debugpyMissing, type StoppedFrame } from './dap-client';
 import { makeDebugBatch } from '../../helpers/debug-fixture';
 import { REPO_ROOT } from '../../helpers/shared';
@@ -98,4 +100,19 @@ test('a missing expression gives the NameError text; a non-array names its type'
     assert.match(e.message, /no labels found in the frame: `HERE` is a builtins\.str, not an array or tensor; `batches` is a builtins\.function, not an array or tensor/);
     return true;
   });
+});
+
+test('a program that never imported torch has no model to export: nothing is imported into it', { skip: missing }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'neurflow-no-torch-'));
+  try {
+    const modules = await evaluate("len(__import__('sys').modules)");
+    const outcome = await exportModel(evaluate, { modelsDir: path.join(dir, 'models'), workDir: dir, images: 'images' }, 'evaluate');
+    assert.equal(outcome.kind, 'no-torch');
+    assert.equal(outcome.report.error?.message, 'the debugged program has not imported torch');
+    assert.equal(await evaluate("'torch' in __import__('sys').modules"), 'False');
+    assert.equal(await evaluate("len(__import__('sys').modules)"), modules, 'no module was imported');
+    assert.ok(!existsSync(path.join(dir, 'models')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
