@@ -32,7 +32,7 @@ test('neurflow attribute: IG from model inputs and from a lower activation both 
   }
 });
 
-test('neurflow attribute: usage errors exit 1 with a message naming the problem', async (t) => {
+test('neurflow attribute: usage errors exit 2 with a message naming the problem', async (t) => {
   const modelFile = sharedPath(t, 'reference/models/fmnist-cnn.onnx');
   if (!modelFile) return;
   const errors: string[] = [];
