@@ -84,7 +84,7 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     for (const d of disposables) d.dispose();
     const editors = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
-      .filter((t) => (t.input instanceof vscode.TabInputText && (t.input.uri.fsPath === program() || t.input.uri.scheme === 'untitled')));
+      .filter((t) => t.input instanceof vscode.TabInputText && (t.input.uri.fsPath === program() || t.input.uri.fsPath.endsWith('.md')));
     await vscode.window.tabGroups.close(editors);
     await vscode.commands.executeCommand('workbench.action.closePanel');
     await vscode.commands.executeCommand('workbench.view.explorer');
@@ -206,7 +206,7 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     for (let i = 1; i < c.groups.length; i++) assert.ok(c.groups[i - 1].activationChange >= c.groups[i].activationChange, 'largest change first');
     assert.deepEqual(new Set(c.layers.map((l) => l.layer)), new Set(c.groups.map((g) => g.layer)));
     assert.match(r.markdown, /## Groups whose channels changed most/);
-    assert.ok(vscode.window.visibleTextEditors.some((ed) => ed.document.getText() === r.markdown), 'the report is shown');
+    assert.ok(vscode.window.visibleTextEditors.some((ed) => ed.document.uri.fsPath === r.document && ed.document.getText() === r.markdown && !ed.document.isDirty), 'the report is shown');
     console.log(`compare: ${c.groups.slice(0, 3).map((g) => `${g.className}/${g.layer}/${g.group} ${(100 * g.activationChange).toFixed(1)}%`).join(', ')}; agreement ${c.agreement}`);
     assert.equal(await evaluate(STATE_EXPRESSION), before);
   });

@@ -102,7 +102,7 @@ async function analyseMissing(
     model: exported.onnx, images: t.images, labels: t.labels, skip: existing.map((a) => a.classIndex),
     classNames: exported.report.classNames, store: services.results.dir, provider: settings.provider, threads: settings.threads || undefined,
     params: { tau: settings.tau, topCrops: settings.topCrops, igSteps: settings.igSteps },
-  }, { signal, onProgress: (p) => progress.report({ message: p.total ? `${p.stage} (${p.done ?? 0}/${p.total})` : p.stage }) }).catch((e: Error) => {
+  }, { signal, onProgress: (p) => progress.report({ message: p.stage }) }).catch((e: Error) => {
     throw new Failure(e.name === 'CancelledError' ? 'cancelled' : e.name === 'DataError' ? 'shape' : 'error', e.message);
   });
   for (const a of outcome.analyses) await services.results.record(a.file, services.results.read(a.file).doc);

@@ -3,7 +3,8 @@
  * Explain Batch of the same debug session (a new epoch), the debuggee exports the model at this pause (reused when
  * unchanged), and the worker runs both checkpoints on the batch in scope: which neuron groups of the previous
  * checkpoint's analyses changed most (mean relative change of their channels' activations), per layer, and how
- * often the two agree on the top class. Shown as a Markdown report beside the editor; resolves with a report.
+ * often the two agree on the top class. Shown as a Markdown report beside the editor (a file in the extension's storage);
+ * resolves with a report.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,7 +12,8 @@ import { readSettings } from '../config';
 import type { Services } from '../services';
 import type { CheckpointComparison } from '../../protocol/batch';
 import { chooseAnalyses } from './choose';
-import { checkpoints, exportLive, Failure, transfer, where, type ExplainFailure } from './live';
+import { checkpoints, exportLive, Failure, modelsDir, transfer, where, type ExplainFailure } from './live';
+import { writeFileAtomic } from '../../engine/result/store';
 import { pausedFrame, type PausedFrame } from './frame';
 import { BatchMemory } from './memory';
 import { DEFAULT_EXPRESSIONS, type BatchExpressions } from './transfer';
@@ -25,7 +27,7 @@ export interface CompareArgs {
 }
 
 export type CompareReport =
-  | { ok: true; comparison: CheckpointComparison; previous: Checkpoint; current: Checkpoint; markdown: string; document?: string }
+  | { ok: true; comparison: CheckpointComparison; previous: Checkpoint; current: Checkpoint; markdown: string; document: string }
   | { ok: false; kind: ExplainFailure; error: string };
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -101,9 +103,12 @@ async function run(services: Services, context: vscode.ExtensionContext, args: C
         });
         const markdown = comparisonMarkdown(comparison, previous, current);
         services.log.info(`compare checkpoints ${previous.key.slice(0, 12)} -> ${current.key.slice(0, 12)}: top group ${comparison.groups[0] ? `${comparison.groups[0].layer}/${comparison.groups[0].group} ${pct(comparison.groups[0].activationChange)}` : 'none'}`);
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+        // A file in the storage, not an untitled buffer: closing it asks nothing.
+        const file = path.join(path.dirname(modelsDir(context)), 'checkpoints', `compare-${previous.key.slice(0, 12)}-${current.key.slice(0, 12)}.md`);
+        writeFileAtomic(file, markdown);
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
         await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
-        return { ok: true as const, comparison, previous, current, markdown, document: path.basename(doc.uri.path) };
+        return { ok: true as const, comparison, previous, current, markdown, document: file };
       } finally {
         t.dispose();
       }
