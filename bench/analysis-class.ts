@@ -17,11 +17,21 @@ import { analyseClass } from '../src/engine/analysis/job';
 import type { ProviderSetting } from '../src/engine/runtime/ort';
 import type { PresetName } from '../src/engine/data/sidecar';
 
-const { values } = parseArgs({ options: {
-  model: { type: 'string' }, data: { type: 'string' }, class: { type: 'string' }, tau: { type: 'string' }, threads: { type: 'string' },
-  provider: { type: 'string' }, blocks: { type: 'string' }, shared: { type: 'string' },
-  labelled: { type: 'boolean' }, preset: { type: 'string' }, layers: { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    data: { type: 'string' },
+    class: { type: 'string' },
+    tau: { type: 'string' },
+    threads: { type: 'string' },
+    provider: { type: 'string' },
+    blocks: { type: 'string' },
+    shared: { type: 'string' },
+    labelled: { type: 'boolean' },
+    preset: { type: 'string' },
+    layers: { type: 'string' },
+  },
+});
 const shared = path.resolve(values.shared ?? path.join(__dirname, '../../shared'));
 const name = values.model ?? 'shortcut-resnet';
 const isFile = name.endsWith('.onnx');
@@ -32,17 +42,27 @@ const cls = values.class ?? (fmnist ? '0' : 'triangle');
 
 (async () => {
   let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
   const t0 = performance.now();
   let stage = '';
   const { doc } = await analyseClass({
-    model, data, class: /^\d+$/.test(cls) ? Number(cls) : cls, blocks: values.blocks ? Number(values.blocks) : undefined,
+    model,
+    data,
+    class: /^\d+$/.test(cls) ? Number(cls) : cls,
+    blocks: values.blocks ? Number(values.blocks) : undefined,
     layers: values.layers ? values.layers.split(',') : undefined,
     preprocessing: values.preset as PresetName | undefined,
     params: { ...(values.tau ? { tau: Number(values.tau) } : {}), ...(values.labelled ? { selection: 'labelled' as const } : {}) },
     onProgress: (e) => {
       const k = `${e.stage}|${e.layer ?? ''}`;
-      if (k !== stage || e.stage === 'neurons') { console.log(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${e.stage}: ${e.message} (RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB)`); stage = k; }
+      if (k !== stage || e.stage === 'neurons') {
+        console.log(
+          `[${((performance.now() - t0) / 1000).toFixed(1)} s] ${e.stage}: ${e.message} (RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB)`,
+        );
+        stage = k;
+      }
     },
     threads: values.threads ? Number(values.threads) : undefined,
     provider: values.provider as ProviderSetting | undefined,
@@ -50,8 +70,15 @@ const cls = values.class ?? (fmnist ? '0' : 'triangle');
   clearInterval(timer);
   const wall = (performance.now() - t0) / 1000;
   peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
-  console.log(`${path.basename(model)} class ${doc.class.name}: ${doc.class.images.length} images, layers ${doc.params.layers.join(' > ')}, tau ${doc.params.tau}, provider ${doc.runtime.provider}`);
+  console.log(
+    `${path.basename(model)} class ${doc.class.name}: ${doc.class.images.length} images, layers ${doc.params.layers.join(' > ')}, tau ${doc.params.tau}, provider ${doc.runtime.provider}`,
+  );
   console.log(`core neurons per layer: ${doc.layers.map((l) => `${l.name} ${l.neurons.length}`).join(', ')}`);
-  console.log('stage times (s):', Object.entries(doc.timings).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
+  console.log(
+    'stage times (s):',
+    Object.entries(doc.timings)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', '),
+  );
   console.log(`wall ${wall.toFixed(1)} s (incl. model load, scan, image decoding); peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
 })();

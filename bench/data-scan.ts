@@ -24,7 +24,13 @@ import { OrtSession } from '../src/engine/runtime/ort';
 const REPO = path.resolve(__dirname, '..');
 const SHARED = process.env.NEURFLOW_SHARED ?? path.resolve(REPO, '..', 'shared');
 
-interface Figures { set: string; images: number; decode: number; model?: number; scan?: number }
+interface Figures {
+  set: string;
+  images: number;
+  decode: number;
+  model?: number;
+  scan?: number;
+}
 
 async function decodeRate(files: string[], resolved: ResolvedPreprocessing, concurrency: number): Promise<number> {
   const t0 = performance.now();
@@ -47,7 +53,13 @@ async function modelRate(session: OrtSession, model: LoadedModel, p: ResolvedPre
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function measure(set: string, modelFile: string | undefined, data: string, resolvedFor: (m?: LoadedModel) => ResolvedPreprocessing, opts: { threads: number; concurrency: number; modelImages: number }): Promise<Figures> {
+async function measure(
+  set: string,
+  modelFile: string | undefined,
+  data: string,
+  resolvedFor: (m?: LoadedModel) => ResolvedPreprocessing,
+  opts: { threads: number; concurrency: number; modelImages: number },
+): Promise<Figures> {
   const model = modelFile ? await loadModel(modelFile) : undefined;
   const resolved = resolvedFor(model);
   const ds = openDataset(data, { modelLabels: resolved.labels });
@@ -83,7 +95,9 @@ async function makeJpegs(dir: string, n: number): Promise<void> {
         base[o + 2] = ((x ^ y) + i) & 255;
       }
     }
-    await sharp(base, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(dir, `class${i % 2}`, `${String(i).padStart(4, '0')}.jpg`));
+    await sharp(base, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(path.join(dir, `class${i % 2}`, `${String(i).padStart(4, '0')}.jpg`));
   }
 }
 
@@ -95,7 +109,9 @@ async function main(): Promise<void> {
   const threads = Number(values.threads ?? availableParallelism());
   const concurrency = Number(values.concurrency ?? defaultConcurrency());
   const opts = { threads, concurrency, modelImages: 256 };
-  console.log(`data-scan benchmark: ${availableParallelism()} CPUs, onnxruntime threads ${threads}, decode concurrency ${concurrency}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}`);
+  console.log(
+    `data-scan benchmark: ${availableParallelism()} CPUs, onnxruntime threads ${threads}, decode concurrency ${concurrency}, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}`,
+  );
   const results: Figures[] = [];
 
   const resnet = path.join(SHARED, 'reference/models/shortcut-resnet.onnx');
@@ -113,15 +129,31 @@ async function main(): Promise<void> {
     const have = existsSync(model224);
     if (!have) console.log(`(no 224x224 model at ${model224}: decode only; export one with ../shared/tools/export-torchvision.sh .cache/torchvision resnet18)`);
     const input = { name: 'input', shape: ['batch', 3, 224, 224] as (number | string)[], channels: 3, height: 224, width: 224 };
-    results.push(await measure(`640x480 JPEG -> imagenet preset${have ? `, ${path.basename(model224)}` : ''}`, have ? model224 : undefined, dir,
-      (m) => ({ preprocessing: completePreprocessing({ preset: 'imagenet' }, m?.input ?? input, 'imagenet'), source: 'option' }), opts));
+    results.push(
+      await measure(
+        `640x480 JPEG -> imagenet preset${have ? `, ${path.basename(model224)}` : ''}`,
+        have ? model224 : undefined,
+        dir,
+        (m) => ({ preprocessing: completePreprocessing({ preset: 'imagenet' }, m?.input ?? input, 'imagenet'), source: 'option' }),
+        opts,
+      ),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
   const fmt = (v?: number) => (v === undefined ? '-' : v.toFixed(0));
-  const rows = [['set', 'images', 'decode+preprocess img/s', 'model alone img/s', 'scan img/s', 'bound by'],
-    ...results.map((r) => [r.set, String(r.images), fmt(r.decode), fmt(r.model), fmt(r.scan), r.model === undefined ? '-' : r.decode > r.model ? 'model' : 'decoding'])];
+  const rows = [
+    ['set', 'images', 'decode+preprocess img/s', 'model alone img/s', 'scan img/s', 'bound by'],
+    ...results.map((r) => [
+      r.set,
+      String(r.images),
+      fmt(r.decode),
+      fmt(r.model),
+      fmt(r.scan),
+      r.model === undefined ? '-' : r.decode > r.model ? 'model' : 'decoding',
+    ]),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   console.log('');
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));

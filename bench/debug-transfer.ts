@@ -17,7 +17,8 @@ import { transferBatch } from '../src/extension/debug/transfer';
 import { DapClient, debugpyMissing } from '../test/unit/debug/dap-client';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '256' }, reps: { type: 'string', default: '5' } } });
-const N = Number(values.n), REPS = Number(values.reps);
+const N = Number(values.n),
+  REPS = Number(values.reps);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -26,21 +27,24 @@ async function main(): Promise<void> {
   if (missing) throw new Error(missing);
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-bench-'));
   const program = path.join(dir, 'loop.py');
-  writeFileSync(program, [
-    'import numpy as np',
-    'rng = np.random.default_rng(0)',
-    `images = rng.standard_normal((${N}, 3, 224, 224), dtype=np.float32)`,
-    'half = images.astype(np.float16)',
-    `pixels = rng.integers(0, 256, size=(${N}, 224, 224, 3), dtype=np.uint8)`,
-    `labels = np.arange(${N}) % 1000`,
-    'print("ready")  # line 7: breakpoint',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    program,
+    [
+      'import numpy as np',
+      'rng = np.random.default_rng(0)',
+      `images = rng.standard_normal((${N}, 3, 224, 224), dtype=np.float32)`,
+      'half = images.astype(np.float16)',
+      `pixels = rng.integers(0, 256, size=(${N}, 224, 224, 3), dtype=np.uint8)`,
+      `labels = np.arange(${N}) % 1000`,
+      'print("ready")  # line 7: breakpoint',
+      '',
+    ].join('\n'),
+  );
   const dap = new DapClient();
   try {
     const frame = await dap.launchToLine(program, 7, dir);
     const evaluate = (e: string) => dap.evaluate(e, frame.frameId);
-    console.log(`batch ${N} x 3 x 224 x 224 (${(N * 3 * 224 * 224 * 4 / 1e6).toFixed(0)} MB float32), ${REPS} repetitions, median seconds`);
+    console.log(`batch ${N} x 3 x 224 x 224 (${((N * 3 * 224 * 224 * 4) / 1e6).toFixed(0)} MB float32), ${REPS} repetitions, median seconds`);
     console.log('images expression        evaluate+write   read .npy   delete    total');
     for (const expr of ['images', 'half', 'pixels']) {
       const rows: { ev: number; read: number; del: number; total: number }[] = [];
@@ -65,4 +69,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => { console.error(e); process.exit(1); });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -16,8 +16,11 @@ async function bench(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      n: { type: 'string', default: '512' }, provider: { type: 'string', default: 'cpu' }, threads: { type: 'string' },
-      batch: { type: 'string' }, maps: { type: 'boolean' },
+      n: { type: 'string', default: '512' },
+      provider: { type: 'string', default: 'cpu' },
+      threads: { type: 'string' },
+      batch: { type: 'string' },
+      maps: { type: 'boolean' },
     },
   });
   const file = positionals[0] ?? path.resolve(__dirname, '..', '..', 'shared', 'reference', 'models', 'shortcut-resnet.onnx');
@@ -49,8 +52,12 @@ async function bench(): Promise<void> {
   const t2 = performance.now();
   const r = await computeActivations(model, source, spec, options);
   const t3 = performance.now();
-  console.log(`${path.basename(file)}: ${layers.length} layers, input ${c}x${h}x${w}, provider ${r.provider}, batch ${r.batchSize}${values.maps ? ', with full maps' : ''}`);
-  console.log(`load + shapes + layers ${(t1 - t0).toFixed(0)} ms; ${n} images in ${((t3 - t2) / 1000).toFixed(2)} s = ${(n / ((t3 - t2) / 1000)).toFixed(1)} images/s`);
+  console.log(
+    `${path.basename(file)}: ${layers.length} layers, input ${c}x${h}x${w}, provider ${r.provider}, batch ${r.batchSize}${values.maps ? ', with full maps' : ''}`,
+  );
+  console.log(
+    `load + shapes + layers ${(t1 - t0).toFixed(0)} ms; ${n} images in ${((t3 - t2) / 1000).toFixed(2)} s = ${(n / ((t3 - t2) / 1000)).toFixed(1)} images/s`,
+  );
   await sessionCache.clear();
 }
 

@@ -25,9 +25,15 @@ const SHARED = process.env.NEURFLOW_SHARED ?? path.resolve(REPO, '..', 'shared')
 
 const { values } = parseArgs({
   options: {
-    seed: { type: 'string', default: '1' }, models: { type: 'string', default: '6000' }, results: { type: 'string', default: '3000' },
-    messages: { type: 'string', default: '20000' }, sidecars: { type: 'string', default: '3000' }, manifests: { type: 'string', default: '3000' },
-    trees: { type: 'string', default: '500' }, 'probe-every': { type: 'string', default: '25' }, 'hang-ms': { type: 'string', default: '20000' },
+    seed: { type: 'string', default: '1' },
+    models: { type: 'string', default: '6000' },
+    results: { type: 'string', default: '3000' },
+    messages: { type: 'string', default: '20000' },
+    sidecars: { type: 'string', default: '3000' },
+    manifests: { type: 'string', default: '3000' },
+    trees: { type: 'string', default: '500' },
+    'probe-every': { type: 'string', default: '25' },
+    'hang-ms': { type: 'string', default: '20000' },
   },
 });
 const n = (k: keyof typeof values) => Number(values[k]);
@@ -138,4 +144,12 @@ async function main(): Promise<number> {
   return crashes.length > 0 ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 70; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(e);
+    process.exitCode = 70;
+  },
+);

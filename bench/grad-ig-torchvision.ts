@@ -16,7 +16,9 @@ import { smoothImage, torchvisionCase, torchvisionFile } from '../test/unit/grad
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, samples: { type: 'string' }, targets: { type: 'string' }, steps: { type: 'string' }, provider: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { model: { type: 'string' }, samples: { type: 'string' }, targets: { type: 'string' }, steps: { type: 'string' }, provider: { type: 'string' } },
+  });
   const name = values.model ?? 'resnet50';
   const samples = Number(values.samples ?? 8);
   const targetCount = Number(values.targets ?? 2);
@@ -25,10 +27,17 @@ async function main(): Promise<void> {
   const c = await torchvisionCase(torchvisionFile(name));
   const inDims = c.shapes.get(c.model.input.name)!;
   const images = new Float32Array(samples * inDims.slice(1).reduce((a, b) => a * b, 1));
-  for (let s = 0; s < samples; s++) images.set(smoothImage(inDims[2], inDims[3], 100 + s), s * images.length / samples);
-  const acts = await computeActivations(c.model, { data: images, dims: [samples, ...inDims.slice(1)] }, { maps: c.layers.map((l) => l.tensor) }, { threads: 2 });
+  for (let s = 0; s < samples; s++) images.set(smoothImage(inDims[2], inDims[3], 100 + s), (s * images.length) / samples);
+  const acts = await computeActivations(
+    c.model,
+    { data: images, dims: [samples, ...inDims.slice(1)] },
+    { maps: c.layers.map((l) => l.tensor) },
+    { threads: 2 },
+  );
   let peak = process.memoryUsage().rss;
-  console.log(`${name}: IG of ${targetCount} targets x ${samples} crops, ${steps} Gauss-Legendre steps, provider ${provider}; RSS after activations ${mib(peak)} MiB`);
+  console.log(
+    `${name}: IG of ${targetCount} targets x ${samples} crops, ${steps} Gauss-Legendre steps, provider ${provider}; RSS after activations ${mib(peak)} MiB`,
+  );
   console.log(['segment', 'rows/run', 'build s', 'IG s', 'rows/s', 'RSS MiB'].join('\t'));
   for (let i = 0; i + 1 < c.layers.length; i++) {
     const lower = c.layers[i];
@@ -42,7 +51,16 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t1) / 1000;
       const rss = process.memoryUsage().rss;
       peak = Math.max(peak, rss);
-      console.log([`${lower.name}->${upper.name}`, sg.rowsPerRun, ((t1 - t0) / 1000).toFixed(2), seconds.toFixed(2), ((targetCount * samples * (steps + 2)) / seconds).toFixed(0), mib(rss)].join('\t'));
+      console.log(
+        [
+          `${lower.name}->${upper.name}`,
+          sg.rowsPerRun,
+          ((t1 - t0) / 1000).toFixed(2),
+          seconds.toFixed(2),
+          ((targetCount * samples * (steps + 2)) / seconds).toFixed(0),
+          mib(rss),
+        ].join('\t'),
+      );
     } finally {
       await sg.release();
     }

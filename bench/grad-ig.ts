@@ -36,13 +36,26 @@ const REFERENCE: { id: string; lower: string; upper: string; torchSeconds: numbe
   { id: 'L1 layer1.1->layer2.0', lower: block('layer1.1'), upper: block('layer2.0'), torchSeconds: 32.9, neurons: 29 },
 ];
 
-interface Case { id: string; model: string; lower: string; upper: string; activation: Float32Array; perSample: number; stored: number }
+interface Case {
+  id: string;
+  model: string;
+  lower: string;
+  upper: string;
+  activation: Float32Array;
+  perSample: number;
+  stored: number;
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function referenceCases(model: LoadedModel): Promise<Case[]> {
   const input = readNpy(path.join(SHARED, 'reference/predictions/shortcut-test__first8.npy'));
-  const acts = await computeActivations(model, { data: input.data as Float32Array, dims: input.shape }, { maps: REFERENCE.map((r) => r.lower) }, { threads: 2 });
+  const acts = await computeActivations(
+    model,
+    { data: input.data as Float32Array, dims: input.shape },
+    { maps: REFERENCE.map((r) => r.lower) },
+    { threads: 2 },
+  );
   return REFERENCE.map((r) => {
     const t = acts.maps.get(r.lower)!;
     return { id: r.id, model: RESNET, lower: r.lower, upper: r.upper, activation: t.data, perSample: t.data.length / t.dims[0], stored: t.dims[0] };
@@ -51,18 +64,35 @@ async function referenceCases(model: LoadedModel): Promise<Case[]> {
 
 function fixtureCases(): Case[] {
   const dir = path.join(SHARED, 'reference', 'gradients');
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { cases: { id: string; model: string; lower_tensor: string; upper_tensor: string; lower_file: string }[] };
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+    cases: { id: string; model: string; lower_tensor: string; upper_tensor: string; lower_file: string }[];
+  };
   return manifest.cases.map((c) => {
     const t = readNpy(path.join(dir, c.lower_file));
-    return { id: c.id, model: c.model, lower: c.lower_tensor, upper: c.upper_tensor, activation: t.data as Float32Array, perSample: t.data.length / t.shape[0], stored: t.shape[0] };
+    return {
+      id: c.id,
+      model: c.model,
+      lower: c.lower_tensor,
+      upper: c.upper_tensor,
+      activation: t.data as Float32Array,
+      perSample: t.data.length / t.shape[0],
+      stored: t.shape[0],
+    };
   });
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      provider: { type: 'string' }, threads: { type: 'string' }, samples: { type: 'string' }, targets: { type: 'string' },
-      steps: { type: 'string' }, rows: { type: 'string' }, repeat: { type: 'string' }, fixtures: { type: 'boolean' }, 'ig-threads': { type: 'string' },
+      provider: { type: 'string' },
+      threads: { type: 'string' },
+      samples: { type: 'string' },
+      targets: { type: 'string' },
+      steps: { type: 'string' },
+      rows: { type: 'string' },
+      repeat: { type: 'string' },
+      fixtures: { type: 'boolean' },
+      'ig-threads': { type: 'string' },
       torch: { type: 'boolean' },
     },
   });
@@ -74,8 +104,12 @@ async function main(): Promise<void> {
   const rowSettings = values.rows ? values.rows.split(',').map(Number) : [undefined];
   const provider = (values.provider ?? 'cpu') as ProviderSetting;
   const resnet = await loadModel(path.join(SHARED, RESNET));
-  const cases = [...await referenceCases(resnet), ...(values.fixtures ? fixtureCases() : [])];
-  console.log(`IG: ${samples} crops x ${targetCount} targets (one target per run), ${steps} Gauss-Legendre steps, median of ${repeat}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const cases = [...(await referenceCases(resnet)), ...(values.fixtures ? fixtureCases() : [])];
+  console.log(
+    `IG: ${samples} crops x ${targetCount} targets (one target per run), ${steps} Gauss-Legendre steps, median of ${repeat}; load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(['segment', 'provider', 'rows/run', 'ms/target', 'cpu ms/target', 'attributions/s', 'rows/s', 'rows/cpu-s', 'reference torch rows/s'].join('\t'));
   const models = new Map<string, LoadedModel>([[RESNET, resnet]]);
   for (const c of cases) {
@@ -84,7 +118,7 @@ async function main(): Promise<void> {
     const shapes = await inferShapes(model, { threads });
     const upperChannels = shapes.get(c.upper)![1];
     const a = new Float32Array(samples * c.perSample);
-    for (let s = 0; s < samples; s++) a.set(c.activation.subarray((s % c.stored) * c.perSample, (s % c.stored + 1) * c.perSample), s * c.perSample);
+    for (let s = 0; s < samples; s++) a.set(c.activation.subarray((s % c.stored) * c.perSample, ((s % c.stored) + 1) * c.perSample), s * c.perSample);
     const targets = Array.from({ length: targetCount }, (_, k) => (k * 7) % upperChannels);
     for (const rowsPerRun of rowSettings) {
       const igThreads = values['ig-threads'] ? Number(values['ig-threads']) : undefined;
@@ -106,8 +140,19 @@ async function main(): Promise<void> {
         const attributions = samples * targetCount;
         const ref = REFERENCE.find((x) => x.id === c.id);
         const torchRows = ref ? ((ref.neurons * 50 * 50) / ref.torchSeconds).toFixed(0) : '';
-        console.log([c.id, grads.provider, grads.rowsPerRun, ((sec / targetCount) * 1000).toFixed(1), ((cpu / targetCount) * 1000).toFixed(1),
-          (attributions / sec).toFixed(1), ((attributions * steps) / sec).toFixed(0), ((attributions * steps) / cpu).toFixed(0), torchRows].join('\t'));
+        console.log(
+          [
+            c.id,
+            grads.provider,
+            grads.rowsPerRun,
+            ((sec / targetCount) * 1000).toFixed(1),
+            ((cpu / targetCount) * 1000).toFixed(1),
+            (attributions / sec).toFixed(1),
+            ((attributions * steps) / sec).toFixed(0),
+            ((attributions * steps) / cpu).toFixed(0),
+            torchRows,
+          ].join('\t'),
+        );
       } finally {
         await grads.release();
       }
@@ -115,11 +160,30 @@ async function main(): Promise<void> {
   }
   if (values.torch) {
     const script = path.join(__dirname, 'grad-ig-torch.py');
-    const args = [script, '--model', path.join(SHARED, RESNET), '--input', path.join(SHARED, 'reference/predictions/shortcut-test__first8.npy'), '--threads', String(threads ?? 2), '--samples', String(samples), '--targets', String(targetCount), '--steps', String(steps),
-      '--repeat', String(repeat), ...REFERENCE.flatMap((r) => ['--segment', `${r.id}|${r.lower}|${r.upper}`])];
+    const args = [
+      script,
+      '--model',
+      path.join(SHARED, RESNET),
+      '--input',
+      path.join(SHARED, 'reference/predictions/shortcut-test__first8.npy'),
+      '--threads',
+      String(threads ?? 2),
+      '--samples',
+      String(samples),
+      '--targets',
+      String(targetCount),
+      '--steps',
+      String(steps),
+      '--repeat',
+      String(repeat),
+      ...REFERENCE.flatMap((r) => ['--segment', `${r.id}|${r.lower}|${r.upper}`]),
+    ];
     const r = spawnSync('/usr/bin/python3', args, { stdio: 'inherit' });
     if (r.status !== 0) console.log(`(torch comparison unavailable: python3 exited ${r.status ?? r.error?.message})`);
   }
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -25,18 +25,39 @@ import { quadrature } from '../src/engine/grad/quadrature';
 import { writeNpy } from '../src/engine/io/npy';
 import { segment } from '../src/engine/onnx/submodel';
 import {
-  layerPairs, moduleCase, MODULE_PAIRS, relError, TORCHVISION_MODELS, torchvisionCase, torchvisionFile, vjpIntegratedGradients,
+  layerPairs,
+  moduleCase,
+  MODULE_PAIRS,
+  relError,
+  TORCHVISION_MODELS,
+  torchvisionCase,
+  torchvisionFile,
+  vjpIntegratedGradients,
   type ModulePair,
 } from '../test/unit/grad/torchvision';
 import type { LoadedModel } from '../src/engine/onnx/model';
 
 interface Entry {
-  model: string; lower: string; upper: string; lowerTensor: string; upperTensor: string; target: number; steps: number;
+  model: string;
+  lower: string;
+  upper: string;
+  lowerTensor: string;
+  upperTensor: string;
+  target: number;
+  steps: number;
   /** Channel axes of the modules' outputs (the files hold the lower activation and gradient channels first). */
-  lowerAxis?: number; upperAxis?: number;
+  lowerAxis?: number;
+  upperAxis?: number;
   /** Set when lower/upper are torch module paths (the PyTorch check hooks them). */
-  modules?: boolean; imageFile?: string;
-  lowerFile: string; gradFile: string; igFile: string; relGradVjp: number; relIgVjp: number; completeness: number; igSeconds: number;
+  modules?: boolean;
+  imageFile?: string;
+  lowerFile: string;
+  gradFile: string;
+  igFile: string;
+  relGradVjp: number;
+  relIgVjp: number;
+  completeness: number;
+  igSeconds: number;
 }
 
 interface Case {
@@ -55,7 +76,18 @@ async function loadCase(name: string, seed: number, stem: boolean, forceLayers: 
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { models: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, targets: { type: 'string' }, seed: { type: 'string' }, stem: { type: 'boolean' }, layers: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string' },
+      steps: { type: 'string' },
+      out: { type: 'string' },
+      only: { type: 'string' },
+      targets: { type: 'string' },
+      seed: { type: 'string' },
+      stem: { type: 'boolean' },
+      layers: { type: 'boolean' },
+    },
+  });
   const models = values.models ? values.models.split(',') : [...TORCHVISION_MODELS];
   const steps = Number(values.steps ?? 50);
   const out = path.resolve(values.out ?? '.cache/grad-verify');
@@ -78,7 +110,9 @@ async function main(): Promise<void> {
         sg = await SegmentGradients.create(seg, c.shapes, { threads: 2 });
         const f = await sg.values(a, 1);
         // The most active upper channels (a dead channel would compare zeros with zeros).
-        const targets = Array.from(f.keys()).sort((x, y) => f[y] - f[x]).slice(0, Number(values.targets ?? 2));
+        const targets = Array.from(f.keys())
+          .sort((x, y) => f[y] - f[x])
+          .slice(0, Number(values.targets ?? 2));
         for (const target of targets) {
           const [grad] = await sg.gradients(a, 1, [target]);
           const t0 = performance.now();
@@ -93,13 +127,26 @@ async function main(): Promise<void> {
           writeNpy(path.join(dir, `${base}-grad.npy`), [1, ...pair.lower.shape], grad);
           writeNpy(path.join(dir, `${base}-ig.npy`), [pair.lower.shape[0]], ig.attributions);
           entries.push({
-            model: name, lower: pair.lower.name, upper: pair.upper.name, lowerTensor: pair.lower.tensor, upperTensor: pair.upper.tensor, target, steps,
+            model: name,
+            lower: pair.lower.name,
+            upper: pair.upper.name,
+            lowerTensor: pair.lower.tensor,
+            upperTensor: pair.upper.tensor,
+            target,
+            steps,
             ...(byModule ? { modules: true, imageFile: `${name}/image.npy` } : {}),
             ...('channelAxis' in pair.lower ? { lowerAxis: pair.lower.channelAxis, upperAxis: pair.upper.channelAxis } : {}),
-            lowerFile: `${name}/${i}-lower.npy`, gradFile: `${name}/${base}-grad.npy`, igFile: `${name}/${base}-ig.npy`,
-            relGradVjp, relIgVjp, completeness: ig.relativeCompletenessError, igSeconds,
+            lowerFile: `${name}/${i}-lower.npy`,
+            gradFile: `${name}/${base}-grad.npy`,
+            igFile: `${name}/${base}-ig.npy`,
+            relGradVjp,
+            relIgVjp,
+            completeness: ig.relativeCompletenessError,
+            igSeconds,
           });
-          console.log(`${name} ${id} j=${target}: fast vs vjp rel grad ${relGradVjp.toExponential(2)} IG ${relIgVjp.toExponential(2)}; completeness ${ig.relativeCompletenessError.toExponential(2)}; IG ${igSeconds.toFixed(2)} s (${((steps + 2) / igSeconds).toFixed(0)} rows/s)`);
+          console.log(
+            `${name} ${id} j=${target}: fast vs vjp rel grad ${relGradVjp.toExponential(2)} IG ${relIgVjp.toExponential(2)}; completeness ${ig.relativeCompletenessError.toExponential(2)}; IG ${igSeconds.toFixed(2)} s (${((steps + 2) / igSeconds).toFixed(0)} rows/s)`,
+          );
         }
       } catch (e) {
         console.log(`${name} ${id}: FAILED ${(e as Error).message.split('\n')[0]}`);

@@ -29,7 +29,9 @@ const node = {
 };
 
 const suiteDir = join(root, 'test/suite');
-const suites = readdirSync(suiteDir).filter((f) => f.endsWith('.ts')).map((f) => join('test/suite', f));
+const suites = readdirSync(suiteDir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => join('test/suite', f));
 
 const targets = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },

@@ -30,8 +30,20 @@ function run(tool, args) {
 
 mkdirSync(outDir, { recursive: true });
 const code = await run(pbjs, [
-  '--target', 'static-module', '--wrap', 'esm', '--root', 'neurflow-onnx', '--force-number',
-  '--no-create', '--no-verify', '--no-convert', '--no-delimited', '--no-typeurl', '--no-service', proto,
+  '--target',
+  'static-module',
+  '--wrap',
+  'esm',
+  '--root',
+  'neurflow-onnx',
+  '--force-number',
+  '--no-create',
+  '--no-verify',
+  '--no-convert',
+  '--no-delimited',
+  '--no-typeurl',
+  '--no-service',
+  proto,
 ]);
 const LONG_DEFAULT = /\$util\.Long \? \$util\.Long\.fromBits\(0,0,(?:false|true)\) : 0;/g;
 const defaults = code.match(LONG_DEFAULT)?.length ?? 0;

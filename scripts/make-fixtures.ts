@@ -26,7 +26,11 @@ function weights(n: number, fanIn: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   const scale = Math.sqrt(2 / fanIn);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
   }
   return a;
@@ -35,14 +39,38 @@ function weights(n: number, fanIn: number, seed: number): Float32Array {
 export function tinyCnn() {
   const t = (name: string) => `${name}_output_0`;
   const nodes = [
-    makeNode('Conv', ['input', 'features.0.weight', 'features.0.bias'], [t('/features/features.0/Conv')], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, '/features/features.0/Conv'),
+    makeNode(
+      'Conv',
+      ['input', 'features.0.weight', 'features.0.bias'],
+      [t('/features/features.0/Conv')],
+      { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+      '/features/features.0/Conv',
+    ),
     makeNode('Relu', [t('/features/features.0/Conv')], [t('/features/features.1/Relu')], {}, '/features/features.1/Relu'),
-    makeNode('MaxPool', [t('/features/features.1/Relu')], [t('/features/features.2/MaxPool')], { kernel_shape: [2, 2], strides: [2, 2] }, '/features/features.2/MaxPool'),
-    makeNode('Conv', [t('/features/features.2/MaxPool'), 'features.3.weight', 'features.3.bias'], [t('/features/features.3/Conv')], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, '/features/features.3/Conv'),
+    makeNode(
+      'MaxPool',
+      [t('/features/features.1/Relu')],
+      [t('/features/features.2/MaxPool')],
+      { kernel_shape: [2, 2], strides: [2, 2] },
+      '/features/features.2/MaxPool',
+    ),
+    makeNode(
+      'Conv',
+      [t('/features/features.2/MaxPool'), 'features.3.weight', 'features.3.bias'],
+      [t('/features/features.3/Conv')],
+      { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+      '/features/features.3/Conv',
+    ),
     makeNode('Relu', [t('/features/features.3/Conv')], [t('/features/features.4/Relu')], {}, '/features/features.4/Relu'),
     makeNode('GlobalAveragePool', [t('/features/features.4/Relu')], [t('/avgpool/GlobalAveragePool')], {}, '/avgpool/GlobalAveragePool'),
     makeNode('Flatten', [t('/avgpool/GlobalAveragePool')], [t('/Flatten')], { axis: 1 }, '/Flatten'),
-    makeNode('Gemm', [t('/Flatten'), 'classifier.weight', 'classifier.bias'], ['logits'], { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }, '/classifier/Gemm'),
+    makeNode(
+      'Gemm',
+      [t('/Flatten'), 'classifier.weight', 'classifier.bias'],
+      ['logits'],
+      { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 },
+      '/classifier/Gemm',
+    ),
   ];
   const inits = [
     makeTensor('features.0.weight', [4, 3, 3, 3], weights(108, 27, 1)),
@@ -52,9 +80,13 @@ export function tinyCnn() {
     makeTensor('classifier.weight', [3, 8], weights(24, 8, 5)),
     makeTensor('classifier.bias', [3], weights(3, 8, 6)),
   ];
-  const graph = makeGraph('tiny_cnn', nodes,
+  const graph = makeGraph(
+    'tiny_cnn',
+    nodes,
     [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 16, 16])],
-    [makeValueInfo('logits', DataType.FLOAT, ['batch', 3])], inits);
+    [makeValueInfo('logits', DataType.FLOAT, ['batch', 3])],
+    inits,
+  );
   return makeModel(graph, [{ domain: '', version: 17 }]);
 }
 
@@ -65,7 +97,9 @@ async function main(): Promise<void> {
   console.log(`fixtures: wrote tiny-cnn.onnx, not-a-model.onnx to ${path.relative(process.cwd(), out) || '.'}`);
   const files = await makeDebugFixture();
   const demo = await demoResult();
-  console.log(`fixtures: Explain Batch fixture (${files.length} images, the demo analysis ${demo.reused ? 'cached' : `computed in ${demo.seconds.toFixed(0)} s`}) in ${path.relative(process.cwd(), DEBUG_FIXTURE) || '.'}`);
+  console.log(
+    `fixtures: Explain Batch fixture (${files.length} images, the demo analysis ${demo.reused ? 'cached' : `computed in ${demo.seconds.toFixed(0)} s`}) in ${path.relative(process.cwd(), DEBUG_FIXTURE) || '.'}`,
+  );
 }
 
 if (require.main === module) {

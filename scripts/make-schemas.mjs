@@ -11,8 +11,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import {
-  AnalysisParamsSchema, CircuitSchema, FidelityRowSchema, GroupingSchema, LayerSchema, NeuronSchema, RESULT_VERSION,
-  ResultDocumentSchema, SubconceptSchema,
+  AnalysisParamsSchema,
+  CircuitSchema,
+  FidelityRowSchema,
+  GroupingSchema,
+  LayerSchema,
+  NeuronSchema,
+  RESULT_VERSION,
+  ResultDocumentSchema,
+  SubconceptSchema,
 } from '../src/engine/result/schema.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -23,8 +30,13 @@ export function resultJsonSchemaText() {
   const schema = toJsonSchema(ResultDocumentSchema, {
     target: 'draft-07',
     definitions: {
-      AnalysisParams: AnalysisParamsSchema, Layer: LayerSchema, Neuron: NeuronSchema, Subconcept: SubconceptSchema,
-      Grouping: GroupingSchema, Circuit: CircuitSchema, FidelityRow: FidelityRowSchema,
+      AnalysisParams: AnalysisParamsSchema,
+      Layer: LayerSchema,
+      Neuron: NeuronSchema,
+      Subconcept: SubconceptSchema,
+      Grouping: GroupingSchema,
+      Circuit: CircuitSchema,
+      FidelityRow: FidelityRowSchema,
     },
     // A pipe of schemas (dict(): a JSON object, then a record) is described by its last schema.
     typeMode: 'output',
@@ -35,8 +47,9 @@ export function resultJsonSchemaText() {
     $schema: schema.$schema,
     $id: 'https://github.com/neurflow/neurflow-vscode/schemas/neurflow-result.schema.json',
     title: 'NeurFlow result document',
-    description: `One class analysis of an ONNX model by NeurFlow (format "neurflow.result", version ${RESULT_VERSION}). `
-      + 'Generated from src/engine/result/schema.ts by scripts/make-schemas.mjs; do not edit.',
+    description:
+      `One class analysis of an ONNX model by NeurFlow (format "neurflow.result", version ${RESULT_VERSION}). ` +
+      'Generated from src/engine/result/schema.ts by scripts/make-schemas.mjs; do not edit.',
     ...schema,
   };
   return `${JSON.stringify(published, null, 2)}\n`;

@@ -15,8 +15,16 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 export const APT_PACKAGES = [
-  'chromium', 'libkrb5-dev', 'g++', 'make', 'python3', 'python3-debugpy', 'python3-numpy',
-  'python3-torch', 'python3-torchvision', 'python3-onnx',
+  'chromium',
+  'libkrb5-dev',
+  'g++',
+  'make',
+  'python3',
+  'python3-debugpy',
+  'python3-numpy',
+  'python3-torch',
+  'python3-torchvision',
+  'python3-onnx',
 ];
 const say = (msg) => console.log(`prepare-tests: ${msg}`);
 
@@ -37,7 +45,12 @@ function missingPackages() {
   const format = ['$', '{Package} $', '{db:Status-Status}\n'].join('');
   const r = spawnSync('dpkg-query', ['-W', `-f=${format}`, ...APT_PACKAGES], { encoding: 'utf8' });
   if (r.error) return undefined; // no dpkg
-  const installed = new Set(r.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
+  const installed = new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.endsWith(' installed'))
+      .map((l) => l.split(' ')[0]),
+  );
   return APT_PACKAGES.filter((p) => !installed.has(p));
 }
 
@@ -59,7 +72,10 @@ function installPackages() {
   say(`installing Debian packages: ${missing.join(' ')} (about 2 minutes)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const sudo = root ? [] : ['sudo', '-n', '-E'];
-  for (const args of [['update', '-q'], ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['update', '-q'],
+    ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q', '--no-install-recommends', ...missing],
+  ]) {
     const [cmd, ...rest] = [...sudo, 'apt-get', ...args];
     const r = spawnSync(cmd, rest, { stdio: 'inherit', env });
     if (r.status !== 0) fail(`apt-get ${args[0] === 'update' ? 'update' : 'install'} failed (exit ${r.status}); run it by hand: ${command}`);

@@ -13,7 +13,11 @@ import * as path from 'node:path';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const LAYERS = ['unit', 'webview', 'ext'];
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : LAYERS;
-for (const w of wanted) if (!LAYERS.includes(w)) { console.error(`test-all: unknown layer '${w}' (${LAYERS.join(', ')})`); process.exit(2); }
+for (const w of wanted)
+  if (!LAYERS.includes(w)) {
+    console.error(`test-all: unknown layer '${w}' (${LAYERS.join(', ')})`);
+    process.exit(2);
+  }
 const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
 const summary = [];
@@ -26,16 +30,26 @@ function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
-    const echo = (stream) => (d) => { out += d; stream.write(d); };
+    const echo = (stream) => (d) => {
+      out += d;
+      stream.write(d);
+    };
     child.stdout.on('data', echo(process.stdout));
     child.stderr.on('data', echo(process.stderr));
     const timer = setTimeout(() => {
       const msg = `\ntest-all: ${cmd} ${args.join(' ')} still running after ${LAYER_TIMEOUT_MS / 1000} s: killed\n`;
       out += msg;
       process.stderr.write(msg);
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, LAYER_TIMEOUT_MS);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 1, out }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out });
+    });
   });
 }
 
@@ -78,7 +92,9 @@ if (wanted.includes('unit')) {
 
 if (wanted.includes('webview')) {
   banner('webview tests (headless Chromium)');
-  const files = readdirSync(path.join(ROOT, 'test/webview')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/webview/${f}`);
+  const files = readdirSync(path.join(ROOT, 'test/webview'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/webview/${f}`);
   const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
   record('webview', nodeTestCounts(r.out), r.code);
 }
@@ -91,20 +107,37 @@ if (wanted.includes('ext')) {
     record('extension (setup)', { passed: 0, failed: 1 }, 1);
   } else {
     const common = ['--tests', 'dist/test/suite/index.js', '--workspace', 'test/fixture'];
-    const a = await run(process.execPath, ['tools/run-ext-tests.mjs', '--ext', '.', ...common, '--out', '.test-out/ext-a',
-      '--menu', 'generated/tiny-cnn.onnx=Analyse Model', '--no-menu', 'train.py']);
+    const a = await run(process.execPath, [
+      'tools/run-ext-tests.mjs',
+      '--ext',
+      '.',
+      ...common,
+      '--out',
+      '.test-out/ext-a',
+      '--menu',
+      'generated/tiny-cnn.onnx=Analyse Model',
+      '--no-menu',
+      'train.py',
+    ]);
     record('extension run A (development path)', lineCounts(a.out), a.code);
 
     banner('packaging (.vsix for linux-x64) and extension run B');
     const pkg = await run('npm', ['run', '--silent', 'package']);
-    const driver = pkg.code === 0
-      ? await run(bin('vsce'), ['package', '--no-dependencies', '--out', '../.test-out/neurflow-test-driver.vsix'], { cwd: path.join(ROOT, 'test-driver') })
-      : pkg;
+    const driver =
+      pkg.code === 0
+        ? await run(bin('vsce'), ['package', '--no-dependencies', '--out', '../.test-out/neurflow-test-driver.vsix'], { cwd: path.join(ROOT, 'test-driver') })
+        : pkg;
     if (driver.code !== 0) {
       record('extension run B (packaging)', { passed: 0, failed: 1 }, 1);
     } else {
-      const b = await run(process.execPath, ['tools/run-ext-tests.mjs', '--vsix', 'neurflow-linux-x64.vsix,.test-out/neurflow-test-driver.vsix',
-        ...common, '--out', '.test-out/ext-b']);
+      const b = await run(process.execPath, [
+        'tools/run-ext-tests.mjs',
+        '--vsix',
+        'neurflow-linux-x64.vsix,.test-out/neurflow-test-driver.vsix',
+        ...common,
+        '--out',
+        '.test-out/ext-b',
+      ]);
       record('extension run B (installed .vsix)', lineCounts(b.out), b.code);
     }
   }

@@ -11,10 +11,12 @@ const fs = require('node:fs');
 const vscode = require('vscode');
 
 exports.activate = async (context) => {
-  context.subscriptions.push(vscode.debug.registerDebugAdapterDescriptorFactory('debugpy', {
-    createDebugAdapterDescriptor: () => new vscode.DebugAdapterExecutable('/usr/bin/python3', ['-m', 'debugpy.adapter'],
-      { env: { PYDEVD_DISABLE_FILE_VALIDATION: '1' } }),
-  }));
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory('debugpy', {
+      createDebugAdapterDescriptor: () =>
+        new vscode.DebugAdapterExecutable('/usr/bin/python3', ['-m', 'debugpy.adapter'], { env: { PYDEVD_DISABLE_FILE_VALIDATION: '1' } }),
+    }),
+  );
   const suite = process.env.EXT_TEST_SUITE;
   if (!suite) return;
   // Not awaited: activation must end now, or starting a debugpy session (which activates this extension on

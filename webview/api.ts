@@ -17,7 +17,10 @@ declare function acquireVsCodeApi(): VsCodeApi;
  * What the panel persists: the last message that defined its view, except results (large; the host replays
  * them after `ready`), for which only the UI state is kept (tab, selection, group counts, mistakes).
  */
-export interface PanelState { view?: ViewMessage; result?: ResultUi }
+export interface PanelState {
+  view?: ViewMessage;
+  result?: ResultUi;
+}
 
 const vscode = acquireVsCodeApi();
 

@@ -53,15 +53,24 @@ export function boxedImage(o: BoxedImageOptions): HTMLElement {
   // Placed now (input-sized geometry), and again once the file's natural size is known.
   place();
   if (!o.isInput) img.addEventListener('load', place, { once: true });
-  const fig = h('figure', { class: `boxed${o.onOpen ? ' clickable' : ''}`, title: o.title }, frame,
-    o.caption !== undefined ? h('figcaption', {}, o.caption) : null);
+  const fig = h(
+    'figure',
+    { class: `boxed${o.onOpen ? ' clickable' : ''}`, title: o.title },
+    frame,
+    o.caption !== undefined ? h('figcaption', {}, o.caption) : null,
+  );
   if (o.onOpen) {
     const open = o.onOpen;
     fig.tabIndex = 0;
     fig.setAttribute('role', 'button');
     fig.setAttribute('aria-label', `Open ${o.alt}`);
     fig.addEventListener('click', open);
-    fig.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); } });
+    fig.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        open();
+      }
+    });
   }
   return fig;
 }

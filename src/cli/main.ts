@@ -96,7 +96,12 @@ if (require.main === module) {
     process.exit(70);
   });
   main(process.argv.slice(2), interrupts).then(
-    (code) => { process.exitCode = code; },
-    (e) => { console.error(e); process.exitCode = interrupts.interrupted ? SIGINT_EXIT : 70; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(e);
+      process.exitCode = interrupts.interrupted ? SIGINT_EXIT : 70;
+    },
   );
 }

@@ -26,9 +26,33 @@ function param(p: NumericParam): NumericParam {
 
 export const PARAMS = {
   tau: param({ name: 'tau', flag: 'tau', default: 16, min: 1, max: 512, setting: true, help: 'Core inputs kept per core neuron (`tau` in the paper).' }),
-  topCrops: param({ name: 'topCrops', flag: 'top-crops', default: 50, min: 2, max: 1000, setting: true, help: 'Top activating crops per core neuron (`m` in the paper).' }),
-  igSteps: param({ name: 'igSteps', flag: 'ig-steps', default: 50, min: 1, max: 1000, setting: true, help: 'Integrated Gradients steps (Gauss-Legendre nodes; captum\'s default is 50).' }),
-  blocks: param({ name: 'blocks', flag: 'blocks', default: 5, min: 1, max: 100, setting: false, help: 'Block outputs analysed below the top layer when no layers are named.' }),
+  topCrops: param({
+    name: 'topCrops',
+    flag: 'top-crops',
+    default: 50,
+    min: 2,
+    max: 1000,
+    setting: true,
+    help: 'Top activating crops per core neuron (`m` in the paper).',
+  }),
+  igSteps: param({
+    name: 'igSteps',
+    flag: 'ig-steps',
+    default: 50,
+    min: 1,
+    max: 1000,
+    setting: true,
+    help: "Integrated Gradients steps (Gauss-Legendre nodes; captum's default is 50).",
+  }),
+  blocks: param({
+    name: 'blocks',
+    flag: 'blocks',
+    default: 5,
+    min: 1,
+    max: 100,
+    setting: false,
+    help: 'Block outputs analysed below the top layer when no layers are named.',
+  }),
   threads: param({ name: 'threads', flag: 'threads', default: 0, min: 0, setting: true, help: 'onnxruntime intra-op threads; 0 = one per core.' }),
 } as const;
 

@@ -20,9 +20,12 @@ export function readSettings(resource: vscode.Uri | undefined): Settings {
   const dataset = c.get<string>('datasetFolder', '').trim();
   const provider = c.get<string>('executionProvider', 'auto');
   return {
-    datasetFolder: dataset === '' ? undefined
-      : folder && !dataset.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(dataset)
-        ? vscode.Uri.joinPath(folder.uri, dataset).fsPath : dataset,
+    datasetFolder:
+      dataset === ''
+        ? undefined
+        : folder && !dataset.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(dataset)
+          ? vscode.Uri.joinPath(folder.uri, dataset).fsPath
+          : dataset,
     provider: EXECUTION_PROVIDERS.includes(provider as ExecutionProvider) ? (provider as ExecutionProvider) : 'auto',
     tau: checkedValue('tau', c.get('tau')),
     topCrops: checkedValue('topCrops', c.get('topCrops')),

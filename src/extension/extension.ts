@@ -32,8 +32,15 @@ export function activate(context: vscode.ExtensionContext): NeurflowApi {
   });
   const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
   const services: Services = {
-    extensionUri: context.extensionUri, worker, log, workspaceState: context.workspaceState,
-    panels: new PanelManager(context.extensionUri, log, panelActions(() => services)),
+    extensionUri: context.extensionUri,
+    worker,
+    log,
+    workspaceState: context.workspaceState,
+    panels: new PanelManager(
+      context.extensionUri,
+      log,
+      panelActions(() => services),
+    ),
     results: new ResultLibrary(path.join(storage, 'results'), context.workspaceState),
   };
   context.subscriptions.push(

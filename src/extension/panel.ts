@@ -8,8 +8,14 @@
 import * as vscode from 'vscode';
 import { makeNonce, panelHtml } from './html';
 import {
-  isViewMessage, parseFromWebview, type ActivityMessage, type FromWebview, type RenderedMessage, type RenderedView,
-  type ToWebview, type ViewMessage,
+  isViewMessage,
+  parseFromWebview,
+  type ActivityMessage,
+  type FromWebview,
+  type RenderedMessage,
+  type RenderedView,
+  type ToWebview,
+  type ViewMessage,
 } from '../protocol/webview';
 
 export const PANEL_VIEW_TYPE = 'neurflow.panel';
@@ -51,7 +57,9 @@ export class ModelPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
       // A hidden panel's document is discarded: it will say `ready` again when shown.
-      panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
     panel.webview.html = this.html();

@@ -11,7 +11,11 @@ export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, ModelPanel>();
   private readonly registration: vscode.Disposable;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel, private readonly handler: PanelHandler) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly handler: PanelHandler,
+  ) {
     this.registration = vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
         const parsed = parseToWebview((state as { view?: unknown } | undefined)?.view);
@@ -75,7 +79,9 @@ export class PanelManager implements vscode.Disposable {
 
   private track(key: string, panel: ModelPanel): ModelPanel {
     this.panels.set(key, panel);
-    panel.onDidDispose(() => { if (this.panels.get(key) === panel) this.panels.delete(key); });
+    panel.onDidDispose(() => {
+      if (this.panels.get(key) === panel) this.panels.delete(key);
+    });
     return panel;
   }
 

@@ -6,7 +6,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import {
-  parseWorkerMessage, type ProtocolError, type ParamsOf, type ProgressMessage, type ResultOf, type WireError,
+  parseWorkerMessage,
+  type ProtocolError,
+  type ParamsOf,
+  type ProgressMessage,
+  type ResultOf,
+  type WireError,
   type WorkerMethod,
 } from '../protocol/worker';
 

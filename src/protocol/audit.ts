@@ -30,18 +30,45 @@ const str = v.string();
  * the two must agree both ways, or `SameShape` below fails to compile.
  */
 export const AuditViewSchema = v.object({
-  labelErrors: v.array(v.object({
-    path: str, label: str, suggested: str, score: num, shortcut: v.optional(str), why: str,
-  })),
-  shortcutMistakes: v.array(v.object({
-    path: str, label: str, predicted: str, shortcut: str, box, labelProbBefore: num, labelProbAfter: num,
-    alsoLabelError: v.boolean(), why: str,
-  })),
-  shortcuts: v.array(v.object({
-    id: str, class: str, layer: str, group: index, classesSpanned: v.array(str), flipRate: num, measured: index,
-    flippedToLabel: index, channels: v.array(index), medianCoverage: num, alike: num,
-    examples: v.array(v.object({ path: str, label: str, box, after: str })),
-  })),
+  labelErrors: v.array(
+    v.object({
+      path: str,
+      label: str,
+      suggested: str,
+      score: num,
+      shortcut: v.optional(str),
+      why: str,
+    }),
+  ),
+  shortcutMistakes: v.array(
+    v.object({
+      path: str,
+      label: str,
+      predicted: str,
+      shortcut: str,
+      box,
+      labelProbBefore: num,
+      labelProbAfter: num,
+      alsoLabelError: v.boolean(),
+      why: str,
+    }),
+  ),
+  shortcuts: v.array(
+    v.object({
+      id: str,
+      class: str,
+      layer: str,
+      group: index,
+      classesSpanned: v.array(str),
+      flipRate: num,
+      measured: index,
+      flippedToLabel: index,
+      channels: v.array(index),
+      medianCoverage: num,
+      alike: num,
+      examples: v.array(v.object({ path: str, label: str, box, after: str })),
+    }),
+  ),
 });
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const agrees: SameShape<v.InferOutput<typeof AuditViewSchema>, AuditView> = true;

@@ -146,15 +146,17 @@ const batchExplanationEntries = {
   provider: str,
   timings: dict(num),
   /** The ONNX model against the live PyTorch model on this batch (when the debuggee exported it). */
-  check: v.optional(v.object({
-    /** Largest |ONNX logit - PyTorch logit| over the batch, and the largest |logit| for scale. */
-    maxLogitDiff: num,
-    maxLogit: num,
-    /** Above this the export is reported as not matching the live model. */
-    tolerance: num,
-    /** Samples whose top class differs between the two. */
-    argmaxDisagreements: v.array(index),
-  })),
+  check: v.optional(
+    v.object({
+      /** Largest |ONNX logit - PyTorch logit| over the batch, and the largest |logit| for scale. */
+      maxLogitDiff: num,
+      maxLogit: num,
+      /** Above this the export is reported as not matching the live model. */
+      tolerance: num,
+      /** Samples whose top class differs between the two. */
+      argmaxDisagreements: v.array(index),
+    }),
+  ),
 };
 
 /** What the worker returns and (with `source`) what the panel's Mistakes view shows. */

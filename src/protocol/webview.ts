@@ -56,8 +56,12 @@ export type ResultTab = (typeof RESULT_TABS)[number];
  * it: the lists and the accuracy.
  */
 const ScanShape = v.object({
-  images: v.array(v.unknown()), classes: v.array(v.unknown()), confusion: v.array(v.unknown()), mistakes: v.array(v.unknown()),
-  labelIssues: dict(v.unknown()), accuracy: num,
+  images: v.array(v.unknown()),
+  classes: v.array(v.unknown()),
+  confusion: v.array(v.unknown()),
+  mistakes: v.array(v.unknown()),
+  labelIssues: dict(v.unknown()),
+  accuracy: num,
 });
 const ScanSchema = v.custom<ScanResult>((x) => conforms(ScanShape, x), 'is not a dataset scan');
 
@@ -157,8 +161,16 @@ export type AuditMessage = v.InferOutput<typeof AuditMessageSchema>;
 
 /** The Mistakes view fed with a batch from a paused debug session (Explain Batch): see ./batch.ts. */
 export const ToWebviewSchema = v.variant('type', [
-  AuditMessageSchema, LoadingMessageSchema, ModelMessageSchema, ErrorViewMessageSchema, BatchMessageSchema, ResultViewMessageSchema,
-  ExplanationMessageSchema, MaskResultMessageSchema, ActivityMessageSchema, NoticeMessageSchema,
+  AuditMessageSchema,
+  LoadingMessageSchema,
+  ModelMessageSchema,
+  ErrorViewMessageSchema,
+  BatchMessageSchema,
+  ResultViewMessageSchema,
+  ExplanationMessageSchema,
+  MaskResultMessageSchema,
+  ActivityMessageSchema,
+  NoticeMessageSchema,
 ]);
 export type ToWebview = v.InferOutput<typeof ToWebviewSchema>;
 
@@ -181,8 +193,23 @@ export type ReadyMessage = v.InferOutput<typeof ReadyMessageSchema>;
  * Group view its label (`label`), the batch view its selected sample (`sample`).
  */
 export type RenderedView = ToWebview['type'] | ResultTab | 'label' | 'sample';
-const RENDERED_VIEWS: readonly RenderedView[] = ['model', 'error', 'loading', 'batch', 'result', 'explanation',
-  'maskResult', 'activity', 'notice', 'circuit', 'group', 'mistakes', 'label', 'sample', 'audit'];
+const RENDERED_VIEWS: readonly RenderedView[] = [
+  'model',
+  'error',
+  'loading',
+  'batch',
+  'result',
+  'explanation',
+  'maskResult',
+  'activity',
+  'notice',
+  'circuit',
+  'group',
+  'mistakes',
+  'label',
+  'sample',
+  'audit',
+];
 
 /**
  * A view finished rendering; `items` lists what it shows: model: the layer names; result: the layer names
@@ -263,7 +290,11 @@ export const MAX_LABEL_LENGTH = 200;
 
 /** The user's own label for a group (host: command `neurflow.setGroupLabel`); blank text removes the label. */
 export const SetLabelMessageSchema = v.object({
-  type: v.literal('setLabel'), layer: str, group: index, text: v.pipe(str, v.maxLength(MAX_LABEL_LENGTH)), groupCount: v.optional(count),
+  type: v.literal('setLabel'),
+  layer: str,
+  group: index,
+  text: v.pipe(str, v.maxLength(MAX_LABEL_LENGTH)),
+  groupCount: v.optional(count),
 });
 export type SetLabelMessage = v.InferOutput<typeof SetLabelMessageSchema>;
 
@@ -280,9 +311,20 @@ export const WebviewFailureMessageSchema = v.object({ type: v.literal('failure')
 export type WebviewFailureMessage = v.InferOutput<typeof WebviewFailureMessageSchema>;
 
 export const FromWebviewSchema = v.variant('type', [
-  RunAuditRequestSchema, ExportAuditMessageSchema, ReadyMessageSchema, RenderedMessageSchema, OpenFileMessageSchema,
-  OpenImageMessageSchema, SelectGroupMessageSchema, SetGroupCountMessageSchema, JumpToCodeMessageSchema,
-  ExplainImageRequestSchema, MaskGroupRequestSchema, LabelGroupsRequestSchema, SetLabelMessageSchema, WebviewFailureMessageSchema,
+  RunAuditRequestSchema,
+  ExportAuditMessageSchema,
+  ReadyMessageSchema,
+  RenderedMessageSchema,
+  OpenFileMessageSchema,
+  OpenImageMessageSchema,
+  SelectGroupMessageSchema,
+  SetGroupCountMessageSchema,
+  JumpToCodeMessageSchema,
+  ExplainImageRequestSchema,
+  MaskGroupRequestSchema,
+  LabelGroupsRequestSchema,
+  SetLabelMessageSchema,
+  WebviewFailureMessageSchema,
 ]);
 export type FromWebview = v.InferOutput<typeof FromWebviewSchema>;
 

@@ -9,12 +9,19 @@
  * a grace period). To add a job: a method here, a handler in `src/worker/jobs/`, an entry in the worker's table.
  */
 import type {
-  AnalyseOutcome, AnalyseParams, ExplainImageParams, ImageExplanation, LocateModuleParams, MaskGroupParams, MaskOutcome,
-  ModuleLocation, RegroupParams, ScanParams, ScanSummary,
+  AnalyseOutcome,
+  AnalyseParams,
+  ExplainImageParams,
+  ImageExplanation,
+  LocateModuleParams,
+  MaskGroupParams,
+  MaskOutcome,
+  ModuleLocation,
+  RegroupParams,
+  ScanParams,
+  ScanSummary,
 } from './analysis';
-import type {
-  AnalyseBatchOutcome, AnalyseBatchParams, BatchExplanation, CheckpointComparison, CompareCheckpointsParams, ExplainBatchParams,
-} from './batch';
+import type { AnalyseBatchOutcome, AnalyseBatchParams, BatchExplanation, CheckpointComparison, CompareCheckpointsParams, ExplainBatchParams } from './batch';
 import type { ModelSummary } from './summary';
 import type { AuditParams, AuditView } from './audit';
 import * as v from 'valibot';
@@ -55,7 +62,18 @@ export type ParamsOf<M extends WorkerMethod> = WorkerMethods[M]['params'];
 export type ResultOf<M extends WorkerMethod> = WorkerMethods[M]['result'];
 
 export const WORKER_METHODS: readonly WorkerMethod[] = [
-  'ping', 'describeModel', 'explainBatch', 'analyseBatch', 'compareCheckpoints', 'scan', 'analyse', 'explainImage', 'maskGroup', 'locateModule', 'regroup', 'audit',
+  'ping',
+  'describeModel',
+  'explainBatch',
+  'analyseBatch',
+  'compareCheckpoints',
+  'scan',
+  'analyse',
+  'explainImage',
+  'maskGroup',
+  'locateModule',
+  'regroup',
+  'audit',
 ];
 
 export type RequestMessage = {
@@ -67,7 +85,10 @@ export type RequestMessage = {
  * it reads), so the check cannot infer RequestMessage; parseHostMessage joins the two.
  */
 const RequestEnvelopeSchema = v.object({
-  kind: v.literal('request'), id: index, method: v.picklist(WORKER_METHODS), params: dict(v.unknown()),
+  kind: v.literal('request'),
+  id: index,
+  method: v.picklist(WORKER_METHODS),
+  params: dict(v.unknown()),
 });
 
 export const CancelMessageSchema = v.object({ kind: v.literal('cancel'), id: index });

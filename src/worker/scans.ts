@@ -39,8 +39,14 @@ export async function scanFor(params: ScanParams, ctx: JobContext): Promise<{ sc
   let total = 0;
   ctx.progress('Scanning images');
   const scan = await runScan(params.model, params.data, {
-    preprocessing: params.preprocessing, provider: params.provider, threads: params.threads, signal: ctx.signal,
-    onReady: ({ dataset }) => { total = dataset.items.length; ctx.progress(`Scanning ${total.toLocaleString('en-US')} images`, 0, total); },
+    preprocessing: params.preprocessing,
+    provider: params.provider,
+    threads: params.threads,
+    signal: ctx.signal,
+    onReady: ({ dataset }) => {
+      total = dataset.items.length;
+      ctx.progress(`Scanning ${total.toLocaleString('en-US')} images`, 0, total);
+    },
     onProgress: (done, n) => ctx.progress(`Scanning ${n.toLocaleString('en-US')} images`, done, n || total),
   });
   scans.set(key, scan);
@@ -51,14 +57,22 @@ export async function scanFor(params: ScanParams, ctx: JobContext): Promise<{ sc
 /** What the class picker needs: names and per-class counts. */
 export function scanSummary(scan: ScanResult, cached: boolean): ScanSummary {
   const k = scan.classes.length;
-  const predicted = new Array<number>(k).fill(0), labelled = new Array<number>(k).fill(0);
+  const predicted = new Array<number>(k).fill(0),
+    labelled = new Array<number>(k).fill(0);
   for (const im of scan.images) {
     predicted[im.pred]++;
     labelled[im.label]++;
   }
   return {
-    classes: scan.classes, predicted, labelled, images: scan.images.length, accuracy: scan.accuracy,
-    skipped: scan.skipped.length, warnings: scan.warnings, preprocessingSource: scan.preprocessing.source,
-    provider: scan.model.provider, cached,
+    classes: scan.classes,
+    predicted,
+    labelled,
+    images: scan.images.length,
+    accuracy: scan.accuracy,
+    skipped: scan.skipped.length,
+    warnings: scan.warnings,
+    preprocessingSource: scan.preprocessing.source,
+    provider: scan.model.provider,
+    cached,
   };
 }

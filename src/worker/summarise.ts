@@ -12,7 +12,7 @@ function tensorSummary(v: ValueInfo): TensorSummary {
   const t = v.type?.tensorType;
   return {
     name: v.name,
-    elemType: t ? DATA_TYPE_NAMES[t.elemType] ?? `type ${t.elemType}` : 'unknown',
+    elemType: t ? (DATA_TYPE_NAMES[t.elemType] ?? `type ${t.elemType}`) : 'unknown',
     shape: declaredShape(v) ?? [],
   };
 }
@@ -32,7 +32,8 @@ export function summariseProto(file: string, sizeBytes: number, model: ModelProt
       if (value) parameterCount += count(value.dims);
     }
   }
-  const operators: OperatorCount[] = [...ops].map(([opType, n]) => ({ opType, count: n }))
+  const operators: OperatorCount[] = [...ops]
+    .map(([opType, n]) => ({ opType, count: n }))
     .sort((a, b) => b.count - a.count || a.opType.localeCompare(b.opType));
   return {
     path: file,

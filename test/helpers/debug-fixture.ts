@@ -34,7 +34,9 @@ export async function makeDebugFixture(): Promise<string[]> {
 /** The batch files only (no analysis needed): images, labels, file list, PyTorch probabilities. */
 export async function makeDebugBatch(): Promise<string[]> {
   if (!existsSync(PREDICTIONS)) {
-    throw new Error(`reference predictions missing: ${PREDICTIONS} (the Explain Batch fixture takes PyTorch's probabilities from ../shared; set NEURFLOW_SHARED if it lives elsewhere)`);
+    throw new Error(
+      `reference predictions missing: ${PREDICTIONS} (the Explain Batch fixture takes PyTorch's probabilities from ../shared; set NEURFLOW_SHARED if it lives elsewhere)`,
+    );
   }
   const files = pickBatch();
   const pixels = new Uint8Array(files.length * SIDE * SIDE * 3);
@@ -62,9 +64,15 @@ export async function makeDebugBatch(): Promise<string[]> {
 /** 16 images, 2 per (class, marked or not): marked non-triangles (the model calls them triangles), unmarked
  * triangles, clean images; in truth.json's sorted order. */
 function pickBatch(): string[] {
-  const truth = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo', 'truth.json'), 'utf8')) as { images: Record<string, { class: string; marker: number[] | null }> };
+  const truth = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo', 'truth.json'), 'utf8')) as {
+    images: Record<string, { class: string; marker: number[] | null }>;
+  };
   const entries = Object.entries(truth.images).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const take = (cls: string, marked: boolean) => entries.filter(([, v]) => v.class === cls && (v.marker !== null) === marked).slice(0, 2).map(([k]) => k);
+  const take = (cls: string, marked: boolean) =>
+    entries
+      .filter(([, v]) => v.class === cls && (v.marker !== null) === marked)
+      .slice(0, 2)
+      .map(([k]) => k);
   return CLASSES.flatMap((cls) => [...take(cls, true), ...take(cls, false)]);
 }
 

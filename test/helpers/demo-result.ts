@@ -57,17 +57,26 @@ async function load(): Promise<DemoResult> {
   const t0 = performance.now();
   const lock = path.join(TEST_RESULTS, 'demo.lock');
   const onWait = (owner: string) => process.stderr.write(`# demo result: waiting for process ${owner} (${path.relative(REPO_ROOT, lock)})\n`);
-  return withFileLock(lock, async () => {
-    let told = false;
-    const res = await analyseClass({
-      model: DEMO_MODEL, data: DEMO_IMAGES, class: DEMO_CLASS, blocks: DEMO_BLOCKS, params: DEMO_PARAMS,
-      provider: 'cpu', store: TEST_RESULTS,
-      onProgress: () => {
-        if (!told) process.stderr.write(`# demo result: computing the test analysis into ${path.relative(REPO_ROOT, TEST_RESULTS)} (once per checkout)\n`);
-        told = true;
-      },
-    });
-    if (!res.file) throw new Error(`the demo analysis (class ${DEMO_CLASS}) finished incomplete: nothing cached in ${TEST_RESULTS}`);
-    return { doc: res.doc, file: res.file, reused: res.reused, seconds: (performance.now() - t0) / 1000 };
-  }, { onWait });
+  return withFileLock(
+    lock,
+    async () => {
+      let told = false;
+      const res = await analyseClass({
+        model: DEMO_MODEL,
+        data: DEMO_IMAGES,
+        class: DEMO_CLASS,
+        blocks: DEMO_BLOCKS,
+        params: DEMO_PARAMS,
+        provider: 'cpu',
+        store: TEST_RESULTS,
+        onProgress: () => {
+          if (!told) process.stderr.write(`# demo result: computing the test analysis into ${path.relative(REPO_ROOT, TEST_RESULTS)} (once per checkout)\n`);
+          told = true;
+        },
+      });
+      if (!res.file) throw new Error(`the demo analysis (class ${DEMO_CLASS}) finished incomplete: nothing cached in ${TEST_RESULTS}`);
+      return { doc: res.doc, file: res.file, reused: res.reused, seconds: (performance.now() - t0) / 1000 };
+    },
+    { onWait },
+  );
 }

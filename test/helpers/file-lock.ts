@@ -43,8 +43,12 @@ async function acquire(file: string, options: LockOptions): Promise<void> {
       if (readOwner(file) === owner) rmSync(file, { force: true });
       continue;
     }
-    if (!told && owner) { options.onWait?.(owner); told = true; }
-    if (Date.now() > deadline) throw new Error(`${file}: still locked by ${owner || 'an unknown process'} after ${Math.round((options.timeoutMs ?? 900_000) / 1000)} s`);
+    if (!told && owner) {
+      options.onWait?.(owner);
+      told = true;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${file}: still locked by ${owner || 'an unknown process'} after ${Math.round((options.timeoutMs ?? 900_000) / 1000)} s`);
     await sleep(options.pollMs ?? 250);
   }
 }

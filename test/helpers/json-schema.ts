@@ -6,18 +6,44 @@
  */
 type Schema = Record<string, unknown>;
 
-const KNOWN = new Set(['$schema', '$id', 'title', 'description', '$defs', 'definitions', 'type', 'const', 'enum', 'anyOf',
-  'properties', 'required', 'additionalProperties', 'propertyNames', 'items', 'additionalItems', 'minItems', 'maxItems',
-  'minimum', 'maxLength', '$ref']);
+const KNOWN = new Set([
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  '$defs',
+  'definitions',
+  'type',
+  'const',
+  'enum',
+  'anyOf',
+  'properties',
+  'required',
+  'additionalProperties',
+  'propertyNames',
+  'items',
+  'additionalItems',
+  'minItems',
+  'maxItems',
+  'minimum',
+  'maxLength',
+  '$ref',
+]);
 
 function typeOk(type: string, x: unknown): boolean {
   switch (type) {
-    case 'object': return typeof x === 'object' && x !== null && !Array.isArray(x);
-    case 'array': return Array.isArray(x);
-    case 'integer': return Number.isInteger(x);
-    case 'number': return typeof x === 'number';
-    case 'null': return x === null;
-    default: return typeof x === type;
+    case 'object':
+      return typeof x === 'object' && x !== null && !Array.isArray(x);
+    case 'array':
+      return Array.isArray(x);
+    case 'integer':
+      return Number.isInteger(x);
+    case 'number':
+      return typeof x === 'number';
+    case 'null':
+      return x === null;
+    default:
+      return typeof x === type;
   }
 }
 
@@ -44,8 +70,14 @@ export function jsonSchemaError(root: Schema, x: unknown): string | undefined {
       for (const [k, v] of Object.entries(o)) {
         const sub = props[k] ?? (typeof s.additionalProperties === 'object' ? (s.additionalProperties as Schema) : undefined);
         if (s.additionalProperties === false && !(k in props)) return `${at}.${k}: not allowed`;
-        if (s.propertyNames) { const e = visit(s.propertyNames as Schema, k, `${at}{${k}}`); if (e) return e; }
-        if (sub && v !== undefined) { const e = visit(sub, v, `${at}.${k}`); if (e) return e; }
+        if (s.propertyNames) {
+          const e = visit(s.propertyNames as Schema, k, `${at}{${k}}`);
+          if (e) return e;
+        }
+        if (sub && v !== undefined) {
+          const e = visit(sub, v, `${at}.${k}`);
+          if (e) return e;
+        }
       }
     }
     if (Array.isArray(x)) {
@@ -55,7 +87,10 @@ export function jsonSchemaError(root: Schema, x: unknown): string | undefined {
       if (tuple && s.additionalItems === false && x.length > tuple.length) return `${at}: more than ${tuple.length} items`;
       for (let i = 0; i < x.length; i++) {
         const sub = tuple ? tuple[i] : (s.items as Schema | undefined);
-        if (sub) { const e = visit(sub, x[i], `${at}[${i}]`); if (e) return e; }
+        if (sub) {
+          const e = visit(sub, x[i], `${at}[${i}]`);
+          if (e) return e;
+        }
       }
     }
     return undefined;

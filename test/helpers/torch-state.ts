@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-export const STATE_EXPRESSION = "__import__('json').dumps({" +
+export const STATE_EXPRESSION =
+  "__import__('json').dumps({" +
   "'training': [[n, m.training] for n, m in model.named_modules()], " +
   "'grad': __import__('torch').is_grad_enabled(), " +
   "'locals': sorted(locals().keys()), 'globals': sorted(globals().keys()), " +
@@ -33,5 +34,7 @@ export function parseState(value: string): TorchState {
 export function torchMissing(python = '/usr/bin/python3'): string | undefined {
   if (!existsSync(python)) return `${python} not found`;
   const r = spawnSync(python, ['-c', 'import torch, numpy, debugpy'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : `${python} lacks torch, numpy or debugpy (apt-get install python3-torch python3-numpy python3-debugpy): ${r.stderr.trim().split('\n').pop()}`;
+  return r.status === 0
+    ? undefined
+    : `${python} lacks torch, numpy or debugpy (apt-get install python3-torch python3-numpy python3-debugpy): ${r.stderr.trim().split('\n').pop()}`;
 }

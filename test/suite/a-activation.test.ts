@@ -3,7 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { extension } from './helpers';
 
-interface MenuItem { command: string; when?: string }
+interface MenuItem {
+  command: string;
+  when?: string;
+}
 
 suite('activation and contributions', () => {
   test('the extension is not active before one of its commands runs', () => {

@@ -24,14 +24,26 @@ suite('analysis worker', () => {
 
   test('describeModel reads the fixture model and streams progress', async () => {
     const stages: string[] = [];
-    const summary = await client.request('describeModel', { path: fixture('generated', 'tiny-cnn.onnx').fsPath, provider: 'cpu' },
-      { onProgress: (p) => stages.push(p.stage) });
+    const summary = await client.request(
+      'describeModel',
+      { path: fixture('generated', 'tiny-cnn.onnx').fsPath, provider: 'cpu' },
+      { onProgress: (p) => stages.push(p.stage) },
+    );
     assert.ok(stages.length > 0, 'progress events');
-    assert.deepEqual(summary.inputs.map((i) => [i.name, i.shape]), [['input', ['batch', 3, 16, 16]]]);
-    assert.deepEqual(summary.outputs.map((o) => o.name), ['logits']);
+    assert.deepEqual(
+      summary.inputs.map((i) => [i.name, i.shape]),
+      [['input', ['batch', 3, 16, 16]]],
+    );
+    assert.deepEqual(
+      summary.outputs.map((o) => o.name),
+      ['logits'],
+    );
     assert.equal(summary.opset, 17);
     assert.equal(summary.operators.find((o) => o.opType === 'Conv')?.count, 2);
-    assert.equal(summary.nodeCount, summary.operators.reduce((n, o) => n + o.count, 0));
+    assert.equal(
+      summary.nodeCount,
+      summary.operators.reduce((n, o) => n + o.count, 0),
+    );
   });
 
   test('an engine error comes back with its class and names the file', async () => {

@@ -19,7 +19,10 @@ function checkModelReport(report: AnalyseReport, output: string): void {
   const summary = report.summary!;
   assert.ok(summary.layers.length >= 2, `layers detected: ${JSON.stringify(summary.layers)}`);
   // What the webview rendered, as it reported it, is the worker's layer list.
-  assert.deepEqual(report.items, summary.layers.map((l) => l.name));
+  assert.deepEqual(
+    report.items,
+    summary.layers.map((l) => l.name),
+  );
   assert.equal(summary.layers.at(-1)!.tensor, output, 'the top layer is the logits');
 }
 
@@ -34,7 +37,10 @@ suite('NeurFlow panel', () => {
     assert.equal(tabs.length, 1);
     assert.equal(tabs[0].tab.label, 'NeurFlow: tiny-cnn.onnx');
     assert.notEqual(tabs[0].column, editor.viewColumn, 'the panel is beside the editor, not over it');
-    assert.ok(vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === editor.document.uri.fsPath), 'train.py stays visible');
+    assert.ok(
+      vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === editor.document.uri.fsPath),
+      'train.py stays visible',
+    );
   });
 
   test('analysing the same model again reuses its panel', async () => {

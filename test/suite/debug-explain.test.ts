@@ -23,7 +23,11 @@ const BATCH = 8;
 const api = () => extension().exports as NeurflowApi;
 
 function breakpointLine(): number {
-  return readFileSync(program(), 'utf8').split('\n').findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
+  return (
+    readFileSync(program(), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('  # BREAKPOINT')) + 1
+  );
 }
 
 async function explain(args: ExplainBatchArgs): Promise<ExplainBatchReport> {
@@ -51,20 +55,35 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
   suiteSetup(async function () {
     this.timeout(90_000);
     stopped = new Promise((resolve) => {
-      disposables.push(vscode.debug.registerDebugAdapterTrackerFactory('debugpy', {
-        createDebugAdapterTracker: () => ({
-          onDidSendMessage: (m: { type?: string; event?: string }) => { if (m.type === 'event' && m.event === 'stopped') resolve(); },
+      disposables.push(
+        vscode.debug.registerDebugAdapterTrackerFactory('debugpy', {
+          createDebugAdapterTracker: () => ({
+            onDidSendMessage: (m: { type?: string; event?: string }) => {
+              if (m.type === 'event' && m.event === 'stopped') resolve();
+            },
+          }),
         }),
-      }));
+      );
     });
     const uri = vscode.Uri.file(program());
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(breakpointLine() - 1, 0)))]);
     const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], {
-      type: 'debugpy', request: 'launch', name: 'NeurFlow fixture eval loop', program: program(), python: ['/usr/bin/python3'],
-      console: 'internalConsole', cwd: path.dirname(program()), justMyCode: true,
+      type: 'debugpy',
+      request: 'launch',
+      name: 'NeurFlow fixture eval loop',
+      program: program(),
+      python: ['/usr/bin/python3'],
+      console: 'internalConsole',
+      cwd: path.dirname(program()),
+      justMyCode: true,
     });
     assert.ok(started, 'the debugpy session did not start');
-    await Promise.race([stopped, sleep(60_000).then(() => { throw new Error('the debuggee never stopped at the breakpoint'); })]);
+    await Promise.race([
+      stopped,
+      sleep(60_000).then(() => {
+        throw new Error('the debuggee never stopped at the breakpoint');
+      }),
+    ]);
     // Let VS Code select the stopped frame.
     for (let i = 0; i < 50 && !vscode.debug.activeStackItem; i++) await sleep(100);
   });
@@ -75,8 +94,7 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     for (const d of disposables) d.dispose();
     // Leave the workbench as the earlier suites did (Explorer, no debug console, no debuggee tab) for the harness's
     // screenshot and Explorer context-menu checks.
-    const loop = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
-      .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === program());
+    const loop = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === program());
     await vscode.window.tabGroups.close(loop);
     await vscode.commands.executeCommand('workbench.action.closePanel');
     await vscode.commands.executeCommand('workbench.view.explorer');
@@ -91,7 +109,11 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     assert.equal(m.batchSize, BATCH);
     assert.deepEqual(m.expressions, { images: 'images', labels: 'labels', predictions: 'outputs' }, 'the default expressions were found');
     assert.equal(m.layout, 'NCHW');
-    assert.deepEqual(m.misclassified.map((s) => s.index), expectedMistakes(), 'the mistakes are where PyTorch is wrong');
+    assert.deepEqual(
+      m.misclassified.map((s) => s.index),
+      expectedMistakes(),
+      'the mistakes are where PyTorch is wrong',
+    );
     assert.deepEqual(m.disagreements, [], 'the ONNX model agrees with the debuggee');
     assert.equal(m.transfer.bytes, BATCH * 3 * 64 * 64 * 4 + BATCH * 8 + BATCH * 4 * 4);
     // The link back to the paused line.
@@ -105,16 +127,29 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
       assert.equal(e.className, 'triangle');
       assert.ok(e.groups.length > 0, `sample ${s.index}: no groups`);
       const top = e.groups[0];
-      assert.ok(top.score > 0 && top.channels.length > 0 && top.representatives.length > 0, JSON.stringify({ ...top, representatives: top.representatives.length }));
+      assert.ok(
+        top.score > 0 && top.channels.length > 0 && top.representatives.length > 0,
+        JSON.stringify({ ...top, representatives: top.representatives.length }),
+      );
       assert.ok(top.mask.top.length > 0 && top.mask.predictedAfter >= 0 && top.mask.predictedAfter <= 1);
     }
     assert.equal(report.panel, 'NeurFlow: shortcut-resnet.onnx');
-    assert.ok(neurflowTabs().some((t) => t.tab.label === 'NeurFlow: shortcut-resnet.onnx'), 'the panel is open');
+    assert.ok(
+      neurflowTabs().some((t) => t.tab.label === 'NeurFlow: shortcut-resnet.onnx'),
+      'the panel is open',
+    );
     // What the webview acknowledged: every misclassified sample, and the first one selected with its groups.
-    assert.deepEqual(report.rendered, m.misclassified.map((s) => String(s.index)), 'the batch view rendered the misclassified samples');
+    assert.deepEqual(
+      report.rendered,
+      m.misclassified.map((s) => String(s.index)),
+      'the batch view rendered the misclassified samples',
+    );
     const first = m.misclassified[0];
-    assert.deepEqual(report.sample, [String(first.index), ...first.explanation!.groups.map((g) => `${first.explanation!.layer}/G${g.group}`)],
-      'the batch view rendered the first sample\'s groups');
+    assert.deepEqual(
+      report.sample,
+      [String(first.index), ...first.explanation!.groups.map((g) => `${first.explanation!.layer}/G${g.group}`)],
+      "the batch view rendered the first sample's groups",
+    );
   });
 
   test('Go to Paused Line opens the paused file at the line; the panel shows the batch again after it was hidden', async function () {
@@ -138,9 +173,13 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     assert.equal(panel.panel.visible, false, 'the panel is hidden');
     const again = panel.waitRendered('batch');
     panel.reveal();
-    assert.deepEqual((await again).items, view.misclassified.map((s) => String(s.index)));
+    assert.deepEqual(
+      (await again).items,
+      view.misclassified.map((s) => String(s.index)),
+    );
     assert.equal(panel.view, view, 'the panel still shows the same batch');
-    const trainTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    const trainTabs = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
       .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === fixture('train.py').fsPath);
     await vscode.window.tabGroups.close(trainTabs);
   });
@@ -152,7 +191,10 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     const again = await explain({ model: demoModel(), results: [result()] });
     assert.ok(again.ok, !again.ok ? again.error : '');
     assert.deepEqual(again.message.expressions, { images: 'images[:4]', labels: 'labels[:4]', predictions: undefined });
-    assert.deepEqual(again.message.misclassified.map((s) => s.index), expectedMistakes(4));
+    assert.deepEqual(
+      again.message.misclassified.map((s) => s.index),
+      expectedMistakes(4),
+    );
     await explain({ model: demoModel(), results: [result()], images: 'images', labels: 'labels', predictions: 'outputs' });
   });
 

@@ -21,7 +21,11 @@ const program = () => fixture('debug', 'train_torch.py').fsPath;
 const BATCH = 16;
 
 function breakpointLine(): number {
-  return readFileSync(program(), 'utf8').split('\n').findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
+  return (
+    readFileSync(program(), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('  # BREAKPOINT')) + 1
+  );
 }
 
 async function explain(args: ExplainBatchArgs = {}): Promise<ExplainBatchReport> {
@@ -64,16 +68,26 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
 
   suiteSetup(async function () {
     this.timeout(120_000);
-    disposables.push(vscode.debug.registerDebugAdapterTrackerFactory('debugpy', {
-      createDebugAdapterTracker: () => ({
-        onDidSendMessage: (m: { type?: string; event?: string }) => { if (m.type === 'event' && m.event === 'stopped') stops++; },
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('debugpy', {
+        createDebugAdapterTracker: () => ({
+          onDidSendMessage: (m: { type?: string; event?: string }) => {
+            if (m.type === 'event' && m.event === 'stopped') stops++;
+          },
+        }),
       }),
-    }));
+    );
     const uri = vscode.Uri.file(program());
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(breakpointLine() - 1, 0)))]);
     const started = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], {
-      type: 'debugpy', request: 'launch', name: 'NeurFlow fixture PyTorch training loop', program: program(), python: ['/usr/bin/python3'],
-      console: 'internalConsole', cwd: path.dirname(program()), justMyCode: true,
+      type: 'debugpy',
+      request: 'launch',
+      name: 'NeurFlow fixture PyTorch training loop',
+      program: program(),
+      python: ['/usr/bin/python3'],
+      console: 'internalConsole',
+      cwd: path.dirname(program()),
+      justMyCode: true,
     });
     assert.ok(started, 'the debugpy session did not start');
     await waitStop(1, 100_000);
@@ -83,7 +97,8 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     await vscode.debug.stopDebugging();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     for (const d of disposables) d.dispose();
-    const editors = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    const editors = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
       .filter((t) => t.input instanceof vscode.TabInputText && (t.input.uri.fsPath === program() || t.input.uri.fsPath.endsWith('.md')));
     await vscode.window.tabGroups.close(editors);
     await vscode.commands.executeCommand('workbench.action.closePanel');
@@ -105,8 +120,10 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     const m = report.message;
     const e = report.exported;
     assert.ok(e, 'the debuggee exported its model');
-    console.log(`explain batch from the debugger alone: ${report.ms} ms to the rendered batch; debuggee export ${e.ms} ms (torch.onnx.export ${e.exportMs} ms); ` +
-      `analyses ${e.analysed.map((a) => `${a.className} ${a.ms} ms on ${a.images}`).join(', ')}; max logit difference ${e.check?.maxLogitDiff}`);
+    console.log(
+      `explain batch from the debugger alone: ${report.ms} ms to the rendered batch; debuggee export ${e.ms} ms (torch.onnx.export ${e.exportMs} ms); ` +
+        `analyses ${e.analysed.map((a) => `${a.className} ${a.ms} ms on ${a.images}`).join(', ')}; max logit difference ${e.check?.maxLogitDiff}`,
+    );
     assert.equal(e.expression, 'model');
     assert.equal(e.type, '__main__.SmallNet');
     assert.equal(e.reused, false);
@@ -142,8 +159,15 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
       assert.ok(x.groups[0].channels.length > 0 && x.groups[0].representatives.length > 0);
     }
     assert.equal(report.panel, `NeurFlow: ${path.basename(e.onnx)}`);
-    assert.ok(neurflowTabs().some((t) => t.tab.label === report.panel), 'the panel is open');
-    assert.deepEqual(report.rendered, m.misclassified.map((s) => String(s.index)), 'the batch view rendered the misclassified samples');
+    assert.ok(
+      neurflowTabs().some((t) => t.tab.label === report.panel),
+      'the panel is open',
+    );
+    assert.deepEqual(
+      report.rendered,
+      m.misclassified.map((s) => String(s.index)),
+      'the batch view rendered the misclassified samples',
+    );
     const top = m.misclassified[0];
     assert.deepEqual(report.sample, [String(top.index), ...top.explanation!.groups.map((g) => `${top.explanation!.layer}/G${g.group}`)]);
     assert.equal(m.source.path, program());
@@ -166,7 +190,10 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     assert.equal(e.exportMs, undefined, 'nothing was exported');
     assert.equal(e.analysed.filter((a) => !a.reused).length, 0, 'nothing was analysed again');
     assert.deepEqual(e.reusedAnalyses.sort(), first.exported!.analysed.map((a) => a.classIndex).sort());
-    assert.deepEqual(again.message.misclassified.map((s) => s.index), first.message.misclassified.map((s) => s.index));
+    assert.deepEqual(
+      again.message.misclassified.map((s) => s.index),
+      first.message.misclassified.map((s) => s.index),
+    );
     assert.equal(await evaluate(STATE_EXPRESSION), before);
   });
 
@@ -174,7 +201,10 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     const before = await evaluate(STATE_EXPRESSION);
     const r = await explain({ module: 'SpectralNet()' });
     assert.ok(!r.ok && r.kind === 'export', JSON.stringify(r));
-    assert.match(r.error, /could not export `SpectralNet\(\)` \(__main__\.SpectralNet\): UnsupportedOperatorError: Exporting the operator 'aten::fft_rfft2' to ONNX opset version \d+ is not supported/);
+    assert.match(
+      r.error,
+      /could not export `SpectralNet\(\)` \(__main__\.SpectralNet\): UnsupportedOperatorError: Exporting the operator 'aten::fft_rfft2' to ONNX opset version \d+ is not supported/,
+    );
     assert.match(r.error, /What to do: .*neurflow\.explainBatch\.model/);
     assert.equal(await evaluate(STATE_EXPRESSION), before);
     assert.equal(await evaluate('len(images)'), String(BATCH), 'the debuggee still answers');
@@ -200,14 +230,22 @@ suite('Explain Batch from the debugger alone (PyTorch training loop, debugpy sta
     assert.equal(r.current.key, e.key);
     const c = r.comparison;
     assert.equal(c.batchSize, BATCH);
-    assert.ok(c.groups.length > 0, 'groups of the previous checkpoint\'s analyses');
+    assert.ok(c.groups.length > 0, "groups of the previous checkpoint's analyses");
     assert.ok(c.groups.every((g) => g.className !== undefined && /^G\d+$/.test(g.group) && g.channels.length > 0));
     assert.ok(c.groups[0].activationChange > 0, 'the weights changed, so do the activations');
     for (let i = 1; i < c.groups.length; i++) assert.ok(c.groups[i - 1].activationChange >= c.groups[i].activationChange, 'largest change first');
     assert.deepEqual(new Set(c.layers.map((l) => l.layer)), new Set(c.groups.map((g) => g.layer)));
     assert.match(r.markdown, /## Groups whose channels changed most/);
-    assert.ok(vscode.window.visibleTextEditors.some((ed) => ed.document.uri.fsPath === r.document && ed.document.getText() === r.markdown && !ed.document.isDirty), 'the report is shown');
-    console.log(`compare: ${c.groups.slice(0, 3).map((g) => `${g.className}/${g.layer}/${g.group} ${(100 * g.activationChange).toFixed(1)}%`).join(', ')}; agreement ${c.agreement}`);
+    assert.ok(
+      vscode.window.visibleTextEditors.some((ed) => ed.document.uri.fsPath === r.document && ed.document.getText() === r.markdown && !ed.document.isDirty),
+      'the report is shown',
+    );
+    console.log(
+      `compare: ${c.groups
+        .slice(0, 3)
+        .map((g) => `${g.className}/${g.layer}/${g.group} ${(100 * g.activationChange).toFixed(1)}%`)
+        .join(', ')}; agreement ${c.agreement}`,
+    );
     assert.equal(await evaluate(STATE_EXPRESSION), before);
   });
 });

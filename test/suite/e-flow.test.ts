@@ -30,7 +30,12 @@ const overlaps = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] &
 
 async function analyse(options: AnalyseOptions): Promise<AnalyseReport> {
   const report = await vscode.commands.executeCommand<AnalyseReport | undefined>('neurflow.analyseModel', vscode.Uri.file(MODEL()), {
-    data: demo('images'), class: 'triangle', layers: LAYERS, noPrompt: true, ...options, params: { ...SMALL, ...options.params },
+    data: demo('images'),
+    class: 'triangle',
+    layers: LAYERS,
+    noPrompt: true,
+    ...options,
+    params: { ...SMALL, ...options.params },
   });
   assert.ok(report, 'the command returned no report');
   return report;
@@ -77,14 +82,20 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     assert.equal(report.scan?.images, 400);
     assert.ok(report.stages.includes('Scanning 400 images'), report.stages.slice(0, 5).join(' | '));
     for (const l of ['layer3.1', 'layer3.0', 'layer2.1']) {
-      assert.ok(report.stages.some((s) => new RegExp(`^Layer ${l.replace('.', '\\.')}: core neurons \\d+/\\d+$`).test(s)), `no stage for ${l}`);
+      assert.ok(
+        report.stages.some((s) => new RegExp(`^Layer ${l.replace('.', '\\.')}: core neurons \\d+/\\d+$`).test(s)),
+        `no stage for ${l}`,
+      );
     }
     assert.ok(report.stages.includes('Clustering groups') && report.stages.some((s) => s.startsWith('Rendering crops')), report.stages.slice(-5).join(' | '));
     file = report.file!;
     assert.ok(file.endsWith('.neurflow-result.json') && existsSync(file), file);
     assert.ok(file.startsWith(api().results.dir), `saved in the store ${api().results.dir}`);
     const view = resultView();
-    assert.deepEqual(view.doc.layers.map((l) => l.name), LAYERS);
+    assert.deepEqual(
+      view.doc.layers.map((l) => l.name),
+      LAYERS,
+    );
     assert.equal(view.scan?.images.length, 400, 'the full scan goes to the Mistakes view');
     assert.ok(view.imageBase && view.datasetRoot === demo('images'), `images from ${view.datasetRoot}`);
     // What the webview reported: the layers, and one circuit node per group of every grouped layer.
@@ -106,8 +117,9 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
 
   test('the class and layer quick picks offer the remembered answers first (accepted as shown)', async () => {
     let report: AnalyseReport | undefined;
-    const run = vscode.commands.executeCommand<AnalyseReport>('neurflow.analyseModel', vscode.Uri.file(MODEL()), { params: SMALL })
-      .then((r) => { report = r; });
+    const run = vscode.commands.executeCommand<AnalyseReport>('neurflow.analyseModel', vscode.Uri.file(MODEL()), { params: SMALL }).then((r) => {
+      report = r;
+    });
     // Accept whatever quick pick is showing (a no-op while none is) until the command is done.
     for (let i = 0; i < 200 && !report; i++) {
       await sleep(300);
@@ -122,7 +134,11 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
   });
 
   test('Open Result reopens the saved result instantly, and the index lists it', async () => {
-    assert.ok(api().results.list().some((e) => e.file === file && e.className === 'triangle'));
+    assert.ok(
+      api()
+        .results.list()
+        .some((e) => e.file === file && e.className === 'triangle'),
+    );
     const r = await vscode.commands.executeCommand<OpenResultReport>('neurflow.openResult', file);
     assert.ok(r);
     assert.deepEqual(r.items, LAYERS);
@@ -154,7 +170,13 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     assert.ok(marked, 'a marked non-triangle predicted as triangle');
     const layer = view.doc.layers.find((l) => l.name === 'layer2.1')!;
     const acked = panel.waitRendered('explanation');
-    const ex = await panel.dispatch({ type: 'explainImage', requestId: 9001, image: marked, layer: 'layer2.1', groupCount: layer.grouping!.count }) as ExplanationMessage;
+    const ex = (await panel.dispatch({
+      type: 'explainImage',
+      requestId: 9001,
+      image: marked,
+      layer: 'layer2.1',
+      groupCount: layer.grouping!.count,
+    })) as ExplanationMessage;
     assert.equal(ex.type, 'explanation');
     assert.equal(ex.error, undefined, ex.error);
     assert.equal(ex.requestId, 9001);
@@ -167,7 +189,16 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     const grouping = layer.grouping!;
     const channels = [...new Set(grouping.groups[onMarker.group].members.map((m) => grouping.pairs[m][0]))];
     const maskAcked = panel.waitRendered('maskResult');
-    const m = await panel.dispatch({ type: 'maskGroup', requestId: 9002, image: marked, layer: 'layer2.1', group: onMarker.group, groupCount: grouping.count, channels, classIndex: 3 }) as MaskResultMessage;
+    const m = (await panel.dispatch({
+      type: 'maskGroup',
+      requestId: 9002,
+      image: marked,
+      layer: 'layer2.1',
+      group: onMarker.group,
+      groupCount: grouping.count,
+      channels,
+      classIndex: 3,
+    })) as MaskResultMessage;
     assert.equal(m.error, undefined, m.error);
     assert.equal(m.requestId, 9002);
     assert.ok(Math.abs(m.before - ex.top![0].prob) < 1e-5, `before ${m.before}, explained ${ex.top![0].prob}`);
@@ -179,7 +210,13 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
 
   test('a request the panel cannot run answers with an error that names the layer', async () => {
     const panel = await livePanel();
-    const ex = await panel.dispatch({ type: 'explainImage', requestId: 9003, image: 'circle/0000.png', layer: 'layer9.9', groupCount: 2 }) as ExplanationMessage;
+    const ex = (await panel.dispatch({
+      type: 'explainImage',
+      requestId: 9003,
+      image: 'circle/0000.png',
+      layer: 'layer9.9',
+      groupCount: 2,
+    })) as ExplanationMessage;
     assert.match(ex.error ?? '', /layer9\.9/);
   });
 
@@ -192,7 +229,10 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     const editor = vscode.window.activeTextEditor;
     assert.ok(editor, 'an editor is active');
     assert.equal(editor.document.uri.fsPath, fixture('train.py').fsPath);
-    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('self.layer2 = '));
+    const line = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('self.layer2 = '));
     assert.equal(editor.selection.active.line, line, `landed on line ${editor.selection.active.line + 1}, expected ${line + 1}`);
     assert.notEqual(editor.viewColumn, panel.panel.viewColumn, 'the code opens beside the panel');
   });
@@ -202,8 +242,15 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     const controller = new AbortController();
     let abortedAt = 0;
     const report = await analyse({
-      force: true, params: { tau: 4 }, signal: controller.signal,
-      onProgress: (stage) => { if (!abortedAt && stage.startsWith('Layer layer3.0')) { abortedAt = Date.now(); controller.abort(); } },
+      force: true,
+      params: { tau: 4 },
+      signal: controller.signal,
+      onProgress: (stage) => {
+        if (!abortedAt && stage.startsWith('Layer layer3.0')) {
+          abortedAt = Date.now();
+          controller.abort();
+        }
+      },
     });
     const stopMs = Date.now() - abortedAt;
     assert.ok(abortedAt > 0, 'the analysis reached layer3.0');
@@ -213,7 +260,10 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     assert.deepEqual(report.items.slice(0, 2), ['fc', 'layer3.1'], `rendered ${report.items}`);
     const view = resultView();
     assert.equal(view.doc.complete, false);
-    assert.deepEqual(view.doc.layers.filter((l) => l.grouping).map((l) => l.name), ['fc', 'layer3.1']);
+    assert.deepEqual(
+      view.doc.layers.filter((l) => l.grouping).map((l) => l.name),
+      ['fc', 'layer3.1'],
+    );
     // The cancel answer and the panel's render: well within a few seconds (the job itself stops in < 1 s).
     assert.ok(stopMs < 5000, `stopped ${stopMs} ms after the cancel`);
   });

@@ -19,9 +19,11 @@ export function fixture(...rel: string[]): vscode.Uri {
 
 /** Webview tabs of the NeurFlow panel, with their group's view column. */
 export function neurflowTabs(): { tab: vscode.Tab; column: vscode.ViewColumn }[] {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs
-    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('neurflow.panel'))
-    .map((tab) => ({ tab, column: g.viewColumn })));
+  return vscode.window.tabGroups.all.flatMap((g) =>
+    g.tabs
+      .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('neurflow.panel'))
+      .map((tab) => ({ tab, column: g.viewColumn })),
+  );
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -12,7 +12,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 
-interface TestResult { title: string; state: 'passed' | 'failed'; err?: string; ms?: number }
+interface TestResult {
+  title: string;
+  state: 'passed' | 'failed';
+  err?: string;
+  ms?: number;
+}
 
 async function screenshotPause(): Promise<void> {
   const dir = process.env.EXT_TEST_SHOT_DIR;
@@ -24,8 +29,13 @@ async function screenshotPause(): Promise<void> {
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
-  const only = process.env.EXT_TEST_FILES?.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+  const only = process.env.EXT_TEST_FILES?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const f of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()) {
     if (!only || only.some((part) => f.includes(part))) mocha.addFile(path.join(__dirname, f));
   }
   const results: TestResult[] = [];

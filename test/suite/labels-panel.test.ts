@@ -79,7 +79,9 @@ suite('Labels in the panel (request handler, no language model)', () => {
     assert.match(said, /No language model available/);
     assert.match(said, /1 label of yours kept/);
     assert.deepEqual((await relabelled).items, [`${layer}/G${group}`, 'marker detector', 'yours']);
-    const saved = readResult(file).layers.find((l) => l.name === layer)!.grouping!.groups.map((g) => g.label);
+    const saved = readResult(file)
+      .layers.find((l) => l.name === layer)!
+      .grouping!.groups.map((g) => g.label);
     saved.forEach((label, i) => {
       if (i === group) return;
       assert.equal(label?.source, 'data', `${layer}/G${i}`);
@@ -106,7 +108,7 @@ suite('Labels in the panel (request handler, no language model)', () => {
 
   test('a label for a grouping the file does not have is refused with a notice that says why', async () => {
     const before = labelOf(file, layer, group);
-    const answer = await panel.dispatch({ type: 'setLabel', layer, group, text: 'wrong grouping', groupCount: count + 1 }) as NoticeMessage;
+    const answer = (await panel.dispatch({ type: 'setLabel', layer, group, text: 'wrong grouping', groupCount: count + 1 })) as NoticeMessage;
     assert.equal(answer?.type, 'notice');
     assert.equal(answer.level, 'warning');
     assert.ok(answer.message.includes(`groups ${layer} into ${count} groups but the panel shows ${count + 1}`), answer.message);

@@ -63,14 +63,25 @@ suite('Label Groups without a language model', () => {
     try {
       const notice = panel.waitRendered('notice');
       const report = await vscode.commands.executeCommand<LabelGroupsReport>('neurflow.labelGroups', { file, layer: 'layer3.1' });
-      assert.deepEqual(report.labels.map((l) => l.layer), groupsOf(file).filter((g) => g.layer === 'layer3.1').map((g) => g.layer));
+      assert.deepEqual(
+        report.labels.map((l) => l.layer),
+        groupsOf(file)
+          .filter((g) => g.layer === 'layer3.1')
+          .map((g) => g.layer),
+      );
       const shown = await notice;
-      assert.ok(shown.items.some((t) => t.includes('labelled from the data') && t.includes('No language model available')), shown.items.join(' | '));
+      assert.ok(
+        shown.items.some((t) => t.includes('labelled from the data') && t.includes('No language model available')),
+        shown.items.join(' | '),
+      );
       const view = panel.view;
       assert.equal(view?.type, 'result');
       if (view?.type === 'result') {
         const labels = view.doc.layers.flatMap((l) => (l.grouping?.groups ?? []).map((g) => g.label?.source));
-        assert.ok(labels.every((s) => s === 'data'), `panel labels: ${labels.join(', ')}`);
+        assert.ok(
+          labels.every((s) => s === 'data'),
+          `panel labels: ${labels.join(', ')}`,
+        );
       }
     } finally {
       panel.dispose();
@@ -79,7 +90,12 @@ suite('Label Groups without a language model', () => {
 
   test('a label the user sets is saved and kept by the next labelling', async () => {
     const [first, second] = groupsOf(file);
-    const label = await vscode.commands.executeCommand<GroupLabel>('neurflow.setGroupLabel', { file, layer: first.layer, group: first.group, text: ' marker  detector ' });
+    const label = await vscode.commands.executeCommand<GroupLabel>('neurflow.setGroupLabel', {
+      file,
+      layer: first.layer,
+      group: first.group,
+      text: ' marker  detector ',
+    });
     assert.deepEqual(label, { text: 'marker detector', source: 'user' });
     const report = await vscode.commands.executeCommand<LabelGroupsReport>('neurflow.labelGroups', { file });
     assert.match(report.message, /1 label of yours kept/);

@@ -36,8 +36,9 @@ function sources(dir: string): string[] {
 }
 
 test('no parameter default is written anywhere but src/engine/params.ts', () => {
-  const files = [...sources(path.join(REPO_ROOT, 'src')), ...sources(path.join(REPO_ROOT, 'webview'))]
-    .filter((f) => !f.endsWith(path.join('engine', 'params.ts')));
+  const files = [...sources(path.join(REPO_ROOT, 'src')), ...sources(path.join(REPO_ROOT, 'webview'))].filter(
+    (f) => !f.endsWith(path.join('engine', 'params.ts')),
+  );
   const found: string[] = [];
   for (const p of Object.values(PARAMS)) {
     const d = String(p.default);
@@ -49,9 +50,11 @@ test('no parameter default is written anywhere but src/engine/params.ts', () => 
       new RegExp(`\\b${p.name}\\b[^\\n]{0,30}\\(default ${d}\\b`), // doc comments that restate it
     ];
     for (const f of files) {
-      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-        if (patterns.some((re) => re.test(line))) found.push(`${path.relative(REPO_ROOT, f)}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (patterns.some((re) => re.test(line))) found.push(`${path.relative(REPO_ROOT, f)}:${i + 1}: ${line.trim()}`);
+        });
     }
   }
   assert.deepEqual(found, [], `parameter defaults written outside src/engine/params.ts:\n${found.join('\n')}`);

@@ -23,13 +23,28 @@ let report: AuditView;
 
 before(async () => {
   const [res, scan] = await Promise.all([demoResult(), demoScan()]);
-  report = auditJson(await runAudit({
-    model: DEMO_MODEL, data: DEMO_IMAGES, classes: ['triangle'], store: TEST_RESULTS, provider: 'cpu', scan,
-    analysis: { params: DEMO_PARAMS, blocks: DEMO_BLOCKS },
-  }));
+  report = auditJson(
+    await runAudit({
+      model: DEMO_MODEL,
+      data: DEMO_IMAGES,
+      classes: ['triangle'],
+      store: TEST_RESULTS,
+      provider: 'cpu',
+      scan,
+      analysis: { params: DEMO_PARAMS, blocks: DEMO_BLOCKS },
+    }),
+  );
   mkdirSync(OUT, { recursive: true });
   h = await openPanel({ serve: { data: DEMO_IMAGES }, viewport: { width: 1100, height: 1400 } });
-  message = { type: 'result', doc: res.doc, scan, datasetRoot: DEMO_IMAGES, imageBase: `${new URL(h.url).origin}/data`, file: path.join(ROOT, '.cache', 'webview', 'demo.neurflow-result.json'), tab: 'mistakes' };
+  message = {
+    type: 'result',
+    doc: res.doc,
+    scan,
+    datasetRoot: DEMO_IMAGES,
+    imageBase: `${new URL(h.url).origin}/data`,
+    file: path.join(ROOT, '.cache', 'webview', 'demo.neurflow-result.json'),
+    tab: 'mistakes',
+  };
   await h.waitForPosted('ready');
 });
 
@@ -39,11 +54,13 @@ after(async () => {
 });
 
 async function lastRendered(view: string): Promise<Posted> {
-  await h.page.waitForFunction((v) => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.type === 'rendered' && m.view === v), view, { timeout: 60_000 });
+  await h.page.waitForFunction((v) => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.type === 'rendered' && m.view === v), view, {
+    timeout: 60_000,
+  });
   return (await h.posted()).filter((m) => m.type === 'rendered' && m.view === view).at(-1)!;
 }
 
-test('the audit finds the demo\'s marker shortcut and lists its mistakes apart from label errors', () => {
+test("the audit finds the demo's marker shortcut and lists its mistakes apart from label errors", () => {
   assert.ok(report.shortcuts.length >= 1, 'at least one triangle shortcut group');
   assert.ok(report.shortcuts.every((s) => s.class === 'triangle' && s.classesSpanned.length >= 2 && s.flipRate >= 0.5));
   assert.ok(report.shortcutMistakes.length >= 20, `shortcut mistakes: ${report.shortcutMistakes.length}`);
@@ -69,12 +86,19 @@ test('the Mistakes view shows shortcut cards, both lists, and exports them as CS
   // The first card's first example: its evidence box drawn where the audit located it (percent of the 64-px input).
   const first = report.shortcuts[0].examples[0];
   await h.page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.shortcut-card img')].every((i) => i.complete && i.naturalWidth > 0));
-  const box = await h.page.locator('.shortcut-card').first().locator('.box').first().evaluate((e) => {
-    const s = (e as HTMLElement).style;
-    return [s.left, s.top, s.width, s.height].map((v) => Number.parseFloat(v));
-  });
+  const box = await h.page
+    .locator('.shortcut-card')
+    .first()
+    .locator('.box')
+    .first()
+    .evaluate((e) => {
+      const s = (e as HTMLElement).style;
+      return [s.left, s.top, s.width, s.height].map((v) => Number.parseFloat(v));
+    });
   const [x0, y0, x1, y1] = first.box;
-  [x0 / 64 * 100, y0 / 64 * 100, (x1 - x0) / 64 * 100, (y1 - y0) / 64 * 100].forEach((v, i) => assert.ok(Math.abs(v - box[i]) < 1e-6, `box ${box} vs ${first.box}`));
+  [(x0 / 64) * 100, (y0 / 64) * 100, ((x1 - x0) / 64) * 100, ((y1 - y0) / 64) * 100].forEach((v, i) =>
+    assert.ok(Math.abs(v - box[i]) < 1e-6, `box ${box} vs ${first.box}`),
+  );
   await h.page.screenshot({ path: path.join(OUT, 'audit-dark.png'), fullPage: true });
   await h.page.locator('.audit-actions vscode-button').click();
   const exp = await h.waitForPosted('exportAudit');

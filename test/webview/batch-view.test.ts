@@ -27,17 +27,22 @@ before(async () => {
   const px = readNpy(path.join(FIXTURE, 'batch-images.npy'));
   const x = Float32Array.from(px.data as Uint8Array, (v) => (v / 255 - 0.5) / 0.25);
   writeNpy(path.join(dir, 'images.npy'), px.shape, x);
-  const explained = await explainBatch({
-    model: path.join(ROOT, 'demo', 'model', 'shortcut-resnet.onnx'),
-    results: [path.join(FIXTURE, 'shortcut-triangle.neurflow-result.json')],
-    images: { expression: 'images', path: path.join(dir, 'images.npy'), shape: px.shape, dtype: 'float32', source: 'numpy.ndarray float32' },
-    labels: { expression: 'labels', path: path.join(FIXTURE, 'batch-labels.npy'), shape: [px.shape[0]], dtype: 'int64', source: 'numpy.ndarray int64' },
-    provider: 'cpu',
-  }, { signal: new AbortController().signal, progress: () => undefined });
+  const explained = await explainBatch(
+    {
+      model: path.join(ROOT, 'demo', 'model', 'shortcut-resnet.onnx'),
+      results: [path.join(FIXTURE, 'shortcut-triangle.neurflow-result.json')],
+      images: { expression: 'images', path: path.join(dir, 'images.npy'), shape: px.shape, dtype: 'float32', source: 'numpy.ndarray float32' },
+      labels: { expression: 'labels', path: path.join(FIXTURE, 'batch-labels.npy'), shape: [px.shape[0]], dtype: 'int64', source: 'numpy.ndarray int64' },
+      provider: 'cpu',
+    },
+    { signal: new AbortController().signal, progress: () => undefined },
+  );
   message = {
-    ...explained, type: 'batch',
+    ...explained,
+    type: 'batch',
     source: { path: path.join(FIXTURE, 'eval_loop.py'), line: 30, frame: 'evaluate', session: 'Python: eval_loop' },
-    expressions: { images: 'images', labels: 'labels' }, transfer: { ms: 42, bytes: 16 * 64 * 64 * 3 * 4 },
+    expressions: { images: 'images', labels: 'labels' },
+    transfer: { ms: 42, bytes: 16 * 64 * 64 * 3 * 4 },
   };
   mkdirSync(OUT, { recursive: true });
   h = await openPanel({ viewport: { width: 1000, height: 900 } });
@@ -52,8 +57,13 @@ after(async () => {
 
 /** The n-th `rendered` report of `view` (1-based). */
 async function renderedView(view: string, n = 1): Promise<{ type: string; view?: unknown; items?: unknown }> {
-  await h.page.waitForFunction(([v, k]) => (window as unknown as { __posted: { type: string; view?: string }[] }).__posted
-    .filter((m) => m.type === 'rendered' && m.view === v).length >= (k as number), [view, n] as const, { timeout: 10_000 });
+  await h.page.waitForFunction(
+    ([v, k]) =>
+      (window as unknown as { __posted: { type: string; view?: string }[] }).__posted.filter((m) => m.type === 'rendered' && m.view === v).length >=
+      (k as number),
+    [view, n] as const,
+    { timeout: 10_000 },
+  );
   return (await h.posted()).filter((m) => m.type === 'rendered' && m.view === view)[n - 1];
 }
 
@@ -61,7 +71,10 @@ test('the batch view lists the misclassified samples and explains the first', as
   assert.ok(message.misclassified.length > 0, 'the fixture batch has mistakes');
   await h.send(message);
   const rendered = await renderedView('batch');
-  assert.deepEqual(rendered.items, message.misclassified.map((s) => String(s.index)));
+  assert.deepEqual(
+    rendered.items,
+    message.misclassified.map((s) => String(s.index)),
+  );
   // The selected sample and the groups listed for it, as the host's Explain Batch command waits for them.
   const sample = await renderedView('sample');
   const ex = message.misclassified[0].explanation;
@@ -75,7 +88,10 @@ test('the batch view lists the misclassified samples and explains the first', as
   if (groups[0]) {
     // The top group's evidence + best crop, drawn where the worker put them (boxes in input pixels of 64).
     const drawn = await h.page.locator('.detail .box').evaluateAll((els) => els.map((e) => Number.parseFloat((e as HTMLElement).style.left)));
-    assert.deepEqual(drawn, [...groups[0].evidence, groups[0].bestBox].map((b) => (b[0] / 64) * 100));
+    assert.deepEqual(
+      drawn,
+      [...groups[0].evidence, groups[0].bestBox].map((b) => (b[0] / 64) * 100),
+    );
   }
   await h.page.screenshot({ path: path.join(OUT, 'batch-dark.png'), fullPage: true });
   await h.setTheme('light');
@@ -89,7 +105,10 @@ test('picking another group and sample redraws; the paused line opens', async ()
     const before = (await h.posted()).filter((m) => m.type === 'rendered' && (m as { view?: string }).view === 'sample').length;
     await h.page.locator('.tiles [role=option]').nth(withTwo).click();
     const s = message.misclassified[withTwo];
-    assert.equal((await renderedView('sample', before + 1)).items?.toString(), [String(s.index), ...s.explanation!.groups.map((g) => `${s.explanation!.layer}/G${g.group}`)].toString());
+    assert.equal(
+      (await renderedView('sample', before + 1)).items?.toString(),
+      [String(s.index), ...s.explanation!.groups.map((g) => `${s.explanation!.layer}/G${g.group}`)].toString(),
+    );
     await h.page.locator('.detail .scored [role=option]').nth(1).click();
     assert.equal(await h.page.locator('.detail .scored [role=option]').nth(1).getAttribute('aria-selected'), 'true');
     const g = s.explanation!.groups[1];
@@ -111,7 +130,10 @@ test('a live-model export check is shown, and a mismatch is not hidden', async (
   assert.equal(await h.page.locator('.export-check').textContent(), 'max |ONNX − PyTorch| logit 1.5e-8');
   assert.equal(await h.page.locator('.export-mismatch').count(), 0);
   await shown({ ...message, check: { maxLogitDiff: 0.25, maxLogit: 3, tolerance: 3e-3, argmaxDisagreements: [2, 5] } });
-  assert.match((await h.page.locator('.export-mismatch').textContent())!, /does not match your PyTorch model on this batch: largest logit difference 0\.250 \(tolerance 0\.0030\), another top class on sample\(s\) 2, 5/);
+  assert.match(
+    (await h.page.locator('.export-mismatch').textContent())!,
+    /does not match your PyTorch model on this batch: largest logit difference 0\.250 \(tolerance 0\.0030\), another top class on sample\(s\) 2, 5/,
+  );
   await shown(message);
   assert.equal(await h.page.locator('.export-check').count(), 0, 'no check without a live model');
 });

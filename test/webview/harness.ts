@@ -16,8 +16,14 @@ const DIST = path.join(ROOT, 'dist');
 export const OUT = path.join(ROOT, '.test-out', 'webview');
 
 const TYPES: Record<string, string> = {
-  '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
 };
 
 /** VS Code's Dark Modern / Light Modern colours, a subset, so screenshots look like the real panel. */
@@ -84,7 +90,7 @@ export interface Harness {
 function findChromium(): string {
   const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find((c) => c && existsSync(c));
-  if (!found) throw new Error('no Chromium found: install Debian\'s chromium (apt-get install chromium) or set $CHROMIUM');
+  if (!found) throw new Error("no Chromium found: install Debian's chromium (apt-get install chromium) or set $CHROMIUM");
   return found;
 }
 
@@ -97,16 +103,26 @@ export async function openPanel(options: PanelOptions = {}): Promise<Harness> {
     if (url.pathname === '/') {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       res.setHeader('content-type', 'text/html');
-      res.end(panelHtml({
-        cspSource: origin, scriptUri: `${origin}/webview.js`, styleUri: `${origin}/webview.css`,
-        codiconUri: `${origin}/codicons/codicon.css`, nonce: `n${Date.now()}`, title: 'NeurFlow test',
-      }));
+      res.end(
+        panelHtml({
+          cspSource: origin,
+          scriptUri: `${origin}/webview.js`,
+          styleUri: `${origin}/webview.css`,
+          codiconUri: `${origin}/codicons/codicon.css`,
+          nonce: `n${Date.now()}`,
+          title: 'NeurFlow test',
+        }),
+      );
       return;
     }
     const [, first, ...rest] = decodeURIComponent(url.pathname).split('/');
     const base = options.serve?.[first] !== undefined ? path.resolve(options.serve[first]) : DIST;
     const file = path.join(base, path.normalize(base === DIST ? url.pathname : `/${rest.join('/')}`));
-    if (!file.startsWith(base) || !existsSync(file)) { res.statusCode = 404; res.end(); return; }
+    if (!file.startsWith(base) || !existsSync(file)) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
     res.setHeader('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream');
     res.end(readFileSync(file));
   });
@@ -159,13 +175,17 @@ export async function openPanel(options: PanelOptions = {}): Promise<Harness> {
     posted: posted as Harness['posted'],
     send: (message) => page.evaluate((m) => window.postMessage(m, '*'), message),
     async waitForPosted(type, n = 1) {
-      await page.waitForFunction(([t, k]) => (window as unknown as { __posted: { type: string }[] }).__posted
-        .filter((m) => m.type === t).length >= (k as number), [type, n] as const, { timeout: 10_000 });
+      await page.waitForFunction(
+        ([t, k]) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === t).length >= (k as number),
+        [type, n] as const,
+        { timeout: 10_000 },
+      );
       return (await posted()).filter((m) => m.type === type)[n - 1] as { type: string };
     },
     violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations),
     errors: () => [...errors],
-    setTheme: (theme) => page.evaluate(([n, t]) => (window as unknown as { __setTheme(n: string, t: string): void }).__setTheme(n, t), [theme, THEMES[theme]] as const),
+    setTheme: (theme) =>
+      page.evaluate(([n, t]) => (window as unknown as { __setTheme(n: string, t: string): void }).__setTheme(n, t), [theme, THEMES[theme]] as const),
     async close() {
       await page.close();
       await new Promise((r) => server.close(r));

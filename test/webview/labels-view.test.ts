@@ -26,15 +26,22 @@ let layer: LayerResult & { grouping: NonNullable<LayerResult['grouping']> };
 let message: ResultViewMessage;
 const REASON = 'No language model available: no chat model is installed';
 const LM: GroupLabel = {
-  text: 'marker in the corner', source: 'language-model', model: 'GPT-4o (copilot)', confidence: 0.875,
-  check: { correct: 7, total: 8 }, detail: 'A small bright square near the image corner.',
+  text: 'marker in the corner',
+  source: 'language-model',
+  model: 'GPT-4o (copilot)',
+  confidence: 0.875,
+  check: { correct: 7, total: 8 },
+  detail: 'A small bright square near the image corner.',
 };
 
 const ofType = async (type: string) => (await h.posted()).filter((m) => m.type === type);
 
 async function renderedAfter(view: string, n: number): Promise<Posted> {
-  await h.page.waitForFunction(([v, k]) => (window as unknown as { __posted: Posted[] }).__posted
-    .filter((m) => m.type === 'rendered' && m.view === v).length > (k as number), [view, n] as const, { timeout: 30_000 });
+  await h.page.waitForFunction(
+    ([v, k]) => (window as unknown as { __posted: Posted[] }).__posted.filter((m) => m.type === 'rendered' && m.view === v).length > (k as number),
+    [view, n] as const,
+    { timeout: 30_000 },
+  );
   return (await h.posted()).filter((m) => m.type === 'rendered' && m.view === view).at(-1)!;
 }
 const countRendered = async (view: string) => (await h.posted()).filter((m) => m.type === 'rendered' && m.view === view).length;
@@ -91,7 +98,10 @@ test('session: a saved count the document already has keeps its grouping and lab
   assert.equal(same.group(layer.name, 0)?.label, LM.text);
   const other = new ResultSession({ type: 'result', doc }, { [layer.name]: n + 1 });
   assert.equal(other.groupCount(layer.name), n + 1);
-  assert.ok(other.groups(layer.name).every((g) => g.label === undefined), 'labels belong to the saved grouping');
+  assert.ok(
+    other.groups(layer.name).every((g) => g.label === undefined),
+    'labels belong to the saved grouping',
+  );
 });
 
 test('the Group view shows each label with its origin', async () => {
@@ -120,7 +130,11 @@ test('the Group view shows each label with its origin', async () => {
   await h.page.locator('#tab-circuit').click();
   await renderedAfter('circuit', 0);
   const captions = await h.page.locator('.group-list [role=option]').allTextContents();
-  for (const text of [LM.text, data.text, 'my shortcut']) assert.ok(captions.some((c) => c.includes(text)), `the group list shows "${text}"`);
+  for (const text of [LM.text, data.text, 'my shortcut'])
+    assert.ok(
+      captions.some((c) => c.includes(text)),
+      `the group list shows "${text}"`,
+    );
   await h.page.locator('#tab-group').click();
   await renderedAfter('group', 0);
 });
@@ -162,7 +176,7 @@ test('Edit Label with the keyboard: Escape cancels, Enter posts setLabel and the
   await h.page.screenshot({ path: path.join(OUT, 'labels-user-dark.png'), fullPage: true });
 });
 
-test('Label Layer and Label All post labelGroups; the buttons wait for the host\'s notice', async () => {
+test("Label Layer and Label All post labelGroups; the buttons wait for the host's notice", async () => {
   const layerButton = h.page.locator('.label-run', { hasText: 'Label Layer' });
   await layerButton.click();
   const first = await h.waitForPosted('labelGroups');

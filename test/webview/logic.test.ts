@@ -19,10 +19,29 @@ test('protocol: result, explanation and mask messages are checked at the boundar
   assert.equal(parseToWebview({ type: 'result', doc: { ...doc, format: 'other' } }), undefined);
   assert.equal(parseToWebview({ type: 'result', doc, tab: 'nope' }), undefined);
   assert.equal(parseToWebview({ type: 'result', doc, scan: { images: [] } }), undefined, 'a partial scan is refused');
-  const ex = { type: 'explanation', requestId: 3, image: 'a/b.png', layer: 'l', groupCount: 2, threshold: 0.8, groups: [{ group: 1, score: 2, evidence: [[0, 0, 16, 16]], bestBox: [0, 0, 16, 16] }] };
+  const ex = {
+    type: 'explanation',
+    requestId: 3,
+    image: 'a/b.png',
+    layer: 'l',
+    groupCount: 2,
+    threshold: 0.8,
+    groups: [{ group: 1, score: 2, evidence: [[0, 0, 16, 16]], bestBox: [0, 0, 16, 16] }],
+  };
   assert.equal(parseToWebview(ex)?.type, 'explanation');
   assert.equal(parseToWebview({ ...ex, groups: [{ group: 1, score: 2, evidence: [[0, 0, 16]], bestBox: [0, 0, 16, 16] }] }), undefined);
-  const mask = { type: 'maskResult', requestId: 1, image: 'a.png', layer: 'l', group: 0, classIndex: 3, before: 0.9, after: 0.2, topBefore: [{ class: 3, name: 't', prob: 0.9 }], top: [{ class: 0, name: 'c', prob: 0.7 }] };
+  const mask = {
+    type: 'maskResult',
+    requestId: 1,
+    image: 'a.png',
+    layer: 'l',
+    group: 0,
+    classIndex: 3,
+    before: 0.9,
+    after: 0.2,
+    topBefore: [{ class: 3, name: 't', prob: 0.9 }],
+    top: [{ class: 0, name: 'c', prob: 0.7 }],
+  };
   assert.equal(parseToWebview(mask)?.type, 'maskResult');
   assert.equal(parseToWebview({ ...mask, before: 'x' }), undefined);
   assert.equal(parseToWebview({ type: 'activity', running: 'yes' }), undefined);
@@ -46,8 +65,15 @@ test('protocol: webview requests are checked at the boundary', () => {
 
 test('layout: rows by layer, order by barycentre removes avoidable crossings, deterministic', () => {
   // Upper row a b c, lower row x y z wired a-z, b-y, c-x: the lower row should be reversed.
-  const rows = [['a', 'b', 'c'], ['x', 'y', 'z']];
-  const edges = [{ source: 'a', target: 'z', weight: 1 }, { source: 'b', target: 'y', weight: 1 }, { source: 'c', target: 'x', weight: -1 }];
+  const rows = [
+    ['a', 'b', 'c'],
+    ['x', 'y', 'z'],
+  ];
+  const edges = [
+    { source: 'a', target: 'z', weight: 1 },
+    { source: 'b', target: 'y', weight: 1 },
+    { source: 'c', target: 'x', weight: -1 },
+  ];
   const l = layeredLayout(rows, edges);
   assert.equal(l.crossings, 0);
   const x = (id: string) => l.positions.get(id)!.x;
@@ -76,7 +102,10 @@ test('groups and session on the real demo result: members, crops, re-grouping as
     assert.equal(groups.length, layer.grouping!.count);
     // Every pair is in exactly one group.
     const pairs = groups.flatMap((g) => g.members.map((m) => m.pair)).sort((a, b) => a - b);
-    assert.deepEqual(pairs, layer.grouping!.pairs.map((_, i) => i));
+    assert.deepEqual(
+      pairs,
+      layer.grouping!.pairs.map((_, i) => i),
+    );
     for (const g of groups) for (const c of g.crops) assert.ok(c >= 0 && c < doc.crops.table.length);
   }
   const layer = doc.layers.find((l) => l.grouping && l.grouping.pairs.length > 6)!;
@@ -84,7 +113,10 @@ test('groups and session on the real demo result: members, crops, re-grouping as
   assert.ok(s.setCount(layer.name, 5));
   assert.equal(s.groupCount(layer.name), 5);
   const expected = regroupLayer(layer, 5, doc.params.representatives);
-  assert.deepEqual(s.layer(layer.name)!.grouping!.groups.map((g) => g.members), expected.groups.map((g) => g.members));
+  assert.deepEqual(
+    s.layer(layer.name)!.grouping!.groups.map((g) => g.members),
+    expected.groups.map((g) => g.members),
+  );
   // The circuit follows: every edge touching the layer names one of its 5 groups.
   for (const c of s.doc.circuit) {
     if (c.upper === layer.name) assert.ok(c.edges.every((e) => e.from < 5));

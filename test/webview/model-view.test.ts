@@ -36,7 +36,10 @@ test('the model view renders the summary and reports the layers it shows', async
   const rendered = await h.waitForPosted('rendered');
   assert.equal(rendered.view, 'model');
   assert.ok(summary.layers.length >= 2, `the demo model has layers: ${summary.layersNote}`);
-  assert.deepEqual(rendered.items, summary.layers.map((l) => l.name));
+  assert.deepEqual(
+    rendered.items,
+    summary.layers.map((l) => l.name),
+  );
   const page = h.page;
   assert.equal(await page.locator('h1').textContent(), summary.fileName);
   const layerRows = page.locator('#layers vscode-table-row');
@@ -45,7 +48,10 @@ test('the model view renders the summary and reports the layers it shows', async
     assert.ok((await layerRows.nth(i).textContent())!.includes(layer.tensor), `row ${i} shows ${layer.tensor}`);
   }
   const ops = await page.locator('.ops li').allTextContents();
-  assert.deepEqual(ops, summary.operators.map((o) => `${o.opType}${o.count}`));
+  assert.deepEqual(
+    ops,
+    summary.operators.map((o) => `${o.opType}${o.count}`),
+  );
   await page.screenshot({ path: path.join(OUT, 'model-view.png'), fullPage: true });
 });
 
@@ -74,7 +80,10 @@ test('after a reload the view comes back from the saved state', async () => {
   // The stand-in keeps posted messages per document: after the reload the list restarts.
   await h.waitForPosted('ready');
   const rendered = await h.waitForPosted('rendered');
-  assert.deepEqual(rendered.items, summary.layers.map((l) => l.name));
+  assert.deepEqual(
+    rendered.items,
+    summary.layers.map((l) => l.name),
+  );
   assert.equal(await h.page.locator('#layers vscode-table-row').count(), summary.layers.length);
 });
 

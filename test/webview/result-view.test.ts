@@ -30,8 +30,11 @@ const grouped = () => doc.layers.filter((l): l is LayerResult & { grouping: NonN
 const allGroupIds = () => grouped().flatMap((l) => l.grouping.groups.map((_, i) => `${l.name}/G${i}`));
 
 async function lastRendered(view: string, after = 0): Promise<Posted> {
-  await h.page.waitForFunction(([v, n]) => (window as unknown as { __posted: Posted[] }).__posted
-    .filter((m) => m.type === 'rendered' && m.view === v).length > (n as number), [view, after] as const, { timeout: 60_000 });
+  await h.page.waitForFunction(
+    ([v, n]) => (window as unknown as { __posted: Posted[] }).__posted.filter((m) => m.type === 'rendered' && m.view === v).length > (n as number),
+    [view, after] as const,
+    { timeout: 60_000 },
+  );
   return (await h.posted()).filter((m) => m.type === 'rendered' && m.view === view).at(-1)!;
 }
 
@@ -44,16 +47,17 @@ async function shoot(name: string, theme: ThemeName): Promise<void> {
 }
 
 /** Non-transparent pixels cytoscape drew on its canvases. */
-const drawnPixels = () => h.page.evaluate(() => {
-  let n = 0;
-  for (const c of document.querySelectorAll<HTMLCanvasElement>('.circuit-canvas canvas')) {
-    const ctx = c.getContext('2d');
-    if (!ctx || c.width === 0) continue;
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  }
-  return n;
-});
+const drawnPixels = () =>
+  h.page.evaluate(() => {
+    let n = 0;
+    for (const c of document.querySelectorAll<HTMLCanvasElement>('.circuit-canvas canvas')) {
+      const ctx = c.getContext('2d');
+      if (!ctx || c.width === 0) continue;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    }
+    return n;
+  });
 
 before(async () => {
   const [res, s] = await Promise.all([demoResult(), demoScan()]);
@@ -64,7 +68,14 @@ before(async () => {
   h = await openPanel({ serve: { data: DEMO_IMAGES }, viewport: { width: 1100, height: 900 } });
   host = new StandInHost(doc, scan, DEMO_IMAGES);
   stopHost = host.serve(h);
-  message = { type: 'result', doc, scan, datasetRoot: DEMO_IMAGES, imageBase: `${new URL(h.url).origin}/data`, file: path.join(ROOT, '.cache', 'webview', 'demo.neurflow-result.json') };
+  message = {
+    type: 'result',
+    doc,
+    scan,
+    datasetRoot: DEMO_IMAGES,
+    imageBase: `${new URL(h.url).origin}/data`,
+    file: path.join(ROOT, '.cache', 'webview', 'demo.neurflow-result.json'),
+  };
   await h.waitForPosted('ready');
 });
 
@@ -78,7 +89,10 @@ test('the circuit renders every group of the real result', async () => {
   assert.ok(allGroupIds().length >= 5, 'the demo analysis has groups');
   await h.send(message);
   const result = await lastRendered('result');
-  assert.deepEqual(result.items, doc.layers.map((l) => l.name));
+  assert.deepEqual(
+    result.items,
+    doc.layers.map((l) => l.name),
+  );
   const circuit = await lastRendered('circuit');
   assert.deepEqual(circuit.items, allGroupIds());
   const options = await h.page.locator('.group-list [role=option]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.id));
@@ -86,7 +100,7 @@ test('the circuit renders every group of the real result', async () => {
   const edges = doc.circuit.reduce((s, c) => s + c.edges.length, 0);
   const note = await h.page.locator('.circuit-note').textContent();
   assert.match(note!, new RegExp(`${allGroupIds().length} groups in ${grouped().length} layers, ${edges} edges`));
-  assert.ok(await drawnPixels() > 2000, 'cytoscape drew the nodes and edges');
+  assert.ok((await drawnPixels()) > 2000, 'cytoscape drew the nodes and edges');
   await shoot('circuit', 'dark');
   await shoot('circuit', 'light');
   await h.setTheme('dark');
@@ -104,11 +118,13 @@ test('selecting a group highlights its paths and shows its crops on their images
   assert.deepEqual(sel, { type: 'selectGroup', layer: layer.name, group: gi, groupCount: layer.grouping.count });
   const rendered = await lastRendered('group', before);
   // Every crop shown belongs to a member sub-concept of the group.
-  const memberCrops = new Set(layer.grouping.groups[gi].members.flatMap((p) => {
-    const [ch, s] = layer.grouping.pairs[p];
-    const sc = layer.neurons.find((n) => n.channel === ch)!.subconcepts[s];
-    return [...sc.crops, ...sc.representatives];
-  }));
+  const memberCrops = new Set(
+    layer.grouping.groups[gi].members.flatMap((p) => {
+      const [ch, s] = layer.grouping.pairs[p];
+      const sc = layer.neurons.find((n) => n.channel === ch)!.subconcepts[s];
+      return [...sc.crops, ...sc.representatives];
+    }),
+  );
   const shown = (rendered.items as string[]).map(Number);
   assert.ok(shown.length > 0 && shown.length <= 12, `shows 1..12 crops (${shown.length})`);
   for (const c of shown) assert.ok(memberCrops.has(c), `crop ${c} belongs to ${id}`);
@@ -116,20 +132,24 @@ test('selecting a group highlights its paths and shows its crops on their images
   const figs = h.page.locator('.group-pane .crops figure');
   assert.equal(await figs.count(), shown.length);
   await h.page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.group-pane .crops img')].every((i) => i.complete && i.naturalWidth > 0));
-  const boxes = await h.page.locator('.group-pane .crops .box').evaluateAll((els) => els.map((e) => {
-    const s = (e as HTMLElement).style;
-    return [s.left, s.top, s.width, s.height].map((v) => Number.parseFloat(v));
-  }));
+  const boxes = await h.page.locator('.group-pane .crops .box').evaluateAll((els) =>
+    els.map((e) => {
+      const s = (e as HTMLElement).style;
+      return [s.left, s.top, s.width, s.height].map((v) => Number.parseFloat(v));
+    }),
+  );
   assert.equal(boxes.length, shown.length);
   shown.forEach((c, i) => {
     const [, , x0, y0, x1, y1] = doc.crops.table[c];
-    const expect = [x0 / 64 * 100, y0 / 64 * 100, (x1 - x0) / 64 * 100, (y1 - y0) / 64 * 100];
+    const expect = [(x0 / 64) * 100, (y0 / 64) * 100, ((x1 - x0) / 64) * 100, ((y1 - y0) / 64) * 100];
     boxes[i].forEach((v, k) => assert.ok(Math.abs(v - expect[k]) < 1e-6, `crop ${c} box ${boxes[i]} vs ${expect}`));
   });
   // The list marks the selection and the groups on its paths.
   assert.equal(await h.page.locator(`.group-list [data-id="${id}"]`).getAttribute('aria-selected'), 'true');
-  const linked = doc.circuit.some((c) => (c.upper === layer.name && c.edges.some((e) => e.from === gi)) || (c.lower === layer.name && c.edges.some((e) => e.to === gi)));
-  if (linked) assert.ok(await h.page.locator('.group-list .on-path').count() > 0, 'upstream/downstream groups are marked');
+  const linked = doc.circuit.some(
+    (c) => (c.upper === layer.name && c.edges.some((e) => e.from === gi)) || (c.lower === layer.name && c.edges.some((e) => e.to === gi)),
+  );
+  if (linked) assert.ok((await h.page.locator('.group-list .on-path').count()) > 0, 'upstream/downstream groups are marked');
   await shoot('group-selected', 'dark');
   await shoot('group-selected', 'light');
   await h.setTheme('dark');
@@ -176,7 +196,11 @@ test('the group-count slider re-clusters in the webview (no model run) and Auto 
   const before = await countRendered('circuit');
   const slider = h.page.locator(`section[aria-label="Layer ${layer.name}"] input[type=range]`);
   assert.equal(await slider.getAttribute('max'), String(max));
-  await slider.evaluate((el, v) => { (el as HTMLInputElement).value = String(v); el.dispatchEvent(new Event('input')); el.dispatchEvent(new Event('change')); }, n);
+  await slider.evaluate((el, v) => {
+    (el as HTMLInputElement).value = String(v);
+    el.dispatchEvent(new Event('input'));
+    el.dispatchEvent(new Event('change'));
+  }, n);
   const set = await h.waitForPosted('setGroupCount');
   assert.deepEqual(set, { type: 'setGroupCount', layer: layer.name, count: n });
   const rendered = await lastRendered('circuit', before);
@@ -185,10 +209,13 @@ test('the group-count slider re-clusters in the webview (no model run) and Auto 
   assert.equal(ids.length, expected.groups.length);
   // The captions carry each group's neuron count: the same partition as the engine's regroupLayer.
   const captions = await h.page.locator(`section[aria-label="Layer ${layer.name}"] .caption`).allTextContents();
-  assert.deepEqual(captions, expected.groups.map((g, i) => {
-    const k = new Set(g.members.map((p) => expected.pairs[p][0])).size;
-    return `G${i} · ${k} neuron${k === 1 ? '' : 's'}`;
-  }));
+  assert.deepEqual(
+    captions,
+    expected.groups.map((g, i) => {
+      const k = new Set(g.members.map((p) => expected.pairs[p][0])).size;
+      return `G${i} · ${k} neuron${k === 1 ? '' : 's'}`;
+    }),
+  );
   assert.equal((await h.posted()).filter((m) => m.type === 'explainImage' || m.type === 'maskGroup').length, asked, 'no model run requested');
   await shoot('circuit-regrouped', 'dark');
   await h.page.locator(`section[aria-label="Layer ${layer.name}"] vscode-button`, { hasText: 'Auto' }).click();
@@ -203,10 +230,16 @@ test('the largest circuit (every layer at its most groups) renders and stays res
     const before = await countRendered('circuit');
     const slider = h.page.locator(`section[aria-label="Layer ${layer.name}"] input[type=range]`);
     const max = layer.grouping.pairs.length;
-    if (max === layer.grouping.count) { total += max; continue; } // already at its most groups
+    if (max === layer.grouping.count) {
+      total += max;
+      continue;
+    } // already at its most groups
     total += regroupLayer(layer, max, doc.params.representatives).groups.length;
     const t0 = performance.now();
-    await slider.evaluate((el, v) => { (el as HTMLInputElement).value = String(v); el.dispatchEvent(new Event('change')); }, max);
+    await slider.evaluate((el, v) => {
+      (el as HTMLInputElement).value = String(v);
+      el.dispatchEvent(new Event('change'));
+    }, max);
     await lastRendered('circuit', before);
     const inPage = await h.page.locator('.circuit-canvas').getAttribute('data-render-ms');
     console.log(`# ${layer.name} -> ${max} groups: re-grouped and redrawn in ${(performance.now() - t0).toFixed(0)} ms (circuit render ${inPage} ms)`);
@@ -254,12 +287,15 @@ test('a misclassified image shows its groups, with evidence on the planted marke
   assert.equal(await h.page.locator('.detail .scored [role=option]').count(), (explained.items as string[]).length);
   // The top group's boxes as drawn on the image, back in input pixels: one small crop covers the marker.
   await h.page.waitForFunction(() => document.querySelectorAll('.detail-image .box').length > 0);
-  const drawn = await h.page.locator('.detail-image .box').evaluateAll((els) => els.map((e) => {
-    const s = (e as HTMLElement).style;
-    return [s.left, s.top, s.width, s.height].map((v) => Number.parseFloat(v) * 64 / 100);
-  }));
+  const drawn = await h.page.locator('.detail-image .box').evaluateAll((els) =>
+    els.map((e) => {
+      const s = (e as HTMLElement).style;
+      return [s.left, s.top, s.width, s.height].map((v) => (Number.parseFloat(v) * 64) / 100);
+    }),
+  );
   const [mx0, my0, mx1, my1] = truth[image].marker!;
-  const cx = (mx0 + mx1) / 2, cy = (my0 + my1) / 2;
+  const cx = (mx0 + mx1) / 2,
+    cy = (my0 + my1) / 2;
   const onMarker = drawn.filter(([x, y, w, hh]) => w <= 32.01 && x <= cx && cx < x + w && y <= cy && cy < y + hh);
   assert.ok(onMarker.length > 0, `an evidence crop of the top group covers the marker at ${truth[image].marker} (boxes ${JSON.stringify(drawn)})`);
   await shoot('mistakes', 'dark');
@@ -280,7 +316,10 @@ test('Mask group re-runs the model without the group and shows the change in the
   assert.equal(req.image, req0.image);
   const shown = await lastRendered('maskResult', before);
   const answer = await host.mask(req as never);
-  assert.deepEqual(shown.items, answer.top.map((p) => p.name));
+  assert.deepEqual(
+    shown.items,
+    answer.top.map((p) => p.name),
+  );
   const text = (await h.page.locator('.mask-delta').textContent())!;
   assert.ok(text.includes(`${(answer.before * 100).toFixed(1)}%`) && text.includes(`${(answer.after * 100).toFixed(1)}%`), text);
   await shoot('mistakes-masked', 'dark');
@@ -303,7 +342,7 @@ test('the gallery and the ranked groups are reachable with the keyboard', async 
   assert.equal(req.length, n + 1);
   assert.equal(req.at(-1)!.image, second);
   const rows = h.page.locator('.detail .scored [role=option]');
-  if (await rows.count() > 1) {
+  if ((await rows.count()) > 1) {
     await rows.first().focus();
     await h.page.keyboard.press('ArrowDown');
     await h.page.keyboard.press('Enter');
@@ -328,7 +367,14 @@ test('the panel comes back as it was after a reload (host replays the result)', 
 });
 
 test('the panel keeps working while a new analysis runs (banner)', async () => {
-  await h.send({ type: 'activity', running: true, title: 'Analysing shortcut-resnet.onnx, class star', stage: 'Layer layer3.1: core neurons 3/16', done: 3, total: 16 });
+  await h.send({
+    type: 'activity',
+    running: true,
+    title: 'Analysing shortcut-resnet.onnx, class star',
+    stage: 'Layer layer3.1: core neurons 3/16',
+    done: 3,
+    total: 16,
+  });
   const shown = await lastRendered('activity');
   assert.deepEqual(shown.items, ['Analysing shortcut-resnet.onnx, class star', 'Layer layer3.1: core neurons 3/16']);
   assert.ok(await h.page.locator('#banner').isVisible());
@@ -342,7 +388,7 @@ test('the panel keeps working while a new analysis runs (banner)', async () => {
   await h.send({ type: 'activity', running: false });
   await h.page.waitForFunction(() => (document.getElementById('banner') as HTMLElement).hidden);
   await h.send({ type: 'notice', level: 'warning', message: 'No Python definition of layer2.1 found: pick the file that defines it' });
-  assert.match(await h.page.locator('.notice.warning').textContent() ?? '', /layer2\.1/);
+  assert.match((await h.page.locator('.notice.warning').textContent()) ?? '', /layer2\.1/);
 });
 
 test('without a scan or images (untrusted workspace, dataset moved) the views fall back to the result alone', async () => {

@@ -19,7 +19,11 @@ export class StandInHost {
   /** Requests answered so far. */
   readonly answered: { type: string; ms: number }[] = [];
 
-  constructor(readonly doc: ResultDocument, readonly scan: ScanResult, readonly datasetRoot: string) {}
+  constructor(
+    readonly doc: ResultDocument,
+    readonly scan: ScanResult,
+    readonly datasetRoot: string,
+  ) {}
 
   private open(): Promise<ResultModel> {
     this.model ??= openResultModel(this.doc, 'stand-in host', { provider: 'cpu' });
@@ -28,7 +32,8 @@ export class StandInHost {
 
   private names(probs: ArrayLike<number>, top = 5): ClassProb[] {
     return Array.from(probs, (prob, c) => ({ class: c, name: this.scan.classes[c] ?? `class ${c}`, prob }))
-      .sort((a, b) => b.prob - a.prob || a.class - b.class).slice(0, top);
+      .sort((a, b) => b.prob - a.prob || a.class - b.class)
+      .slice(0, top);
   }
 
   async explain(r: ExplainImageRequest): Promise<ExplanationMessage> {
@@ -40,10 +45,15 @@ export class StandInHost {
     const entry = this.scan.images.find((im) => im.path === r.image);
     this.answered.push({ type: 'explanation', ms: performance.now() - t0 });
     return {
-      type: 'explanation', requestId: r.requestId, image: r.image, layer: r.layer, groupCount: res.grouping.count,
+      type: 'explanation',
+      requestId: r.requestId,
+      image: r.image,
+      layer: r.layer,
+      groupCount: res.grouping.count,
       threshold: this.doc.params.debugThreshold,
       groups: res.ranked.map((g) => ({
-        group: g.group, score: g.score,
+        group: g.group,
+        score: g.score,
         // Smallest first, as the worker's explainImage job sends them.
         evidence: g.evidence.map((c) => res.crops[c].box).sort((a, b) => (a[2] - a[0]) * (a[3] - a[1]) - (b[2] - b[0]) * (b[3] - b[1])),
         bestBox: res.crops[g.bestCrop].box,
@@ -58,13 +68,28 @@ export class StandInHost {
     const [input] = await rm.load([path.join(this.datasetRoot, r.image)]);
     const layer = this.doc.layers.find((l) => l.name === r.layer)!;
     const [height, width] = rm.preprocessing.size;
-    const effect = await maskEffect(rm.backend, { data: input, dims: [1, rm.preprocessing.channels, height, width] }, layer.tensor, r.channels, r.classIndex, 5);
+    const effect = await maskEffect(
+      rm.backend,
+      { data: input, dims: [1, rm.preprocessing.channels, height, width] },
+      layer.tensor,
+      r.channels,
+      r.classIndex,
+      5,
+    );
     const e = effect.images[0];
     const named = (list: { class: number; prob: number }[]) => list.map((p) => ({ ...p, name: this.scan.classes[p.class] ?? `class ${p.class}` }));
     this.answered.push({ type: 'maskResult', ms: performance.now() - t0 });
     return {
-      type: 'maskResult', requestId: r.requestId, image: r.image, layer: r.layer, group: r.group, classIndex: r.classIndex,
-      before: e.before, after: e.after, topBefore: named(e.topBefore), top: named(e.top),
+      type: 'maskResult',
+      requestId: r.requestId,
+      image: r.image,
+      layer: r.layer,
+      group: r.group,
+      classIndex: r.classIndex,
+      before: e.before,
+      after: e.after,
+      topBefore: named(e.topBefore),
+      top: named(e.top),
     };
   }
 
@@ -89,6 +114,9 @@ export class StandInHost {
       }
     };
     const timer = setInterval(() => void tick(), 50);
-    return () => { stopped = true; clearInterval(timer); };
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 }

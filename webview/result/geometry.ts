@@ -8,7 +8,12 @@ import { cropOffset, resizedSize, type Preprocessing } from '../../src/engine/da
 export type Box = [number, number, number, number];
 
 /** Left, top, width, height as fractions of the displayed image, clipped to [0, 1]. */
-export interface FracBox { left: number; top: number; width: number; height: number }
+export interface FracBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
 
 type Geometry = Pick<Preprocessing, 'size' | 'resize' | 'centerCrop'>;
 

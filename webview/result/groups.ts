@@ -65,7 +65,10 @@ export function layerGroups(doc: ResultDocument, layer: LayerResult): GroupInfo[
     for (const pair of order) {
       const [channel, s] = grouping.pairs[pair];
       for (const c of neurons.get(channel)?.subconcepts[s]?.representatives ?? []) {
-        if (!seen.has(c)) { seen.add(c); crops.push(c); }
+        if (!seen.has(c)) {
+          seen.add(c);
+          crops.push(c);
+        }
       }
     }
     const channels = [...new Set(members.map((m) => m.channel))].sort((a, b) => a - b);
@@ -73,8 +76,15 @@ export function layerGroups(doc: ResultDocument, layer: LayerResult): GroupInfo[
     const label = g.label?.text;
     const caption = label ?? `G${index} · ${channels.length} neuron${channels.length === 1 ? '' : 's'}`;
     return {
-      id: groupId(layer.name, index), layer: layer.name, index, members, channels, crops,
-      thumbnail: thumbCrop === undefined ? undefined : thumbs[String(thumbCrop)], label, caption,
+      id: groupId(layer.name, index),
+      layer: layer.name,
+      index,
+      members,
+      channels,
+      crops,
+      thumbnail: thumbCrop === undefined ? undefined : thumbs[String(thumbCrop)],
+      label,
+      caption,
     };
   });
 }
@@ -91,8 +101,11 @@ export interface CropRef {
 export function cropRef(doc: ResultDocument, id: number): CropRef {
   const row: CropRow = doc.crops.table[id];
   return {
-    id, image: doc.class.images[row[0]] ?? `image ${row[0]}`, granularity: row[1],
-    box: [row[2], row[3], row[4], row[5]], thumbnail: doc.crops.thumbnails[String(id)],
+    id,
+    image: doc.class.images[row[0]] ?? `image ${row[0]}`,
+    granularity: row[1],
+    box: [row[2], row[3], row[4], row[5]],
+    thumbnail: doc.crops.thumbnails[String(id)],
   };
 }
 

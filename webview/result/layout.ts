@@ -7,7 +7,11 @@
  * hundred groups keeps the drawing readable instead of one very wide row.
  */
 
-export interface LayoutEdge { source: string; target: string; weight: number }
+export interface LayoutEdge {
+  source: string;
+  target: string;
+  weight: number;
+}
 
 export interface LayoutOptions {
   /** Horizontal distance between node centres. */

@@ -8,7 +8,11 @@ import type { CircuitResult, GroupingResult, LayerResult, ResultDocument } from 
 import type { ResultViewMessage } from '../../src/protocol/webview';
 import { layerGroups, type GroupInfo } from './groups';
 
-export interface CircuitLink { from: GroupInfo; to: GroupInfo; weight: number }
+export interface CircuitLink {
+  from: GroupInfo;
+  to: GroupInfo;
+  weight: number;
+}
 
 export class ResultSession {
   readonly original: ResultDocument;
@@ -17,7 +21,10 @@ export class ResultSession {
   private readonly groupingCache = new Map<string, GroupingResult>();
   private groupsCache = new Map<string, GroupInfo[]>();
 
-  constructor(readonly message: ResultViewMessage, counts: Record<string, number> = {}) {
+  constructor(
+    readonly message: ResultViewMessage,
+    counts: Record<string, number> = {},
+  ) {
     this.original = message.doc;
     this.doc = message.doc;
     for (const [layer, n] of Object.entries(counts)) {
@@ -29,22 +36,36 @@ export class ResultSession {
     this.rebuild();
   }
 
-  get key(): string { return this.original.key; }
+  get key(): string {
+    return this.original.key;
+  }
 
   /** The user's group counts (layers left at the analysis's choice are absent). */
-  userCounts(): Record<string, number> { return Object.fromEntries(this.counts); }
+  userCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
 
   /** Layers with groups, top first. */
-  groupedLayers(): LayerResult[] { return this.doc.layers.filter((l) => l.grouping); }
+  groupedLayers(): LayerResult[] {
+    return this.doc.layers.filter((l) => l.grouping);
+  }
 
-  layer(name: string): LayerResult | undefined { return this.doc.layers.find((l) => l.name === name); }
+  layer(name: string): LayerResult | undefined {
+    return this.doc.layers.find((l) => l.name === name);
+  }
 
   /** Pairs of a layer = the largest group count it can take. */
-  maxGroups(layer: string): number { return this.layer(layer)?.grouping?.pairs.length ?? 0; }
+  maxGroups(layer: string): number {
+    return this.layer(layer)?.grouping?.pairs.length ?? 0;
+  }
 
-  groupCount(layer: string): number { return this.layer(layer)?.grouping?.count ?? 0; }
+  groupCount(layer: string): number {
+    return this.layer(layer)?.grouping?.count ?? 0;
+  }
 
-  isUserCount(layer: string): boolean { return this.counts.has(layer); }
+  isUserCount(layer: string): boolean {
+    return this.counts.has(layer);
+  }
 
   /** Sets a layer's group count (null: back to the analysis's grouping). Returns false when nothing changed. */
   setCount(layer: string, count: number | null): boolean {
@@ -72,9 +93,13 @@ export class ResultSession {
     return g;
   }
 
-  group(layer: string, index: number): GroupInfo | undefined { return this.groups(layer)[index]; }
+  group(layer: string, index: number): GroupInfo | undefined {
+    return this.groups(layer)[index];
+  }
 
-  allGroups(): GroupInfo[] { return this.groupedLayers().flatMap((l) => this.groups(l.name)); }
+  allGroups(): GroupInfo[] {
+    return this.groupedLayers().flatMap((l) => this.groups(l.name));
+  }
 
   /** Circuit edges as group pairs (upper `from`, lower `to`). */
   links(): CircuitLink[] {
@@ -122,5 +147,3 @@ export class ResultSession {
     this.groupsCache = new Map();
   }
 }
-
-

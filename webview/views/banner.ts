@@ -29,16 +29,21 @@ export function renderActivity(m: ActivityMessage): string[] {
   el.replaceChildren(
     h('vscode-progress-ring', { class: 'inline', 'aria-label': 'Analysis running' }),
     h('span', { class: 'banner-text' }, h('strong', {}, m.title ?? 'Analysis running'), m.stage ? ` — ${m.stage}` : ''),
-    h('span', { class: 'banner-track' }, bar));
+    h('span', { class: 'banner-track' }, bar),
+  );
   return [m.title ?? '', m.stage ?? ''].filter(Boolean);
 }
 
 export function renderNotice(m: NoticeMessage): string[] {
   const box = slot('notices', 'log');
   const icon = m.level === 'error' ? 'error' : m.level === 'warning' ? 'warning' : 'info';
-  const note = h('div', { class: `notice ${m.level}`, role: m.level === 'error' ? 'alert' : 'status' },
-    h('vscode-icon', { name: icon }), h('span', { class: 'grow' }, m.message),
-    h('vscode-icon', { name: 'close', 'action-icon': true, label: 'Dismiss', title: 'Dismiss', onclick: () => note.remove() }));
+  const note = h(
+    'div',
+    { class: `notice ${m.level}`, role: m.level === 'error' ? 'alert' : 'status' },
+    h('vscode-icon', { name: icon }),
+    h('span', { class: 'grow' }, m.message),
+    h('vscode-icon', { name: 'close', 'action-icon': true, label: 'Dismiss', title: 'Dismiss', onclick: () => note.remove() }),
+  );
   box.append(note);
   while (box.children.length > 3) box.firstElementChild?.remove();
   if (m.level === 'info') setTimeout(() => note.remove(), 10_000);

@@ -22,15 +22,35 @@ function sampleSize(m: BatchMessage): [number, number] {
 
 function groupRow(s: BatchSample, g: SampleGroup, on: boolean, pick: () => void): HTMLElement {
   const m = g.mask;
-  const row = h('li', { role: 'option', tabindex: on ? 0 : -1, 'aria-selected': String(on), class: 'batch-group' },
-    h('div', { class: 'reps' }, g.representatives.slice(0, 3).map((src) => h('img', { src, alt: '', class: 'thumb small' }))),
-    h('div', { class: 'grow' },
-      h('strong', {}, g.label ?? `G${g.group}`), ' ', h('span', { class: 'muted' }, `${g.channels.length} channels · score ${g.score.toFixed(2)}`),
-      h('div', { class: 'muted small' },
+  const row = h(
+    'li',
+    { role: 'option', tabindex: on ? 0 : -1, 'aria-selected': String(on), class: 'batch-group' },
+    h(
+      'div',
+      { class: 'reps' },
+      g.representatives.slice(0, 3).map((src) => h('img', { src, alt: '', class: 'thumb small' })),
+    ),
+    h(
+      'div',
+      { class: 'grow' },
+      h('strong', {}, g.label ?? `G${g.group}`),
+      ' ',
+      h('span', { class: 'muted' }, `${g.channels.length} channels · score ${g.score.toFixed(2)}`),
+      h(
+        'div',
+        { class: 'muted small' },
         `mask: P(${s.predictedName}) ${pct(m.predictedBefore)} → ${pct(m.predictedAfter)}, P(${s.labelName}) ${pct(m.labelBefore)} → ${pct(m.labelAfter)}`,
-        m.top[0] ? `; then top: ${m.top[0].name} ${pct(m.top[0].prob)}` : '')));
+        m.top[0] ? `; then top: ${m.top[0].name} ${pct(m.top[0].prob)}` : '',
+      ),
+    ),
+  );
   row.addEventListener('click', pick);
-  row.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(); } });
+  row.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      pick();
+    }
+  });
   return row;
 }
 
@@ -45,31 +65,79 @@ export function renderBatch(root: HTMLElement, m: BatchMessage): string[] {
     const boxes: DrawnBox[] = g ? [...g.evidence.map((b): DrawnBox => ({ box: b, kind: 'weak' })), { box: g.bestBox, kind: 'best' }] : [];
     detail.replaceChildren(
       h('h3', {}, `Sample ${s.index}: labelled ${s.labelName}, predicted ${s.predictedName} (${pct(s.confidence)})`),
-      h('div', { class: 'detail-grid' },
-        boxedImage({ src: s.thumbnail, alt: `sample ${s.index}`, width: 224, boxes, preprocessing: null, inputSize: size, isInput: true, pixelated: size[0] <= 128 }),
-        h('div', { class: 'detail-info' },
-          h('div', { class: 'top' }, h('h4', {}, 'Predictions'), h('ol', {}, s.top.slice(0, 4).map((p) => h('li', {}, h('span', {}, p.name), h('span', { class: 'num' }, pct(p.prob)))))),
+      h(
+        'div',
+        { class: 'detail-grid' },
+        boxedImage({
+          src: s.thumbnail,
+          alt: `sample ${s.index}`,
+          width: 224,
+          boxes,
+          preprocessing: null,
+          inputSize: size,
+          isInput: true,
+          pixelated: size[0] <= 128,
+        }),
+        h(
+          'div',
+          { class: 'detail-info' },
+          h(
+            'div',
+            { class: 'top' },
+            h('h4', {}, 'Predictions'),
+            h(
+              'ol',
+              {},
+              s.top.slice(0, 4).map((p) => h('li', {}, h('span', {}, p.name), h('span', { class: 'num' }, pct(p.prob)))),
+            ),
+          ),
           s.debuggeePrediction !== undefined && s.debuggeePrediction !== s.predicted
-            ? h('p', { class: 'warning-text' }, `Your code predicted ${m.classes[s.debuggeePrediction] ?? s.debuggeePrediction}: the ONNX model disagrees (export or preprocessing drift).`) : null)),
-      ex ? h('div', {},
-        h('p', { class: 'muted' }, ex.role === 'predicted'
-          ? `Groups of ${ex.className} (the wrong prediction) at ${ex.layer}: what made the model say ${ex.className}.`
-          : `Groups of ${ex.className} (the label) at ${ex.layer}: which of them are missing.`),
-        h('ul', { class: 'scored', role: 'listbox', 'aria-label': `Groups explaining sample ${s.index}` },
-          ex.groups.map((sg, i) => groupRow(s, sg, i === gi, () => showSample(s, i)))))
-        : h('p', { class: 'muted' }, s.note ?? 'No saved analysis covers this sample\'s classes.'));
+            ? h(
+                'p',
+                { class: 'warning-text' },
+                `Your code predicted ${m.classes[s.debuggeePrediction] ?? s.debuggeePrediction}: the ONNX model disagrees (export or preprocessing drift).`,
+              )
+            : null,
+        ),
+      ),
+      ex
+        ? h(
+            'div',
+            {},
+            h(
+              'p',
+              { class: 'muted' },
+              ex.role === 'predicted'
+                ? `Groups of ${ex.className} (the wrong prediction) at ${ex.layer}: what made the model say ${ex.className}.`
+                : `Groups of ${ex.className} (the label) at ${ex.layer}: which of them are missing.`,
+            ),
+            h(
+              'ul',
+              { class: 'scored', role: 'listbox', 'aria-label': `Groups explaining sample ${s.index}` },
+              ex.groups.map((sg, i) => groupRow(s, sg, i === gi, () => showSample(s, i))),
+            ),
+          )
+        : h('p', { class: 'muted' }, s.note ?? "No saved analysis covers this sample's classes."),
+    );
   };
   const tiles = m.misclassified.map((s, i) => {
-    const li = h('li', { role: 'option', tabindex: i === 0 ? 0 : -1, 'aria-selected': 'false', title: `sample ${s.index}` },
+    const li = h(
+      'li',
+      { role: 'option', tabindex: i === 0 ? 0 : -1, 'aria-selected': 'false', title: `sample ${s.index}` },
       h('img', { src: s.thumbnail, alt: `sample ${s.index}`, class: 'tile-img pixelated' }),
-      h('span', { class: 'tile-cap' }, `${s.labelName} → ${s.predictedName}`), h('span', { class: 'tile-conf num' }, pct(s.confidence)));
+      h('span', { class: 'tile-cap' }, `${s.labelName} → ${s.predictedName}`),
+      h('span', { class: 'tile-conf num' }, pct(s.confidence)),
+    );
     const pick = () => {
       for (const x of gallery.children) x.setAttribute('aria-selected', String(x === li));
       showSample(s);
     };
     li.addEventListener('click', pick);
     li.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(); }
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        pick();
+      }
       if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
         e.preventDefault();
         ((e.key === 'ArrowRight' ? li.nextElementSibling : li.previousElementSibling) as HTMLElement | null)?.focus();
@@ -80,28 +148,64 @@ export function renderBatch(root: HTMLElement, m: BatchMessage): string[] {
   const gallery = h('ul', { class: 'tiles', role: 'listbox', 'aria-label': 'Misclassified samples' }, tiles);
   const where = `${m.source.path.split(/[\\/]/).pop()}:${m.source.line}`;
   const parts: (HTMLElement | null)[] = [
-    h('header', { class: 'title' },
+    h(
+      'header',
+      { class: 'title' },
       h('h1', {}, `Batch at ${where}`),
-      h('vscode-button', { secondary: true, icon: 'debug-stackframe', title: `${m.source.path}:${m.source.line} (${m.source.frame})`,
-        onclick: () => post({ type: 'openFile', path: m.source.path, line: m.source.line }) }, 'Go to Paused Line')),
-    h('dl', { class: 'facts' },
+      h(
+        'vscode-button',
+        {
+          secondary: true,
+          icon: 'debug-stackframe',
+          title: `${m.source.path}:${m.source.line} (${m.source.frame})`,
+          onclick: () => post({ type: 'openFile', path: m.source.path, line: m.source.line }),
+        },
+        'Go to Paused Line',
+      ),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
       h('div', {}, h('dt', {}, 'Batch'), h('dd', {}, `${fmtInt(m.batchSize)} samples, ${fmtInt(m.correct)} right`)),
       h('div', {}, h('dt', {}, 'Images'), h('dd', {}, h('code', {}, m.expressions.images))),
       h('div', {}, h('dt', {}, 'Labels'), h('dd', {}, h('code', {}, m.expressions.labels))),
       h('div', {}, h('dt', {}, 'Layout'), h('dd', {}, m.layout)),
       h('div', {}, h('dt', {}, 'Provider'), h('dd', {}, m.provider)),
       h('div', {}, h('dt', {}, 'Transfer'), h('dd', {}, `${(m.transfer.bytes / 1024 / 1024).toFixed(2)} MB in ${Math.round(m.transfer.ms)} ms`)),
-      m.check ? h('div', {}, h('dt', {}, 'Export check'), h('dd', { class: 'export-check' }, `max |ONNX − PyTorch| logit ${m.check.maxLogitDiff.toExponential(1)}`)) : null),
+      m.check
+        ? h('div', {}, h('dt', {}, 'Export check'), h('dd', { class: 'export-check' }, `max |ONNX − PyTorch| logit ${m.check.maxLogitDiff.toExponential(1)}`))
+        : null,
+    ),
     m.check && (!(m.check.maxLogitDiff <= m.check.tolerance) || m.check.argmaxDisagreements.length > 0)
-      ? h('p', { class: 'warning-text export-mismatch' }, `The exported ONNX model does not match your PyTorch model on this batch: largest logit difference ${m.check.maxLogitDiff.toPrecision(3)} ` +
-        `(tolerance ${m.check.tolerance.toPrecision(2)})${m.check.argmaxDisagreements.length > 0 ? `, another top class on sample(s) ${m.check.argmaxDisagreements.slice(0, 10).join(', ')}` : ''}. The groups shown are the ONNX model's.`)
+      ? h(
+          'p',
+          { class: 'warning-text export-mismatch' },
+          `The exported ONNX model does not match your PyTorch model on this batch: largest logit difference ${m.check.maxLogitDiff.toPrecision(3)} ` +
+            `(tolerance ${m.check.tolerance.toPrecision(2)})${m.check.argmaxDisagreements.length > 0 ? `, another top class on sample(s) ${m.check.argmaxDisagreements.slice(0, 10).join(', ')}` : ''}. The groups shown are the ONNX model's.`,
+        )
       : null,
-    m.disagreements.length > 0 ? h('p', { class: 'warning-text' }, `Your code's predictions and the ONNX model's disagree on ${m.disagreements.length} sample(s): ${m.disagreements.slice(0, 10).join(', ')}.`) : null,
-    h('section', { class: 'mistakes', 'aria-label': 'Misclassified samples' },
+    m.disagreements.length > 0
+      ? h(
+          'p',
+          { class: 'warning-text' },
+          `Your code's predictions and the ONNX model's disagree on ${m.disagreements.length} sample(s): ${m.disagreements.slice(0, 10).join(', ')}.`,
+        )
+      : null,
+    h(
+      'section',
+      { class: 'mistakes', 'aria-label': 'Misclassified samples' },
       h('h2', {}, 'Misclassified ', h('vscode-badge', { variant: 'counter' }, m.misclassified.length + m.unexplained.length)),
       m.misclassified.length > 0 ? gallery : h('p', { class: 'muted' }, 'The model gets every sample of this batch right.'),
-      m.unexplained.length > 0 ? h('p', { class: 'muted' }, `${m.unexplained.length} more not explained (samples ${m.unexplained.slice(0, 12).join(', ')}${m.unexplained.length > 12 ? ', …' : ''}).`) : null),
-    detail];
+      m.unexplained.length > 0
+        ? h(
+            'p',
+            { class: 'muted' },
+            `${m.unexplained.length} more not explained (samples ${m.unexplained.slice(0, 12).join(', ')}${m.unexplained.length > 12 ? ', …' : ''}).`,
+          )
+        : null,
+    ),
+    detail,
+  ];
   root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
   if (m.misclassified[0]) {
     gallery.firstElementChild?.setAttribute('aria-selected', 'true');

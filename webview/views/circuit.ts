@@ -45,22 +45,59 @@ function colours() {
 
 function style(c: ReturnType<typeof colours>): cytoscape.StylesheetJson {
   return [
-    { selector: 'node.group', style: {
-      shape: 'round-rectangle', width: NODE, height: NODE, 'background-color': c.node, 'background-image': 'data(thumb)',
-      'background-fit': 'cover', 'background-clip': 'node', 'border-width': 1, 'border-color': c.border,
-      label: 'data(caption)', 'text-valign': 'bottom', 'text-halign': 'center', 'text-margin-y': 5, 'font-size': 11,
-      color: c.fg, 'text-wrap': 'ellipsis', 'text-max-width': '104px', 'font-family': 'system-ui, sans-serif',
-    } },
+    {
+      selector: 'node.group',
+      style: {
+        shape: 'round-rectangle',
+        width: NODE,
+        height: NODE,
+        'background-color': c.node,
+        'background-image': 'data(thumb)',
+        'background-fit': 'cover',
+        'background-clip': 'node',
+        'border-width': 1,
+        'border-color': c.border,
+        label: 'data(caption)',
+        'text-valign': 'bottom',
+        'text-halign': 'center',
+        'text-margin-y': 5,
+        'font-size': 11,
+        color: c.fg,
+        'text-wrap': 'ellipsis',
+        'text-max-width': '104px',
+        'font-family': 'system-ui, sans-serif',
+      },
+    },
     { selector: 'node.group[!thumb]', style: { 'background-image': 'none' } },
-    { selector: 'node.layer', style: {
-      shape: 'rectangle', width: 1, height: 1, 'background-opacity': 0, 'border-width': 0, label: 'data(caption)',
-      'text-valign': 'center', 'text-halign': 'left', 'font-size': 12, 'font-weight': 'bold', color: c.muted,
-      'text-wrap': 'wrap', 'font-family': 'system-ui, sans-serif', events: 'no',
-    } },
-    { selector: 'edge', style: {
-      'curve-style': 'straight', width: 'mapData(strength, 0, 1, 0.6, 7)', 'line-color': 'data(colour)',
-      opacity: 'mapData(strength, 0, 1, 0.25, 0.85)' as unknown as number, 'target-arrow-shape': 'none',
-    } },
+    {
+      selector: 'node.layer',
+      style: {
+        shape: 'rectangle',
+        width: 1,
+        height: 1,
+        'background-opacity': 0,
+        'border-width': 0,
+        label: 'data(caption)',
+        'text-valign': 'center',
+        'text-halign': 'left',
+        'font-size': 12,
+        'font-weight': 'bold',
+        color: c.muted,
+        'text-wrap': 'wrap',
+        'font-family': 'system-ui, sans-serif',
+        events: 'no',
+      },
+    },
+    {
+      selector: 'edge',
+      style: {
+        'curve-style': 'straight',
+        width: 'mapData(strength, 0, 1, 0.6, 7)',
+        'line-color': 'data(colour)',
+        opacity: 'mapData(strength, 0, 1, 0.25, 0.85)' as unknown as number,
+        'target-arrow-shape': 'none',
+      },
+    },
     { selector: '.faded', style: { opacity: 0.12 } },
     { selector: 'edge.path', style: { opacity: 0.95, 'z-index': 10 } },
     { selector: 'node.group.path', style: { 'border-width': 2, 'border-color': c.select } },
@@ -87,7 +124,11 @@ export class CircuitView {
   /** Groups shown and edges drawn / hidden at the last render (for the `rendered` report and tests). */
   shown: { groups: string[]; edges: number; hiddenEdges: number; ms: number } = { groups: [], edges: 0, hiddenEdges: 0, ms: 0 };
 
-  constructor(readonly element: HTMLElement, private readonly session: ResultSession, private readonly cb: CircuitCallbacks) {
+  constructor(
+    readonly element: HTMLElement,
+    private readonly session: ResultSession,
+    private readonly cb: CircuitCallbacks,
+  ) {
     this.canvas = h('div', { class: 'circuit-canvas', role: 'img', 'aria-label': 'Circuit of neuron groups: the class at the top, lower layers below' });
     this.note = h('p', { class: 'muted circuit-note' });
     this.list = h('nav', { class: 'group-list', 'aria-label': 'Groups by layer' });
@@ -102,8 +143,11 @@ export class CircuitView {
     const rows = layers.map((l) => this.session.groups(l.name));
     const links = this.session.links();
     const keep = this.visibleLinks(links);
-    const layout = layeredLayout(rows.map((r) => r.map((g) => g.id)),
-      keep.map((l): LayoutEdge => ({ source: l.from.id, target: l.to.id, weight: l.weight })), { dx: NODE + 60, dy: NODE + 90 });
+    const layout = layeredLayout(
+      rows.map((r) => r.map((g) => g.id)),
+      keep.map((l): LayoutEdge => ({ source: l.from.id, target: l.to.id, weight: l.weight })),
+      { dx: NODE + 60, dy: NODE + 90 },
+    );
     const c = colours();
     const maxAbs = new Map<string, number>();
     for (const l of keep) maxAbs.set(l.from.layer, Math.max(maxAbs.get(l.from.layer) ?? 0, Math.abs(l.weight)));
@@ -111,42 +155,77 @@ export class CircuitView {
     const elements: cytoscape.ElementDefinition[] = [];
     layers.forEach((l, ri) => {
       const auto = this.session.isUserCount(l.name) ? '' : ' (auto)';
-      elements.push({ group: 'nodes', data: { id: `layer:${l.name}`, caption: `${l.name}\n${rows[ri].length} groups${auto}` }, classes: 'layer',
-        position: { x: left, y: layout.rowY[ri] }, selectable: false, grabbable: false });
+      elements.push({
+        group: 'nodes',
+        data: { id: `layer:${l.name}`, caption: `${l.name}\n${rows[ri].length} groups${auto}` },
+        classes: 'layer',
+        position: { x: left, y: layout.rowY[ri] },
+        selectable: false,
+        grabbable: false,
+      });
     });
-    for (const row of rows) for (const g of row) {
-      elements.push({ group: 'nodes', data: { id: g.id, caption: g.caption, ...(g.thumbnail ? { thumb: g.thumbnail } : {}) }, classes: 'group',
-        position: layout.positions.get(g.id)!, grabbable: false });
-    }
+    for (const row of rows)
+      for (const g of row) {
+        elements.push({
+          group: 'nodes',
+          data: { id: g.id, caption: g.caption, ...(g.thumbnail ? { thumb: g.thumbnail } : {}) },
+          classes: 'group',
+          position: layout.positions.get(g.id)!,
+          grabbable: false,
+        });
+      }
     keep.forEach((l, i) => {
-      elements.push({ group: 'edges', data: {
-        id: `e${i}`, source: l.to.id, target: l.from.id, weight: l.weight,
-        strength: Math.abs(l.weight) / (maxAbs.get(l.from.layer) || 1), colour: l.weight >= 0 ? c.positive : c.negative,
-      } });
+      elements.push({
+        group: 'edges',
+        data: {
+          id: `e${i}`,
+          source: l.to.id,
+          target: l.from.id,
+          weight: l.weight,
+          strength: Math.abs(l.weight) / (maxAbs.get(l.from.layer) || 1),
+          colour: l.weight >= 0 ? c.positive : c.negative,
+        },
+      });
     });
     this.cy?.destroy();
     preventInlineStylesheet();
     this.cy = cytoscape({
-      container: this.canvas, elements, style: style(c), layout: { name: 'preset', fit: true, padding: 24 },
-      minZoom: 0.05, maxZoom: 3, boxSelectionEnabled: false, autoungrabify: true,
-      textureOnViewport: elements.length > 600, hideEdgesOnViewport: keep.length > 1500,
+      container: this.canvas,
+      elements,
+      style: style(c),
+      layout: { name: 'preset', fit: true, padding: 24 },
+      minZoom: 0.05,
+      maxZoom: 3,
+      boxSelectionEnabled: false,
+      autoungrabify: true,
+      textureOnViewport: elements.length > 600,
+      hideEdgesOnViewport: keep.length > 1500,
     });
     this.scaleLayerLabels();
     // The layer captions grew with the zoom-out: fit again so they stay inside the canvas in narrow panels.
     this.cy.fit(undefined, 24);
     this.cy.on('tap', 'node.group', (e) => this.choose(e.target.id(), false));
     this.cy.on('dbltap', 'node.group', (e) => this.choose(e.target.id(), true));
-    this.cy.on('tap', (e) => { if (e.target === this.cy) this.clearHighlight(); });
+    this.cy.on('tap', (e) => {
+      if (e.target === this.cy) this.clearHighlight();
+    });
     this.stopTheme?.();
     this.stopTheme = onThemeChange(() => this.restyle());
     this.renderList(rows);
     const hidden = links.length - keep.length;
-    this.note.textContent = `${rows.flat().length} groups in ${layers.length} layers, ${keep.length} edges` +
+    this.note.textContent =
+      `${rows.flat().length} groups in ${layers.length} layers, ${keep.length} edges` +
       (hidden > 0 ? ` (${hidden} weaker than ${WEAK * 100}% of their layer's strongest hidden)` : '') +
-      this.session.doc.layers.filter((l) => !l.grouping).map((l) => `; ${l.name}: ${l.neurons.length} core neurons, not grouped (lowest layer)`).join('') +
+      this.session.doc.layers
+        .filter((l) => !l.grouping)
+        .map((l) => `; ${l.name}: ${l.neurons.length} core neurons, not grouped (lowest layer)`)
+        .join('') +
       '. Blue: excites, red: inhibits; width: |weight|. Click a group to follow its paths.' +
-      this.session.doc.circuit.map((c) => uninformativeCircuit(c, this.session.doc.layers.find((l) => l.name === c.lower) ?? {}))
-        .filter((why): why is string => why !== undefined).map((why) => ` Note: ${why}`).join('');
+      this.session.doc.circuit
+        .map((c) => uninformativeCircuit(c, this.session.doc.layers.find((l) => l.name === c.lower) ?? {}))
+        .filter((why): why is string => why !== undefined)
+        .map((why) => ` Note: ${why}`)
+        .join('');
     if (selected && this.cy.getElementById(selected).nonempty()) this.highlight(selected);
     this.shown = { groups: rows.flat().map((g) => g.id), edges: keep.length, hiddenEdges: hidden, ms: performance.now() - t0 };
     // Main-thread time of this render (layout + cytoscape set-up + list), for the tests' responsiveness figures.
@@ -228,7 +307,9 @@ export class CircuitView {
     const c = colours();
     cy.style(style(c));
     this.scaleLayerLabels();
-    cy.edges().forEach((e) => { e.data('colour', e.data('weight') >= 0 ? c.positive : c.negative); });
+    cy.edges().forEach((e) => {
+      e.data('colour', e.data('weight') >= 0 ? c.positive : c.negative);
+    });
   }
 
   private renderList(rows: GroupInfo[][]): void {
@@ -237,31 +318,74 @@ export class CircuitView {
       const count = this.session.groupCount(layer.name);
       const value = h('output', { class: 'count' }, String(count));
       const slider = h('input', {
-        type: 'range', min: 1, max, value: count, step: 1, class: 'count-slider',
-        'aria-label': `Number of groups in ${layer.name}`, title: `Groups in ${layer.name}: 1 to ${max} (re-clustered instantly, no model run)`,
+        type: 'range',
+        min: 1,
+        max,
+        value: count,
+        step: 1,
+        class: 'count-slider',
+        'aria-label': `Number of groups in ${layer.name}`,
+        title: `Groups in ${layer.name}: 1 to ${max} (re-clustered instantly, no model run)`,
       });
-      slider.addEventListener('input', () => { value.textContent = slider.value; });
+      slider.addEventListener('input', () => {
+        value.textContent = slider.value;
+      });
       slider.addEventListener('change', () => this.cb.setCount(layer.name, Number(slider.value)));
       const user = this.session.isUserCount(layer.name);
       const options = rows[ri].map((g) => {
-        const opt = h('li', { role: 'option', tabindex: -1, 'data-id': g.id, 'aria-selected': String(g.id === this.selected), title: `${g.id}: channels ${g.channels.join(', ')}` },
+        const opt = h(
+          'li',
+          {
+            role: 'option',
+            tabindex: -1,
+            'data-id': g.id,
+            'aria-selected': String(g.id === this.selected),
+            title: `${g.id}: channels ${g.channels.join(', ')}`,
+          },
           g.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb' }) : h('span', { class: 'thumb none' }),
-          h('span', { class: 'caption' }, g.caption));
+          h('span', { class: 'caption' }, g.caption),
+        );
         opt.addEventListener('click', () => this.choose(g.id, false));
         opt.addEventListener('dblclick', () => this.choose(g.id, true));
         return opt;
       });
       const listbox = h('ul', { role: 'listbox', 'aria-label': `Groups of ${layer.name}`, class: 'options' }, options);
       listbox.addEventListener('keydown', (e) => this.onKey(e, listbox));
-      return h('section', { class: 'layer-groups', 'aria-label': `Layer ${layer.name}` },
-        h('header', {},
+      return h(
+        'section',
+        { class: 'layer-groups', 'aria-label': `Layer ${layer.name}` },
+        h(
+          'header',
+          {},
           h('strong', { class: 'layer-name' }, layer.name),
-          h('vscode-button', { secondary: true, icon: 'go-to-file', title: `Jump to the code that defines ${layer.name}`, 'aria-label': `Jump to code of ${layer.name}`,
-            onclick: () => this.cb.jumpToCode(layer.name) }, 'Code')),
-        h('label', { class: 'count-row' }, h('span', {}, 'Groups'), slider, value,
-          user ? h('vscode-button', { secondary: true, title: 'Back to the count the silhouette chose', onclick: () => this.cb.setCount(layer.name, null) }, 'Auto')
-            : h('span', { class: 'muted' }, 'auto')),
-        listbox);
+          h(
+            'vscode-button',
+            {
+              secondary: true,
+              icon: 'go-to-file',
+              title: `Jump to the code that defines ${layer.name}`,
+              'aria-label': `Jump to code of ${layer.name}`,
+              onclick: () => this.cb.jumpToCode(layer.name),
+            },
+            'Code',
+          ),
+        ),
+        h(
+          'label',
+          { class: 'count-row' },
+          h('span', {}, 'Groups'),
+          slider,
+          value,
+          user
+            ? h(
+                'vscode-button',
+                { secondary: true, title: 'Back to the count the silhouette chose', onclick: () => this.cb.setCount(layer.name, null) },
+                'Auto',
+              )
+            : h('span', { class: 'muted' }, 'auto'),
+        ),
+        listbox,
+      );
     });
     this.list.replaceChildren(...sections);
     this.rove(this.selected);
@@ -287,12 +411,26 @@ export class CircuitView {
       this.choose(o.dataset.id!, false);
     };
     switch (e.key) {
-      case 'ArrowDown': case 'ArrowRight': move(i + 1); break;
-      case 'ArrowUp': case 'ArrowLeft': move(i - 1); break;
-      case 'Home': move(0); break;
-      case 'End': move(opts.length - 1); break;
-      case 'Enter': case ' ': this.choose(opts[i].dataset.id!, true); break;
-      default: return;
+      case 'ArrowDown':
+      case 'ArrowRight':
+        move(i + 1);
+        break;
+      case 'ArrowUp':
+      case 'ArrowLeft':
+        move(i - 1);
+        break;
+      case 'Home':
+        move(0);
+        break;
+      case 'End':
+        move(opts.length - 1);
+        break;
+      case 'Enter':
+      case ' ':
+        this.choose(opts[i].dataset.id!, true);
+        break;
+      default:
+        return;
     }
     e.preventDefault();
   }

@@ -37,15 +37,32 @@ export function openImage(message: ResultViewMessage, rel: string): boolean {
 function links(title: string, list: CircuitLink[], pick: (l: CircuitLink) => GroupInfo, select: (g: GroupInfo) => void): HTMLElement | null {
   if (list.length === 0) return null;
   const max = Math.max(...list.map((l) => Math.abs(l.weight)));
-  return h('div', { class: 'links' }, h('h3', {}, title),
-    h('ul', {}, list.slice(0, 8).map((l) => {
-      const g = pick(l);
-      const bar = h('span', { class: `bar ${l.weight >= 0 ? 'pos' : 'neg'}` });
-      bar.style.width = `${Math.max(4, (Math.abs(l.weight) / (max || 1)) * 60)}px`;
-      return h('li', {}, h('button', { class: 'link', title: `weight ${l.weight.toFixed(4)}`, onclick: () => select(g) },
-        g.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb small' }) : null,
-        h('span', {}, `${g.layer} · ${g.caption}`), bar, h('span', { class: 'num' }, l.weight.toFixed(3))));
-    })));
+  return h(
+    'div',
+    { class: 'links' },
+    h('h3', {}, title),
+    h(
+      'ul',
+      {},
+      list.slice(0, 8).map((l) => {
+        const g = pick(l);
+        const bar = h('span', { class: `bar ${l.weight >= 0 ? 'pos' : 'neg'}` });
+        bar.style.width = `${Math.max(4, (Math.abs(l.weight) / (max || 1)) * 60)}px`;
+        return h(
+          'li',
+          {},
+          h(
+            'button',
+            { class: 'link', title: `weight ${l.weight.toFixed(4)}`, onclick: () => select(g) },
+            g.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb small' }) : null,
+            h('span', {}, `${g.layer} · ${g.caption}`),
+            bar,
+            h('span', { class: 'num' }, l.weight.toFixed(3)),
+          ),
+        );
+      }),
+    ),
+  );
 }
 
 /** Renders the group (and reports its label as `rendered` view `label`); returns the crop ids it shows. */
@@ -57,11 +74,18 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
   // Member neurons, one row per channel with its sub-concepts.
   const byChannel = new Map<number, typeof g.members>();
   for (const m of g.members) byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
-  const neuronRows = [...byChannel.entries()].sort((a, b) => a[0] - b[0]).map(([ch, ms]) =>
-    h('tr', {}, h('td', { class: 'num' }, String(ch)),
-      h('td', {}, ms.map((m) => `#${m.subconcept}`).join(', ')),
-      h('td', { class: 'num' }, String(ms.reduce((s, m) => s + m.crops, 0))),
-      h('td', { class: 'num' }, ms.map((m) => m.activation.toFixed(3)).join(', '))));
+  const neuronRows = [...byChannel.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ch, ms]) =>
+      h(
+        'tr',
+        {},
+        h('td', { class: 'num' }, String(ch)),
+        h('td', {}, ms.map((m) => `#${m.subconcept}`).join(', ')),
+        h('td', { class: 'num' }, String(ms.reduce((s, m) => s + m.crops, 0))),
+        h('td', { class: 'num' }, ms.map((m) => m.activation.toFixed(3)).join(', ')),
+      ),
+    );
   const crops = g.crops.slice(0, o.crops ?? 12).map((id) => cropRef(doc, id));
   const figures = crops.map((c) => {
     const src = imageUri(message, c.image) ?? c.thumbnail;
@@ -69,47 +93,108 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
     if (!src) return h('figure', { class: 'boxed missing' }, h('div', { class: 'frame' }), h('figcaption', {}, caption));
     const onSource = src !== c.thumbnail;
     return boxedImage({
-      src, alt: c.image, width: 128, caption, preprocessing: doc.model.preprocessing, inputSize: size,
-      boxes: onSource ? [{ box: c.box, kind: 'crop', title: `crop ${c.id}` }] : [], isInput: !onSource,
-      pixelated: size[0] <= 128, title: `${c.image}: crop ${c.box.join(', ')}${message.datasetRoot ? ' (click to open)' : ''}`,
+      src,
+      alt: c.image,
+      width: 128,
+      caption,
+      preprocessing: doc.model.preprocessing,
+      inputSize: size,
+      boxes: onSource ? [{ box: c.box, kind: 'crop', title: `crop ${c.id}` }] : [],
+      isInput: !onSource,
+      pixelated: size[0] <= 128,
+      title: `${c.image}: crop ${c.box.join(', ')}${message.datasetRoot ? ' (click to open)' : ''}`,
       onOpen: message.datasetRoot ? () => openImage(message, c.image) : undefined,
     });
   });
   const { inputs, outputs } = session.neighbours(g);
   const sameLayer = session.groups(g.layer);
   const label = labelBlock({
-    group: g, label: layer.grouping?.groups[g.index]?.label, groupCount: session.groupCount(g.layer),
-    layerGroups: sameLayer.length, allGroups: session.allGroups().length, editable: message.file !== undefined,
+    group: g,
+    label: layer.grouping?.groups[g.index]?.label,
+    groupCount: session.groupCount(g.layer),
+    layerGroups: sameLayer.length,
+    allGroups: session.allGroups().length,
+    editable: message.file !== undefined,
   });
   el.replaceChildren(
-    h('header', { class: 'group-head' },
+    h(
+      'header',
+      { class: 'group-head' },
       g.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb large' }) : null,
-      h('div', { class: 'grow' },
+      h(
+        'div',
+        { class: 'grow' },
         h('h2', {}, `${g.layer} · G${g.index}`),
-        h('p', { class: 'muted' },
+        h(
+          'p',
+          { class: 'muted' },
           `${g.channels.length} neuron${g.channels.length === 1 ? '' : 's'}, ${g.members.length} sub-concept${g.members.length === 1 ? '' : 's'}`,
           ` · group ${g.index + 1} of ${sameLayer.length} in ${g.layer} (${layer.shape.join('×')})`,
-          doc.layers[0].grouping && doc.layers[0].name === g.layer ? ` · top layer of class ${doc.class.name}` : '')),
-      h('div', { class: 'actions' },
-        h('vscode-button', { secondary: true, icon: 'arrow-left', disabled: g.index === 0, title: 'Previous group in this layer', 'aria-label': 'Previous group',
-          onclick: () => { if (g.index > 0) o.select(sameLayer[g.index - 1]); } }),
-        h('vscode-button', { secondary: true, icon: 'arrow-right', disabled: g.index >= sameLayer.length - 1, title: 'Next group in this layer', 'aria-label': 'Next group',
-          onclick: () => { if (g.index < sameLayer.length - 1) o.select(sameLayer[g.index + 1]); } }),
-        h('vscode-button', { icon: 'go-to-file', title: `Open the code that defines ${g.layer}`,
-          onclick: () => post({ type: 'jumpToCode', layer: g.layer, tensor: layer.tensor, group: g.index }) }, 'Jump to Code'))),
+          doc.layers[0].grouping && doc.layers[0].name === g.layer ? ` · top layer of class ${doc.class.name}` : '',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        h('vscode-button', {
+          secondary: true,
+          icon: 'arrow-left',
+          disabled: g.index === 0,
+          title: 'Previous group in this layer',
+          'aria-label': 'Previous group',
+          onclick: () => {
+            if (g.index > 0) o.select(sameLayer[g.index - 1]);
+          },
+        }),
+        h('vscode-button', {
+          secondary: true,
+          icon: 'arrow-right',
+          disabled: g.index >= sameLayer.length - 1,
+          title: 'Next group in this layer',
+          'aria-label': 'Next group',
+          onclick: () => {
+            if (g.index < sameLayer.length - 1) o.select(sameLayer[g.index + 1]);
+          },
+        }),
+        h(
+          'vscode-button',
+          {
+            icon: 'go-to-file',
+            title: `Open the code that defines ${g.layer}`,
+            onclick: () => post({ type: 'jumpToCode', layer: g.layer, tensor: layer.tensor, group: g.index }),
+          },
+          'Jump to Code',
+        ),
+      ),
+    ),
     label.element,
-    h('div', { class: 'group-body' },
-      h('section', { class: 'crops', 'aria-label': 'Top crops of the group' },
+    h(
+      'div',
+      { class: 'group-body' },
+      h(
+        'section',
+        { class: 'crops', 'aria-label': 'Top crops of the group' },
         h('h3', {}, 'Top crops ', h('vscode-badge', { variant: 'counter' }, g.crops.length)),
-        crops.length > 0 ? h('div', { class: 'gallery' }, figures) : h('p', { class: 'muted' }, 'No crops recorded for this group.')),
-      h('aside', { class: 'group-side' },
-        h('section', { 'aria-label': 'Member neurons' },
+        crops.length > 0 ? h('div', { class: 'gallery' }, figures) : h('p', { class: 'muted' }, 'No crops recorded for this group.'),
+      ),
+      h(
+        'aside',
+        { class: 'group-side' },
+        h(
+          'section',
+          { 'aria-label': 'Member neurons' },
           h('h3', {}, 'Member neurons'),
-          h('table', { class: 'neurons' },
+          h(
+            'table',
+            { class: 'neurons' },
             h('thead', {}, h('tr', {}, h('th', {}, 'Channel'), h('th', {}, 'Sub-concepts'), h('th', {}, 'Crops'), h('th', {}, 'Activation'))),
-            h('tbody', {}, neuronRows))),
+            h('tbody', {}, neuronRows),
+          ),
+        ),
         links('Feeds (upper layer)', outputs, (l) => l.from, o.select),
-        links('Fed by (lower layer)', inputs, (l) => l.to, o.select))),
+        links('Fed by (lower layer)', inputs, (l) => l.to, o.select),
+      ),
+    ),
   );
   post({ type: 'rendered', view: 'label', items: label.items });
   return crops.map((c) => String(c.id));

@@ -56,43 +56,77 @@ export function labelBlock(o: LabelBlockOptions): LabelBlock {
   const block = h('section', { class: 'label-block', 'aria-label': `Label of ${g.layer} · G${g.index}` });
   const origin = o.label ? labelOrigin(o.label) : '';
 
-  const editButton = h('vscode-button', {
-    secondary: true, icon: 'edit', class: 'label-edit', title: 'Edit the label (Enter saves, Escape cancels)',
-    'aria-label': `Edit the label of ${g.layer} G${g.index}`, onclick: () => edit(),
-  }, o.label ? 'Edit Label' : 'Add Label');
+  const editButton = h(
+    'vscode-button',
+    {
+      secondary: true,
+      icon: 'edit',
+      class: 'label-edit',
+      title: 'Edit the label (Enter saves, Escape cancels)',
+      'aria-label': `Edit the label of ${g.layer} G${g.index}`,
+      onclick: () => edit(),
+    },
+    o.label ? 'Edit Label' : 'Add Label',
+  );
   const run = (scope: 'layer' | 'all') => {
     labelling = true;
     for (const b of document.querySelectorAll<HTMLElement>('.label-run')) b.setAttribute('disabled', '');
     post(scope === 'layer' ? { type: 'labelGroups', layer: g.layer, groupCount: o.groupCount } : { type: 'labelGroups' });
   };
   const runButtons = [
-    h('vscode-button', {
-      secondary: true, icon: 'tag', class: 'label-run', disabled: labelling,
-      title: `Label the ${o.layerGroups} group${o.layerGroups === 1 ? '' : 's'} of ${g.layer} with a language model (asks before sending crops), else from the data`,
-      onclick: () => run('layer'),
-    }, 'Label Layer'),
-    h('vscode-button', {
-      secondary: true, icon: 'tag', class: 'label-run', disabled: labelling,
-      title: `Label all ${o.allGroups} groups of this result with a language model (asks before sending crops), else from the data`,
-      onclick: () => run('all'),
-    }, 'Label All'),
+    h(
+      'vscode-button',
+      {
+        secondary: true,
+        icon: 'tag',
+        class: 'label-run',
+        disabled: labelling,
+        title: `Label the ${o.layerGroups} group${o.layerGroups === 1 ? '' : 's'} of ${g.layer} with a language model (asks before sending crops), else from the data`,
+        onclick: () => run('layer'),
+      },
+      'Label Layer',
+    ),
+    h(
+      'vscode-button',
+      {
+        secondary: true,
+        icon: 'tag',
+        class: 'label-run',
+        disabled: labelling,
+        title: `Label all ${o.allGroups} groups of this result with a language model (asks before sending crops), else from the data`,
+        onclick: () => run('all'),
+      },
+      'Label All',
+    ),
   ];
 
   const show = (text: string | undefined, originLine: string, tooltip?: string) => {
-    const line = h('div', { class: 'label-line' },
+    const line = h(
+      'div',
+      { class: 'label-line' },
       text ? h('span', { class: 'label-text', title: tooltip }, text) : h('span', { class: 'muted label-text none' }, 'No label'),
-      o.editable ? editButton : null, o.editable ? h('span', { class: 'label-runs' }, runButtons) : null);
+      o.editable ? editButton : null,
+      o.editable ? h('span', { class: 'label-runs' }, runButtons) : null,
+    );
     const detail = o.label?.detail && o.label.source !== 'user' && text === o.label.text ? o.label.detail : undefined;
-    block.replaceChildren(line, ...[
-      originLine ? h('p', { class: 'label-origin muted', title: tooltip }, originLine) : null,
-      detail ? h('p', { class: 'label-detail muted small' }, detail) : null,
-    ].filter((x): x is HTMLParagraphElement => x !== null));
+    block.replaceChildren(
+      line,
+      ...[
+        originLine ? h('p', { class: 'label-origin muted', title: tooltip }, originLine) : null,
+        detail ? h('p', { class: 'label-detail muted small' }, detail) : null,
+      ].filter((x): x is HTMLParagraphElement => x !== null),
+    );
   };
 
   const edit = () => {
     const input = h('input', {
-      type: 'text', class: 'label-input', value: o.label?.text ?? '', maxlength: MAX_LABEL_LENGTH, spellcheck: 'false',
-      'aria-label': `Label of ${g.layer} G${g.index}`, placeholder: 'a few words, e.g. "striped texture"',
+      type: 'text',
+      class: 'label-input',
+      value: o.label?.text ?? '',
+      maxlength: MAX_LABEL_LENGTH,
+      spellcheck: 'false',
+      'aria-label': `Label of ${g.layer} G${g.index}`,
+      placeholder: 'a few words, e.g. "striped texture"',
     });
     const cancel = () => {
       show(o.label?.text, origin, o.label?.detail);
@@ -100,7 +134,10 @@ export function labelBlock(o: LabelBlockOptions): LabelBlock {
     };
     input.addEventListener('keydown', (e) => {
       e.stopPropagation();
-      if (e.key === 'Escape') { e.preventDefault(); cancel(); }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        cancel();
+      }
       if (e.key === 'Enter') {
         e.preventDefault();
         const text = input.value.replace(/\s+/g, ' ').trim();
@@ -112,9 +149,9 @@ export function labelBlock(o: LabelBlockOptions): LabelBlock {
       }
     });
     block.replaceChildren(
-      h('div', { class: 'label-line' }, input,
-        h('vscode-button', { secondary: true, onclick: cancel, title: 'Cancel (Escape)' }, 'Cancel')),
-      h('p', { class: 'muted small' }, 'Enter saves · Escape cancels · empty removes the label'));
+      h('div', { class: 'label-line' }, input, h('vscode-button', { secondary: true, onclick: cancel, title: 'Cancel (Escape)' }, 'Cancel')),
+      h('p', { class: 'muted small' }, 'Enter saves · Escape cancels · empty removes the label'),
+    );
     input.focus();
     input.select();
   };

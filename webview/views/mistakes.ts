@@ -31,7 +31,13 @@ export interface MistakesOptions {
   rendered(view: 'mistakes' | 'explanation' | 'maskResult' | 'audit', items: string[]): void;
 }
 
-interface Tile { image: string; label: number; pred: number; confidence: number; note: string }
+interface Tile {
+  image: string;
+  label: number;
+  pred: number;
+  confidence: number;
+  note: string;
+}
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const GALLERY_PAGE = 48;
@@ -47,44 +53,89 @@ function tiles(scan: ScanResult, k: number, list: MistakeList): Tile[] {
   const name = (c: number) => scan.classes[c] ?? `class ${c}`;
   const im = (i: number) => scan.images[i];
   if (list === 'suspects') {
-    return scan.labelIssues.suspects.filter((s: LabelSuspect) => s.label === k || s.proposed === k).map((s) => ({
-      image: im(s.image).path, label: s.label, pred: im(s.image).pred, confidence: im(s.image).probs[s.proposed] ?? 0,
-      note: `labelled ${name(s.label)}, looks like ${name(s.proposed)}`,
-    }));
+    return scan.labelIssues.suspects
+      .filter((s: LabelSuspect) => s.label === k || s.proposed === k)
+      .map((s) => ({
+        image: im(s.image).path,
+        label: s.label,
+        pred: im(s.image).pred,
+        confidence: im(s.image).probs[s.proposed] ?? 0,
+        note: `labelled ${name(s.label)}, looks like ${name(s.proposed)}`,
+      }));
   }
-  const ranked = list === 'fp' ? scan.mistakes[k]?.falsePositives ?? [] : scan.mistakes[k]?.falseNegatives ?? [];
+  const ranked = list === 'fp' ? (scan.mistakes[k]?.falsePositives ?? []) : (scan.mistakes[k]?.falseNegatives ?? []);
   return ranked.map((r) => ({
-    image: im(r.image).path, label: im(r.image).label, pred: im(r.image).pred, confidence: r.confidence,
+    image: im(r.image).path,
+    label: im(r.image).label,
+    pred: im(r.image).pred,
+    confidence: r.confidence,
     note: `${name(im(r.image).label)} → ${name(im(r.image).pred)}`,
   }));
 }
 
 function confusionTable(classes: string[], confusion: number[][], k: number): HTMLElement {
   const max = Math.max(1, ...confusion.flat());
-  return h('table', { class: 'confusion', 'aria-label': 'Confusion matrix: rows are labels, columns predictions' },
-    h('thead', {}, h('tr', {}, h('th', { class: 'corner' }, 'label \\ predicted'),
-      classes.map((c, j) => h('th', { class: j === k ? 'hl' : undefined, scope: 'col' }, c)))),
-    h('tbody', {}, confusion.map((row, i) => h('tr', {},
-      h('th', { scope: 'row', class: i === k ? 'hl' : undefined }, classes[i] ?? `class ${i}`),
-      row.map((v, j) => {
-        const td = h('td', { class: `${i === j ? 'diag' : 'off'}${i === k || j === k ? ' cls' : ''}`, title: `${classes[i]} predicted as ${classes[j]}: ${v}` }, fmtInt(v));
-        // At most 45% of the chart colour under the text, so the number stays readable in every theme.
-        td.style.setProperty('--heat', `${Math.round((v / max) * 45)}%`);
-        return td;
-      })))));
+  return h(
+    'table',
+    { class: 'confusion', 'aria-label': 'Confusion matrix: rows are labels, columns predictions' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { class: 'corner' }, 'label \\ predicted'),
+        classes.map((c, j) => h('th', { class: j === k ? 'hl' : undefined, scope: 'col' }, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      confusion.map((row, i) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row', class: i === k ? 'hl' : undefined }, classes[i] ?? `class ${i}`),
+          row.map((v, j) => {
+            const td = h(
+              'td',
+              { class: `${i === j ? 'diag' : 'off'}${i === k || j === k ? ' cls' : ''}`, title: `${classes[i]} predicted as ${classes[j]}: ${v}` },
+              fmtInt(v),
+            );
+            // At most 45% of the chart colour under the text, so the number stays readable in every theme.
+            td.style.setProperty('--heat', `${Math.round((v / max) * 45)}%`);
+            return td;
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 function topList(title: string, top: ClassProb[], k: number): HTMLElement {
-  return h('div', { class: 'top' }, h('h4', {}, title), h('ol', {}, top.slice(0, 4).map((p) =>
-    h('li', { class: p.class === k ? 'hl' : undefined }, h('span', {}, p.name), h('span', { class: 'num' }, pct(p.prob))))));
+  return h(
+    'div',
+    { class: 'top' },
+    h('h4', {}, title),
+    h(
+      'ol',
+      {},
+      top.slice(0, 4).map((p) => h('li', { class: p.class === k ? 'hl' : undefined }, h('span', {}, p.name), h('span', { class: 'num' }, pct(p.prob)))),
+    ),
+  );
 }
 
 export class MistakesView {
   private shownTiles = GALLERY_PAGE;
 
-  constructor(readonly element: HTMLElement, private readonly o: MistakesOptions) {}
+  constructor(
+    readonly element: HTMLElement,
+    private readonly o: MistakesOptions,
+  ) {}
 
-  private get state(): MistakesState { return this.o.state; }
+  private get state(): MistakesState {
+    return this.o.state;
+  }
 
   private setState(s: Partial<MistakesState>): void {
     Object.assign(this.o.state, s);
@@ -112,40 +163,99 @@ export class MistakesView {
       ['fn', 'False negatives', `labelled ${doc.class.name}, predicted otherwise`],
       ['suspects', 'Suspected label errors', `label ${doc.class.name} doubtful, or likely ${doc.class.name}`],
     ];
-    const summary = h('section', { class: 'scan-summary', 'aria-label': 'Dataset scan' },
-      h('dl', { class: 'facts' },
+    const summary = h(
+      'section',
+      { class: 'scan-summary', 'aria-label': 'Dataset scan' },
+      h(
+        'dl',
+        { class: 'facts' },
         info.accuracy !== undefined ? h('div', {}, h('dt', {}, 'Accuracy'), h('dd', {}, pct(info.accuracy))) : null,
         info.scan ? h('div', {}, h('dt', {}, 'Images'), h('dd', {}, `${fmtInt(info.scan.correct)} of ${fmtInt(info.scan.images.length)} right`)) : null,
-        info.scan?.perClass[k] ? h('div', {}, h('dt', {}, `${doc.class.name} precision`), h('dd', {}, info.scan.perClass[k].precision === null ? '–' : pct(info.scan.perClass[k].precision!))) : null,
-        info.scan?.perClass[k] ? h('div', {}, h('dt', {}, `${doc.class.name} recall`), h('dd', {}, info.scan.perClass[k].recall === null ? '–' : pct(info.scan.perClass[k].recall!))) : null,
-        info.scan && info.scan.skipped.length > 0 ? h('div', {}, h('dt', {}, 'Skipped'), h('dd', {}, String(info.scan.skipped.length))) : null),
-      info.confusion ? h('vscode-collapsible', { heading: 'Confusion matrix', open: true, class: 'block' }, confusionTable(info.classes, info.confusion, k)) : null);
+        info.scan?.perClass[k]
+          ? h(
+              'div',
+              {},
+              h('dt', {}, `${doc.class.name} precision`),
+              h('dd', {}, info.scan.perClass[k].precision === null ? '–' : pct(info.scan.perClass[k].precision!)),
+            )
+          : null,
+        info.scan?.perClass[k]
+          ? h('div', {}, h('dt', {}, `${doc.class.name} recall`), h('dd', {}, info.scan.perClass[k].recall === null ? '–' : pct(info.scan.perClass[k].recall!)))
+          : null,
+        info.scan && info.scan.skipped.length > 0 ? h('div', {}, h('dt', {}, 'Skipped'), h('dd', {}, String(info.scan.skipped.length))) : null,
+      ),
+      info.confusion
+        ? h('vscode-collapsible', { heading: 'Confusion matrix', open: true, class: 'block' }, confusionTable(info.classes, info.confusion, k))
+        : null,
+    );
     if (!info.scan) {
-      this.element.replaceChildren(summary, h('p', { class: 'muted' },
-        'This result carries no per-image scan: re-run the analysis to list the misclassified images.'));
+      this.element.replaceChildren(
+        summary,
+        h('p', { class: 'muted' }, 'This result carries no per-image scan: re-run the analysis to list the misclassified images.'),
+      );
       return [];
     }
     const scan = info.scan;
     const current = tiles(scan, k, this.state.list);
-    const switcher = h('div', { class: 'segmented', role: 'tablist', 'aria-label': 'Which mistakes' }, lists.map(([id, title, hint]) =>
-      h('button', { role: 'tab', 'aria-selected': String(id === this.state.list), title: hint, class: 'seg',
-        onclick: () => { this.setState({ list: id }); this.shownTiles = GALLERY_PAGE; this.render(); } },
-      title, ' ', h('vscode-badge', { variant: 'counter' }, tiles(scan, k, id).length))));
-    const gallery = h('ul', { class: 'tiles', role: 'listbox', 'aria-label': lists.find((l) => l[0] === this.state.list)![1] },
-      current.slice(0, this.shownTiles).map((t) => this.tile(t)));
+    const switcher = h(
+      'div',
+      { class: 'segmented', role: 'tablist', 'aria-label': 'Which mistakes' },
+      lists.map(([id, title, hint]) =>
+        h(
+          'button',
+          {
+            role: 'tab',
+            'aria-selected': String(id === this.state.list),
+            title: hint,
+            class: 'seg',
+            onclick: () => {
+              this.setState({ list: id });
+              this.shownTiles = GALLERY_PAGE;
+              this.render();
+            },
+          },
+          title,
+          ' ',
+          h('vscode-badge', { variant: 'counter' }, tiles(scan, k, id).length),
+        ),
+      ),
+    );
+    const gallery = h(
+      'ul',
+      { class: 'tiles', role: 'listbox', 'aria-label': lists.find((l) => l[0] === this.state.list)![1] },
+      current.slice(0, this.shownTiles).map((t) => this.tile(t)),
+    );
     gallery.addEventListener('keydown', (e) => this.onKey(e, gallery));
     const first = gallery.querySelector<HTMLElement>('[role=option]');
     if (first && !gallery.querySelector('[tabindex="0"]')) first.tabIndex = 0;
-    const more = current.length > this.shownTiles
-      ? h('vscode-button', { secondary: true, onclick: () => { this.shownTiles += GALLERY_PAGE; this.render(); } }, `Show ${Math.min(GALLERY_PAGE, current.length - this.shownTiles)} more`)
-      : null;
+    const more =
+      current.length > this.shownTiles
+        ? h(
+            'vscode-button',
+            {
+              secondary: true,
+              onclick: () => {
+                this.shownTiles += GALLERY_PAGE;
+                this.render();
+              },
+            },
+            `Show ${Math.min(GALLERY_PAGE, current.length - this.shownTiles)} more`,
+          )
+        : null;
     const detail = h('section', { class: 'detail', 'aria-label': 'Selected image', 'aria-live': 'polite' });
-    this.element.replaceChildren(summary,
-      h('section', { class: 'mistakes', 'aria-label': `Mistakes of ${doc.class.name}` },
-        h('h2', {}, `Class ${doc.class.name}`), switcher,
-        current.length > 0 ? gallery : h('p', { class: 'muted' }, 'None.'), more),
+    this.element.replaceChildren(
+      summary,
+      h(
+        'section',
+        { class: 'mistakes', 'aria-label': `Mistakes of ${doc.class.name}` },
+        h('h2', {}, `Class ${doc.class.name}`),
+        switcher,
+        current.length > 0 ? gallery : h('p', { class: 'muted' }, 'None.'),
+        more,
+      ),
       detail,
-      auditSection({ message, doc, rendered: (items) => this.o.rendered('audit', items) }));
+      auditSection({ message, doc, rendered: (items) => this.o.rendered('audit', items) }),
+    );
     const items = current.slice(0, this.shownTiles).map((t) => t.image);
     this.o.rendered('mistakes', items);
     if (this.state.image) void this.renderDetail(detail);
@@ -155,10 +265,19 @@ export class MistakesView {
   private tile(t: Tile): HTMLElement {
     const src = imageUri(this.o.message, t.image);
     const selected = t.image === this.state.image;
-    const li = h('li', { role: 'option', tabindex: selected ? 0 : -1, 'aria-selected': String(selected),
-      'data-image': t.image, title: `${t.image}: ${t.note} (${pct(t.confidence)})` },
+    const li = h(
+      'li',
+      {
+        role: 'option',
+        tabindex: selected ? 0 : -1,
+        'aria-selected': String(selected),
+        'data-image': t.image,
+        title: `${t.image}: ${t.note} (${pct(t.confidence)})`,
+      },
       src ? h('img', { src, alt: t.image, class: 'tile-img' }) : h('span', { class: 'tile-img none' }, t.image.split('/').pop()),
-      h('span', { class: 'tile-cap' }, t.note), h('span', { class: 'tile-conf num' }, pct(t.confidence)));
+      h('span', { class: 'tile-cap' }, t.note),
+      h('span', { class: 'tile-conf num' }, pct(t.confidence)),
+    );
     li.addEventListener('click', () => this.pick(t.image));
     return li;
   }
@@ -209,26 +328,74 @@ export class MistakesView {
     const layer = this.state.layer && layers.includes(this.state.layer) ? this.state.layer : layers[0];
     const name = (c: number) => scan.classes[c] ?? `class ${c}`;
     const top: ClassProb[] = entry ? entry.probs.map((prob, c) => ({ class: c, name: name(c), prob })).sort((a, b) => b.prob - a.prob) : [];
-    const select = h('select', { 'aria-label': 'Layer whose groups explain the image', class: 'dropdown' },
-      layers.map((l) => h('option', { value: l, selected: l === layer }, `${l} (${session.groupCount(l)} groups)`)));
-    select.addEventListener('change', () => { this.setState({ layer: select.value, group: undefined }); void this.renderDetail(el); });
+    const select = h(
+      'select',
+      { 'aria-label': 'Layer whose groups explain the image', class: 'dropdown' },
+      layers.map((l) => h('option', { value: l, selected: l === layer }, `${l} (${session.groupCount(l)} groups)`)),
+    );
+    select.addEventListener('change', () => {
+      this.setState({ layer: select.value, group: undefined });
+      void this.renderDetail(el);
+    });
     const imageSlot = h('div', { class: 'detail-image' });
-    const groupsSlot = h('div', { class: 'detail-groups' }, h('p', { class: 'muted' }, h('vscode-progress-ring', { class: 'inline' }), ' Explaining the image…'));
+    const groupsSlot = h(
+      'div',
+      { class: 'detail-groups' },
+      h('p', { class: 'muted' }, h('vscode-progress-ring', { class: 'inline' }), ' Explaining the image…'),
+    );
     el.replaceChildren(
-      h('h3', {}, image, ' ', h('vscode-button', { secondary: true, icon: 'go-to-file', disabled: !message.datasetRoot, title: 'Open the image file', onclick: () => openImage(message, image) }, 'Open')),
-      h('div', { class: 'detail-grid' },
+      h(
+        'h3',
+        {},
+        image,
+        ' ',
+        h(
+          'vscode-button',
+          { secondary: true, icon: 'go-to-file', disabled: !message.datasetRoot, title: 'Open the image file', onclick: () => openImage(message, image) },
+          'Open',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'detail-grid' },
         imageSlot,
-        h('div', { class: 'detail-info' },
-          entry ? h('p', {}, `Labelled `, h('strong', {}, name(entry.label)), `, predicted `, h('strong', {}, name(entry.pred)), ` (${pct(entry.probs[entry.pred] ?? 0)}).`) : null,
+        h(
+          'div',
+          { class: 'detail-info' },
+          entry
+            ? h(
+                'p',
+                {},
+                `Labelled `,
+                h('strong', {}, name(entry.label)),
+                `, predicted `,
+                h('strong', {}, name(entry.pred)),
+                ` (${pct(entry.probs[entry.pred] ?? 0)}).`,
+              )
+            : null,
           top.length ? topList('Predictions', top, k) : null,
-          h('label', { class: 'field' }, h('span', {}, 'Groups of layer'), select))),
-      groupsSlot);
+          h('label', { class: 'field' }, h('span', {}, 'Groups of layer'), select),
+        ),
+      ),
+      groupsSlot,
+    );
     const drawImage = (boxes: DrawnBox[]) => {
       const src = imageUri(message, image);
-      imageSlot.replaceChildren(src
-        ? boxedImage({ src, alt: image, width: 224, boxes, preprocessing: doc.model.preprocessing, inputSize: inputSize(doc), pixelated: inputSize(doc)[0] <= 128,
-          onOpen: message.datasetRoot ? () => openImage(message, image) : undefined, title: `${image} (click to open)` })
-        : h('div', { class: 'frame missing' }, 'image not available'));
+      imageSlot.replaceChildren(
+        src
+          ? boxedImage({
+              src,
+              alt: image,
+              width: 224,
+              boxes,
+              preprocessing: doc.model.preprocessing,
+              inputSize: inputSize(doc),
+              pixelated: inputSize(doc)[0] <= 128,
+              onOpen: message.datasetRoot ? () => openImage(message, image) : undefined,
+              title: `${image} (click to open)`,
+            })
+          : h('div', { class: 'frame missing' }, 'image not available'),
+      );
     };
     drawImage([]);
     if (message.readOnly) {
@@ -245,10 +412,14 @@ export class MistakesView {
     }
     const showGroup = (gi: number) => {
       const scored = ex.groups.find((g) => g.group === gi);
-      drawImage(scored ? [
-        ...scored.evidence.map((b): DrawnBox => ({ box: b, kind: 'weak', title: 'evidence crop' })),
-        { box: scored.bestBox, kind: 'best', title: `strongest crop (score ${scored.score.toFixed(2)})` },
-      ] : []);
+      drawImage(
+        scored
+          ? [
+              ...scored.evidence.map((b): DrawnBox => ({ box: b, kind: 'weak', title: 'evidence crop' })),
+              { box: scored.bestBox, kind: 'best', title: `strongest crop (score ${scored.score.toFixed(2)})` },
+            ]
+          : [],
+      );
     };
     const selectedGroup = this.state.group ?? ex.groups[0]?.group;
     const rows = ex.groups.map((sg, rank) => {
@@ -256,14 +427,20 @@ export class MistakesView {
       const present = sg.score >= ex.threshold;
       const bar = h('span', { class: `bar ${present ? 'pos' : 'dim'}` });
       bar.style.width = `${Math.min(100, (sg.score / Math.max(ex.groups[0].score, ex.threshold)) * 100)}%`;
-      const row = h('li', { role: 'option', tabindex: sg.group === selectedGroup ? 0 : -1, 'aria-selected': String(sg.group === selectedGroup), 'data-group': String(sg.group) },
+      const row = h(
+        'li',
+        { role: 'option', tabindex: sg.group === selectedGroup ? 0 : -1, 'aria-selected': String(sg.group === selectedGroup), 'data-group': String(sg.group) },
         g?.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb' }) : h('span', { class: 'thumb none' }),
         h('span', { class: 'g-cap' }, h('strong', {}, `#${rank + 1} `), g ? g.caption : `G${sg.group}`),
         h('span', { class: 'g-score' }, h('span', { class: 'track' }, bar), h('span', { class: 'num' }, sg.score.toFixed(2))),
-        h('span', { class: 'g-ev muted' }, present ? `${sg.evidence.length} evidence crop${sg.evidence.length === 1 ? '' : 's'}` : 'absent'));
+        h('span', { class: 'g-ev muted' }, present ? `${sg.evidence.length} evidence crop${sg.evidence.length === 1 ? '' : 's'}` : 'absent'),
+      );
       row.addEventListener('click', () => choose(sg.group));
       row.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); choose(sg.group); }
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          choose(sg.group);
+        }
         if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
           e.preventDefault();
           const sib = (e.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling) as HTMLElement | null;
@@ -285,18 +462,36 @@ export class MistakesView {
       const g = session.group(layer, gi);
       maskOut.replaceChildren();
       actions.replaceChildren(
-        h('vscode-button', { icon: 'debug-disconnect', disabled: !g, title: `Re-run the model with the ${g?.channels.length ?? 0} channels of this group zeroed at ${layer}`,
-          onclick: () => g && void this.mask(image, layer, g, maskOut) }, 'Mask Group'),
-        h('vscode-button', { secondary: true, icon: 'type-hierarchy', disabled: !g, onclick: () => g && this.o.showGroup(g) }, 'Show in Circuit'));
+        h(
+          'vscode-button',
+          {
+            icon: 'debug-disconnect',
+            disabled: !g,
+            title: `Re-run the model with the ${g?.channels.length ?? 0} channels of this group zeroed at ${layer}`,
+            onclick: () => g && void this.mask(image, layer, g, maskOut),
+          },
+          'Mask Group',
+        ),
+        h('vscode-button', { secondary: true, icon: 'type-hierarchy', disabled: !g, onclick: () => g && this.o.showGroup(g) }, 'Show in Circuit'),
+      );
       const cached = g && this.o.cache.get(this.maskKey(image, layer, g));
       if (cached) this.showMask(cached as MaskResultMessage, maskOut);
     };
     groupsSlot.replaceChildren(
-      h('p', { class: 'muted' }, `Groups of ${layer} on this image, highest score first (present when ≥ ${ex.threshold}; boxes: where the selected group fires).`),
+      h(
+        'p',
+        { class: 'muted' },
+        `Groups of ${layer} on this image, highest score first (present when ≥ ${ex.threshold}; boxes: where the selected group fires).`,
+      ),
       h('ul', { class: 'scored', role: 'listbox', 'aria-label': `Groups of ${layer} on ${image}` }, rows),
-      actions, maskOut);
+      actions,
+      maskOut,
+    );
     if (selectedGroup !== undefined) choose(selectedGroup);
-    this.o.rendered('explanation', ex.groups.map((g) => groupId(layer, g.group)));
+    this.o.rendered(
+      'explanation',
+      ex.groups.map((g) => groupId(layer, g.group)),
+    );
   }
 
   private maskKey(image: string, layer: string, g: GroupInfo): string {
@@ -309,8 +504,14 @@ export class MistakesView {
     if (!m) {
       out.replaceChildren(h('p', { class: 'muted' }, h('vscode-progress-ring', { class: 'inline' }), ` Re-running the model without ${g.id}…`));
       m = await request<MaskResultMessage>((requestId) => ({
-        type: 'maskGroup', requestId, image, layer, group: g.index, groupCount: this.o.session.groupCount(layer),
-        channels: g.channels, classIndex: this.o.session.doc.class.index,
+        type: 'maskGroup',
+        requestId,
+        image,
+        layer,
+        group: g.index,
+        groupCount: this.o.session.groupCount(layer),
+        channels: g.channels,
+        classIndex: this.o.session.doc.class.index,
       }));
       if (!m.error) this.o.cache.set(key, m);
     }
@@ -326,9 +527,20 @@ export class MistakesView {
     const cls = this.o.session.doc.class.name;
     const delta = (m.after - m.before) * 100;
     out.replaceChildren(
-      h('p', { class: 'mask-delta' }, `Without ${m.layer} · G${m.group}: P(${cls}) `, h('strong', {}, pct(m.before)), ' → ', h('strong', {}, pct(m.after)),
-        h('span', { class: `delta ${delta < 0 ? 'neg' : 'pos'}` }, ` (${delta >= 0 ? '+' : ''}${delta.toFixed(1)} pts)`)),
-      h('div', { class: 'tops' }, topList('Before', m.topBefore, m.classIndex), topList('After masking', m.top, m.classIndex)));
-    this.o.rendered('maskResult', m.top.map((p) => p.name));
+      h(
+        'p',
+        { class: 'mask-delta' },
+        `Without ${m.layer} · G${m.group}: P(${cls}) `,
+        h('strong', {}, pct(m.before)),
+        ' → ',
+        h('strong', {}, pct(m.after)),
+        h('span', { class: `delta ${delta < 0 ? 'neg' : 'pos'}` }, ` (${delta >= 0 ? '+' : ''}${delta.toFixed(1)} pts)`),
+      ),
+      h('div', { class: 'tops' }, topList('Before', m.topBefore, m.classIndex), topList('After masking', m.top, m.classIndex)),
+    );
+    this.o.rendered(
+      'maskResult',
+      m.top.map((p) => p.name),
+    );
   }
 }

@@ -13,7 +13,11 @@ import { CircuitView } from './circuit';
 import { renderGroup } from './group';
 import { MistakesView } from './mistakes';
 
-const TABS: [ResultTab, string][] = [['circuit', 'Circuit'], ['group', 'Group'], ['mistakes', 'Mistakes']];
+const TABS: [ResultTab, string][] = [
+  ['circuit', 'Circuit'],
+  ['group', 'Group'],
+  ['mistakes', 'Mistakes'],
+];
 
 export class ResultPanel {
   readonly session: ResultSession;
@@ -23,7 +27,11 @@ export class ResultPanel {
   private readonly tabBar: HTMLElement;
   private readonly body: HTMLElement;
 
-  constructor(private readonly root: HTMLElement, readonly message: ResultViewMessage, saved?: ResultUi) {
+  constructor(
+    private readonly root: HTMLElement,
+    readonly message: ResultViewMessage,
+    saved?: ResultUi,
+  ) {
     const same = saved && saved.key === message.doc.key ? saved : undefined;
     this.ui = same ?? freshUi(message.doc.key, message.tab);
     // A tab the host names wins over the one the panel showed last.
@@ -48,12 +56,23 @@ export class ResultPanel {
       ['Created', doc.createdAt.slice(0, 16).replace('T', ' ')],
     ];
     this.root.replaceChildren(
-      h('header', { class: 'title' },
+      h(
+        'header',
+        { class: 'title' },
         h('h1', {}, `${doc.class.name} · ${model}`),
         !doc.complete ? h('vscode-badge', { title: 'The analysis was cancelled: the finished layers are shown' }, 'incomplete') : null,
-        m.file ? h('vscode-button', { secondary: true, icon: 'json', title: m.file, onclick: () => post({ type: 'openFile', path: m.file! }) }, 'Result File') : null),
-      h('dl', { class: 'facts' }, facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', { title: v }, v)))),
-      this.tabBar, this.body);
+        m.file
+          ? h('vscode-button', { secondary: true, icon: 'json', title: m.file, onclick: () => post({ type: 'openFile', path: m.file! }) }, 'Result File')
+          : null,
+      ),
+      h(
+        'dl',
+        { class: 'facts' },
+        facts.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', { title: v }, v))),
+      ),
+      this.tabBar,
+      this.body,
+    );
     this.renderTabs();
     this.show(this.ui.tab);
     return doc.layers.map((l) => l.name);
@@ -80,8 +99,19 @@ export class ResultPanel {
 
   private renderTabs(): void {
     const buttons = TABS.map(([id, label]) => {
-      const b = h('button', { role: 'tab', id: `tab-${id}`, 'aria-selected': String(id === this.ui.tab), tabindex: id === this.ui.tab ? 0 : -1, class: 'tab',
-        'aria-controls': 'tab-panel', onclick: () => this.show(id) }, label);
+      const b = h(
+        'button',
+        {
+          role: 'tab',
+          id: `tab-${id}`,
+          'aria-selected': String(id === this.ui.tab),
+          tabindex: id === this.ui.tab ? 0 : -1,
+          class: 'tab',
+          'aria-controls': 'tab-panel',
+          onclick: () => this.show(id),
+        },
+        label,
+      );
       b.addEventListener('keydown', (e) => {
         const i = TABS.findIndex((t) => t[0] === id);
         const j = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
@@ -119,7 +149,10 @@ export class ResultPanel {
     this.body.replaceChildren(canvasHost, pane);
     this.circuit = new CircuitView(canvasHost, this.session, {
       select: (g) => this.selectGroup(g, pane),
-      open: (g) => { this.selectGroup(g); this.show('group'); },
+      open: (g) => {
+        this.selectGroup(g);
+        this.show('group');
+      },
       setCount: (layer, count) => this.setCount(layer, count),
       jumpToCode: (layer) => post({ type: 'jumpToCode', layer, tensor: this.session.layer(layer)?.tensor ?? layer }),
     });
@@ -157,23 +190,50 @@ export class ResultPanel {
     this.persist();
     const pane = h('section', { class: 'group-pane full' });
     const layers = this.session.groupedLayers();
-    const select = h('select', { class: 'dropdown', 'aria-label': 'Group' }, layers.map((l) =>
-      h('optgroup', { label: l.name }, this.session.groups(l.name).map((x) => h('option', { value: x.id, selected: x.id === g.id }, `${l.name} · ${x.caption}`)))));
+    const select = h(
+      'select',
+      { class: 'dropdown', 'aria-label': 'Group' },
+      layers.map((l) =>
+        h(
+          'optgroup',
+          { label: l.name },
+          this.session.groups(l.name).map((x) => h('option', { value: x.id, selected: x.id === g.id }, `${l.name} · ${x.caption}`)),
+        ),
+      ),
+    );
     select.addEventListener('change', () => {
       const p = parseGroupId(select.value);
       const x = p && this.session.group(p.layer, p.index);
-      if (x) { this.ui.selected = x.id; this.persist(); this.showGroupTab(); }
+      if (x) {
+        this.ui.selected = x.id;
+        this.persist();
+        this.showGroupTab();
+      }
     });
     this.body.replaceChildren(h('label', { class: 'field' }, h('span', {}, 'Group'), select), pane);
-    const items = renderGroup(pane, { session: this.session, message: this.message, group: g, select: (x) => { this.selectGroup(x); this.showGroupTab(); } });
+    const items = renderGroup(pane, {
+      session: this.session,
+      message: this.message,
+      group: g,
+      select: (x) => {
+        this.selectGroup(x);
+        this.showGroupTab();
+      },
+    });
     this.rendered('group', items);
   }
 
   private showMistakes(): void {
     const view = new MistakesView(this.body, {
-      session: this.session, message: this.message, state: this.ui.mistakes, cache: this.cache,
+      session: this.session,
+      message: this.message,
+      state: this.ui.mistakes,
+      cache: this.cache,
       onState: () => this.persist(),
-      showGroup: (g) => { this.ui.selected = g.id; this.show('circuit'); },
+      showGroup: (g) => {
+        this.ui.selected = g.id;
+        this.show('circuit');
+      },
       rendered: (v, items) => this.rendered(v, items),
     });
     view.render();

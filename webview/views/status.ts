@@ -4,18 +4,24 @@ import { h } from '../dom';
 
 export function renderLoading(root: HTMLElement, m: LoadingMessage): string[] {
   root.replaceChildren(
-    h('section', { class: 'status', role: 'status' },
+    h(
+      'section',
+      { class: 'status', role: 'status' },
       h('vscode-progress-ring', { 'aria-label': 'Working' }),
-      h('div', {}, h('h1', {}, m.fileName), h('p', { class: 'muted' }, m.stage))),
+      h('div', {}, h('h1', {}, m.fileName), h('p', { class: 'muted' }, m.stage)),
+    ),
   );
   return [m.stage];
 }
 
 export function renderError(root: HTMLElement, m: ErrorViewMessage): string[] {
   root.replaceChildren(
-    h('section', { class: 'status error', role: 'alert' },
+    h(
+      'section',
+      { class: 'status error', role: 'alert' },
       h('vscode-icon', { name: 'error', class: 'error-icon' }),
-      h('div', {}, h('h1', {}, m.title), h('pre', { class: 'message' }, m.message))),
+      h('div', {}, h('h1', {}, m.title), h('pre', { class: 'message' }, m.message)),
+    ),
   );
   return [m.message];
 }

@@ -54,13 +54,31 @@ export const analyseCommand: CliCommand = {
   usage: USAGE,
   cancellable: true,
   async run(args, signal = new AbortController().signal) {
-    const parsed = parseCommandArgs(args, {
-          data: { type: 'string' }, class: { type: 'string' }, layers: { type: 'string' }, blocks: { type: 'string' },
-          labelled: { type: 'boolean' }, tau: { type: 'string' }, 'top-crops': { type: 'string' }, 'ig-steps': { type: 'string' },
-          groups: { type: 'string' }, normalisation: { type: 'string' }, out: { type: 'string' }, store: { type: 'string' },
-          force: { type: 'boolean' }, preset: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' },
-          json: { type: 'boolean' }, quiet: { type: 'boolean' }, threshold: { type: 'string' },
-        }, USAGE);
+    const parsed = parseCommandArgs(
+      args,
+      {
+        data: { type: 'string' },
+        class: { type: 'string' },
+        layers: { type: 'string' },
+        blocks: { type: 'string' },
+        labelled: { type: 'boolean' },
+        tau: { type: 'string' },
+        'top-crops': { type: 'string' },
+        'ig-steps': { type: 'string' },
+        groups: { type: 'string' },
+        normalisation: { type: 'string' },
+        out: { type: 'string' },
+        store: { type: 'string' },
+        force: { type: 'boolean' },
+        preset: { type: 'string' },
+        provider: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        threshold: { type: 'string' },
+      },
+      USAGE,
+    );
     const v = parsed.values;
     const [model, ...extra] = parsed.positionals;
     if (!model || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);
@@ -70,7 +88,10 @@ export const analyseCommand: CliCommand = {
       throw new UsageError(`--normalisation must be correct or reference, got '${v.normalisation}'`);
     }
     if (v.preset && !PRESETS.includes(v.preset as PresetName)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
-    const layers = v.layers?.split(',').map((s) => s.trim()).filter(Boolean);
+    const layers = v.layers
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const groups = groupCounts(v.groups);
     const params: Partial<AnalysisParams> = {
       selection: v.labelled ? 'labelled' : 'predicted',
@@ -88,11 +109,20 @@ export const analyseCommand: CliCommand = {
     let res: Awaited<ReturnType<typeof analyseClass>>;
     try {
       res = await analyseClass({
-        model, data: v.data, class: cls, layers, blocks: positiveInt(v.blocks, 'blocks', USAGE),
+        model,
+        data: v.data,
+        class: cls,
+        layers,
+        blocks: positiveInt(v.blocks, 'blocks', USAGE),
         params: typeof groups === 'number' ? { ...params, groupCounts: {} } : params,
-        preprocessing: v.preset as PresetName | undefined, provider: v.provider as ProviderSetting | undefined,
-        threads: positiveInt(v.threads, 'threads', USAGE), store: v.store, force: v.force, out,
-        onProgress: progressPrinter(quiet), signal,
+        preprocessing: v.preset as PresetName | undefined,
+        provider: v.provider as ProviderSetting | undefined,
+        threads: positiveInt(v.threads, 'threads', USAGE),
+        store: v.store,
+        force: v.force,
+        out,
+        onProgress: progressPrinter(quiet),
+        signal,
         groupsAll: typeof groups === 'number' ? groups : undefined,
       });
     } catch (e) {
@@ -105,7 +135,9 @@ export const analyseCommand: CliCommand = {
     }
     const skipped = res.scan?.skipped ?? [];
     if (skipped.length > 0) {
-      console.error(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} of ${v.data} (not counted in the ${res.scan!.images.length} images scanned):`);
+      console.error(
+        `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} of ${v.data} (not counted in the ${res.scan!.images.length} images scanned):`,
+      );
       for (const s of skipped.slice(0, 20)) console.error(`  ${s.path}: ${s.reason}`);
       if (skipped.length > 20) console.error(`  ... and ${skipped.length - 20} more`);
     }

@@ -23,7 +23,14 @@ export function progressPrinter(quiet = false): (e: ProgressEvent) => void {
 
 export function table(rows: string[][], right: Set<number> = new Set()): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The preprocessing stored in a result (the one the analysis used). */
@@ -43,13 +50,21 @@ export function summariseResult(doc: ResultDocument): string {
   const lines = [
     `class ${doc.class.name} (${doc.class.index}), ${doc.class.images.length} images ${doc.class.selection} as the class; ${doc.crops.table.length} crops referenced${doc.complete ? '' : '; INCOMPLETE (cancelled)'}`,
   ];
-  const rows = [['layer', 'core neurons', 'sub-concepts', 'groups'], ...doc.layers.map((l) => [
-    l.name, String(l.neurons.length), String(l.neurons.reduce((s, n) => s + n.subconcepts.length, 0)),
-    l.grouping ? `${l.grouping.count}${l.grouping.auto ? ' (silhouette)' : ''}` : '-',
-  ])];
+  const rows = [
+    ['layer', 'core neurons', 'sub-concepts', 'groups'],
+    ...doc.layers.map((l) => [
+      l.name,
+      String(l.neurons.length),
+      String(l.neurons.reduce((s, n) => s + n.subconcepts.length, 0)),
+      l.grouping ? `${l.grouping.count}${l.grouping.auto ? ' (silhouette)' : ''}` : '-',
+    ]),
+  ];
   lines.push(table(rows, new Set([1, 2])));
   for (const c of doc.circuit) {
-    const top = c.edges.slice(0, 3).map((e) => `G${e.from}->G${e.to} ${e.weight.toFixed(3)}`).join(', ');
+    const top = c.edges
+      .slice(0, 3)
+      .map((e) => `G${e.from}->G${e.to} ${e.weight.toFixed(3)}`)
+      .join(', ');
     lines.push(`circuit ${c.upper} -> ${c.lower}: ${top}`);
     const why = uninformativeCircuit(c, doc.layers.find((l) => l.name === c.lower) ?? {});
     if (why) lines.push(`  note: ${why}`);

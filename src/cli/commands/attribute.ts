@@ -38,11 +38,14 @@ ${usageLine('igSteps', 26)}
 The completeness error |sum_c IG_c - (F_j(a) - F_j(0))| is reported for every result.`;
 
 function parseTargets(values: string[] | undefined): number[] {
-  const out = (values ?? []).flatMap((v) => v.split(',')).filter((v) => v.trim() !== '').map((v) => {
-    const j = Number(v);
-    if (!Number.isInteger(j) || j < 0) throw new UsageError(`--target: '${v}' is not a channel index`);
-    return j;
-  });
+  const out = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .filter((v) => v.trim() !== '')
+    .map((v) => {
+      const j = Number(v);
+      if (!Number.isInteger(j) || j < 0) throw new UsageError(`--target: '${v}' is not a channel index`);
+      return j;
+    });
   if (out.length === 0) throw new UsageError(`--target is required\n${USAGE}`);
   return out;
 }
@@ -52,12 +55,25 @@ export const attributeCommand: CliCommand = {
   summary: 'Integrated Gradients of upper channels w.r.t. a lower layer (reads/writes .npy)',
   usage: USAGE,
   async run(args) {
-    const parsed = parseCommandArgs(args, {
-          lower: { type: 'string' }, upper: { type: 'string' }, inputs: { type: 'string' },
-          'lower-activation': { type: 'string' }, target: { type: 'string', multiple: true }, 'ig-steps': { type: 'string' },
-          method: { type: 'string' }, out: { type: 'string' }, 'grad-out': { type: 'string' }, json: { type: 'boolean' },
-          provider: { type: 'string' }, threads: { type: 'string' }, rows: { type: 'string' },
-        }, USAGE);
+    const parsed = parseCommandArgs(
+      args,
+      {
+        lower: { type: 'string' },
+        upper: { type: 'string' },
+        inputs: { type: 'string' },
+        'lower-activation': { type: 'string' },
+        target: { type: 'string', multiple: true },
+        'ig-steps': { type: 'string' },
+        method: { type: 'string' },
+        out: { type: 'string' },
+        'grad-out': { type: 'string' },
+        json: { type: 'boolean' },
+        provider: { type: 'string' },
+        threads: { type: 'string' },
+        rows: { type: 'string' },
+      },
+      USAGE,
+    );
     const v = parsed.values;
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length > 0) throw new UsageError(`expected one MODEL argument\n${USAGE}`);
@@ -101,7 +117,9 @@ export const attributeCommand: CliCommand = {
     }
 
     const grads = await SegmentGradients.create(segment(model, lower.tensor, upper.tensor), shapes, {
-      ...session, name: `${model.path} ${lower.name} -> ${upper.name}`, rowsPerRun: positiveInt(v.rows, 'rows', USAGE),
+      ...session,
+      name: `${model.path} ${lower.name} -> ${upper.name}`,
+      rowsPerRun: positiveInt(v.rows, 'rows', USAGE),
     });
     let results: IgTargetResult[];
     try {
@@ -123,19 +141,34 @@ export const attributeCommand: CliCommand = {
     }
     const seconds = (Date.now() - started) / 1000;
     if (v.json) {
-      console.log(JSON.stringify({
-        model: model.path, lower: { name: lower.name, tensor: lower.tensor, shape: lower.shape },
-        upper: { name: upper.name, tensor: upper.tensor, shape: upper.shape }, method, steps, samples: n,
-        provider: grads.provider, seconds,
-        targets: results.map((r) => ({
-          j: r.target, delta: [...r.delta], completenessError: [...r.completenessError],
-          relativeCompletenessError: r.relativeCompletenessError,
-          attributions: Array.from({ length: n }, (_, s) => [...r.attributions.subarray(s * channels, (s + 1) * channels)]),
-        })),
-      }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            model: model.path,
+            lower: { name: lower.name, tensor: lower.tensor, shape: lower.shape },
+            upper: { name: upper.name, tensor: upper.tensor, shape: upper.shape },
+            method,
+            steps,
+            samples: n,
+            provider: grads.provider,
+            seconds,
+            targets: results.map((r) => ({
+              j: r.target,
+              delta: [...r.delta],
+              completenessError: [...r.completenessError],
+              relativeCompletenessError: r.relativeCompletenessError,
+              attributions: Array.from({ length: n }, (_, s) => [...r.attributions.subarray(s * channels, (s + 1) * channels)]),
+            })),
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
-    console.log(`${model.path}: IG of ${upper.name} (${upper.tensor}) w.r.t. ${lower.name} (${lower.tensor}), ${method} ${steps} steps, ${n} samples, provider ${grads.provider}, ${seconds.toFixed(2)} s`);
+    console.log(
+      `${model.path}: IG of ${upper.name} (${upper.tensor}) w.r.t. ${lower.name} (${lower.tensor}), ${method} ${steps} steps, ${n} samples, provider ${grads.provider}, ${seconds.toFixed(2)} s`,
+    );
     for (const r of results) {
       const meanAbs = Array.from({ length: channels }, (_, c) => {
         let s = 0;
@@ -143,8 +176,15 @@ export const attributeCommand: CliCommand = {
         return { c, m: s / n };
       }).sort((a, b) => b.m - a.m || a.c - b.c);
       const meanDelta = r.delta.reduce((a, b) => a + b, 0) / n;
-      console.log(`  target ${r.target}: mean F(a)-F(0) ${meanDelta.toPrecision(5)}, completeness error max ${Math.max(...r.completenessError).toExponential(2)} (${(100 * r.relativeCompletenessError).toFixed(3)}% of max |delta|)`);
-      console.log(`    top channels by mean |IG|: ${meanAbs.slice(0, 8).map((x) => `${x.c} (${x.m.toPrecision(3)})`).join(', ')}`);
+      console.log(
+        `  target ${r.target}: mean F(a)-F(0) ${meanDelta.toPrecision(5)}, completeness error max ${Math.max(...r.completenessError).toExponential(2)} (${(100 * r.relativeCompletenessError).toFixed(3)}% of max |delta|)`,
+      );
+      console.log(
+        `    top channels by mean |IG|: ${meanAbs
+          .slice(0, 8)
+          .map((x) => `${x.c} (${x.m.toPrecision(3)})`)
+          .join(', ')}`,
+      );
     }
     if (v.out) console.log(`  wrote ${v.out} [${targets.length}, ${n}, ${channels}] float64`);
     if (v['grad-out']) console.log(`  wrote ${v['grad-out']} [${targets.length}, ${n}, ${lower.shape.join(', ')}] float32`);

@@ -52,43 +52,78 @@ export const debugCommand: CliCommand = {
   summary: 'rank the groups of a layer that explain given images, with evidence crops',
   usage: USAGE,
   async run(args) {
-    const parsed = parseCommandArgs(args, {
-          layer: { type: 'string' }, groups: { type: 'string' }, threshold: { type: 'string' }, 'top-pairs': { type: 'string' },
-          model: { type: 'string' }, provider: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-        }, USAGE);
+    const parsed = parseCommandArgs(
+      args,
+      {
+        layer: { type: 'string' },
+        groups: { type: 'string' },
+        threshold: { type: 'string' },
+        'top-pairs': { type: 'string' },
+        model: { type: 'string' },
+        provider: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      USAGE,
+    );
     const v = parsed.values;
     const [resultFile, ...inputs] = parsed.positionals;
     if (!resultFile || inputs.length === 0) throw new UsageError(`expected RESULT and at least one IMAGE or FOLDER\n${USAGE}`);
     const doc = readResult(resultFile);
     const files = listImages(inputs);
     if (files.length === 0) throw new UsageError(`no images found in ${inputs.join(', ')}`);
-    const rm = await openResultModel(doc, resultFile, { model: v.model, provider: v.provider as ProviderSetting | undefined, threads: positiveInt(v.threads, 'threads', USAGE) });
+    const rm = await openResultModel(doc, resultFile, {
+      model: v.model,
+      provider: v.provider as ProviderSetting | undefined,
+      threads: positiveInt(v.threads, 'threads', USAGE),
+    });
     const images = await rm.load(files);
     const layer = v.layer ?? defaultDebugLayer(doc);
     const topPairs = v['top-pairs'] === undefined ? undefined : Number(v['top-pairs']);
     const [height, width] = rm.preprocessing.size;
-    const results = await debugImages(rm.backend, doc, images, rm.preprocessing.channels, { height, width }, {
-      layer, groups: positiveInt(v.groups, 'groups', USAGE), threshold: positiveNumber(v.threshold, 'threshold', USAGE), topPairs,
-    });
+    const results = await debugImages(
+      rm.backend,
+      doc,
+      images,
+      rm.preprocessing.channels,
+      { height, width },
+      {
+        layer,
+        groups: positiveInt(v.groups, 'groups', USAGE),
+        threshold: positiveNumber(v.threshold, 'threshold', USAGE),
+        topPairs,
+      },
+    );
     const threshold = positiveNumber(v.threshold, 'threshold', USAGE) ?? doc.params.debugThreshold;
     if (v.json) {
-      console.log(JSON.stringify({
-        result: resultFile, layer, threshold, groups: results[0]?.grouping.count,
-        images: results.map((r, i) => ({
-          image: files[i],
-          ranked: r.ranked.map((g) => ({
-            group: g.group, score: g.score, bestCrop: r.crops[g.bestCrop].box,
-            evidence: g.evidence.map((c) => ({ granularity: r.crops[c].granularity, box: r.crops[c].box })),
+      console.log(
+        JSON.stringify({
+          result: resultFile,
+          layer,
+          threshold,
+          groups: results[0]?.grouping.count,
+          images: results.map((r, i) => ({
+            image: files[i],
+            ranked: r.ranked.map((g) => ({
+              group: g.group,
+              score: g.score,
+              bestCrop: r.crops[g.bestCrop].box,
+              evidence: g.evidence.map((c) => ({ granularity: r.crops[c].granularity, box: r.crops[c].box })),
+            })),
           })),
-        })),
-      }));
+        }),
+      );
       return 0;
     }
     console.log(`layer ${layer}, ${results[0]?.grouping.count} groups, threshold ${threshold}`);
     results.forEach((r, i) => {
       const scores = r.ranked.map((g) => `G${g.group} ${g.score.toFixed(3)}`).join('  ');
       const top = r.ranked[0];
-      const boxes = top.evidence.filter((c) => r.crops[c].granularity < 1).slice(0, 4).map((c) => `[${r.crops[c].box.join(',')}]`).join(' ');
+      const boxes = top.evidence
+        .filter((c) => r.crops[c].granularity < 1)
+        .slice(0, 4)
+        .map((c) => `[${r.crops[c].box.join(',')}]`)
+        .join(' ');
       console.log(`${files[i]}: ${scores}${boxes ? `; G${top.group} evidence ${boxes}${top.evidence.length > 4 ? ' ...' : ''}` : ''}`);
     });
     return 0;

@@ -41,7 +41,18 @@ export const demoCommand: CliCommand = {
   summary: 'analyse the bundled demo model (a learned shortcut) and debug its mistakes',
   usage: USAGE,
   async run(args) {
-    const parsed = parseCommandArgs(args, { out: { type: 'string' }, tau: { type: 'string' }, layer: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' }, demo: { type: 'string' } }, USAGE);
+    const parsed = parseCommandArgs(
+      args,
+      {
+        out: { type: 'string' },
+        tau: { type: 'string' },
+        layer: { type: 'string' },
+        threads: { type: 'string' },
+        quiet: { type: 'boolean' },
+        demo: { type: 'string' },
+      },
+      USAGE,
+    );
     const v = parsed.values;
     const demo = v.demo ?? findDemo();
     if (!demo) throw new UsageError('the demo folder (demo/model/shortcut-resnet.onnx) was not found next to neurflow; pass --demo DIR');
@@ -49,8 +60,14 @@ export const demoCommand: CliCommand = {
     const out = v.out ?? 'neurflow-demo.neurflow-result.json';
     console.error(`NeurFlow demo: ${demo}`);
     const { doc } = await analyseClass({
-      model: path.join(demo, ...DEMO.model.slice(1)), data: path.join(demo, ...DEMO.images.slice(1)), class: DEMO.className,
-      blocks: PARAMS.blocks.default, params: { tau: positiveInt(v.tau, 'tau', USAGE, DEMO.tau)! }, threads, out, onProgress: progressPrinter(v.quiet),
+      model: path.join(demo, ...DEMO.model.slice(1)),
+      data: path.join(demo, ...DEMO.images.slice(1)),
+      class: DEMO.className,
+      blocks: PARAMS.blocks.default,
+      params: { tau: positiveInt(v.tau, 'tau', USAGE, DEMO.tau)! },
+      threads,
+      out,
+      onProgress: progressPrinter(v.quiet),
     });
     console.log(summariseResult(doc));
     console.log(`wrote ${path.resolve(out)}`);

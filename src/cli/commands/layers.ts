@@ -43,11 +43,19 @@ export const layersCommand: CliCommand = {
       console.log(JSON.stringify(doc, null, 2));
       return 0;
     }
-    const rows = [['name', 'tensor', 'shape', 'channels', 'positions'],
-      ...layers.map((l) => [l.name, l.source, l.sourceShape.join('x'), `${l.channels} (axis ${l.channelAxis})`, String(l.positions)])];
+    const rows = [
+      ['name', 'tensor', 'shape', 'channels', 'positions'],
+      ...layers.map((l) => [l.name, l.source, l.sourceShape.join('x'), `${l.channels} (axis ${l.channelAxis})`, String(l.positions)]),
+    ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     console.log(`${model.path}: input ${model.input.name} [${model.input.shape.join(', ')}], ${layers.length} layers (bottom to top)`);
-    for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+    for (const r of rows)
+      console.log(
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      );
     return 0;
   },
 };

@@ -28,8 +28,12 @@ export interface CircuitEdge {
  * pair left out (e.g. not a group representative).
  */
 export function groupCircuit(
-  upperPairs: readonly UpperPair[], upperGroup: ArrayLike<number>, nUpper: number,
-  lowerPairs: readonly LowerPair[], lowerGroup: ArrayLike<number>, nLower: number,
+  upperPairs: readonly UpperPair[],
+  upperGroup: ArrayLike<number>,
+  nUpper: number,
+  lowerPairs: readonly LowerPair[],
+  lowerGroup: ArrayLike<number>,
+  nLower: number,
 ): { weights: number[][]; present: boolean[][] } {
   const groupsOfLower = new Map<number, number[]>();
   lowerPairs.forEach((p, j) => {
@@ -56,9 +60,11 @@ export function groupCircuit(
 /** The circuit as an edge list (only group pairs that some core input connects), strongest |weight| first. */
 export function circuitEdges(circuit: { weights: number[][]; present: boolean[][] }): CircuitEdge[] {
   const edges: CircuitEdge[] = [];
-  circuit.weights.forEach((row, upper) => row.forEach((weight, lower) => {
-    if (circuit.present[upper][lower]) edges.push({ upper, lower, weight });
-  }));
+  circuit.weights.forEach((row, upper) =>
+    row.forEach((weight, lower) => {
+      if (circuit.present[upper][lower]) edges.push({ upper, lower, weight });
+    }),
+  );
   return edges.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.upper - b.upper || a.lower - b.lower);
 }
 

@@ -35,7 +35,10 @@ export function distanceMatrix(points: Points): Float64Array {
 export class WardTree {
   private readonly root: Cluster;
 
-  constructor(readonly n: number, readonly distances: Float64Array) {
+  constructor(
+    readonly n: number,
+    readonly distances: Float64Array,
+  ) {
     if (n < 1) throw new UsageError('Ward clustering needs at least one point');
     const rows: number[][] = [];
     for (let i = 0; i < n; i++) rows.push(Array.from(distances.subarray(i * n, (i + 1) * n)));
@@ -186,12 +189,13 @@ export function centroid(points: Points, members: readonly number[]): Float64Arr
  * The members nearest their cluster's centre (the authors' `_get_closest_indices`): distances measured on
  * `channels` only (all when omitted); ascending distance, ties by member order; at most `count` (all when omitted).
  */
-export function nearestToCentre(
-  points: Points, members: readonly number[], count?: number, channels?: readonly number[],
-): number[] {
+export function nearestToCentre(points: Points, members: readonly number[], count?: number, channels?: readonly number[]): number[] {
   const pick = (p: ArrayLike<number>) => (channels ? channels.map((c) => p[c]) : Array.from(p));
   const sub = members.map((m) => pick(points[m]));
-  const centre = centroid(sub, sub.map((_, i) => i));
+  const centre = centroid(
+    sub,
+    sub.map((_, i) => i),
+  );
   const dist = sub.map((p) => Math.sqrt(p.reduce((s, v, k) => s + (v - centre[k]) ** 2, 0)));
   const order = members.map((_, i) => i).sort((x, y) => dist[x] - dist[y] || x - y);
   return order.slice(0, count ?? order.length).map((i) => members[i]);

@@ -91,8 +91,15 @@ function axisTaps(inStart: number, inSize: number, outSize: number): { i0: Int32
  * rounding; a box the size of the output is copied exactly.
  */
 export function cropResize(
-  image: Float32Array, channels: number, height: number, width: number, box: Box,
-  outH: number, outW: number, out: Float32Array, offset = 0,
+  image: Float32Array,
+  channels: number,
+  height: number,
+  width: number,
+  box: Box,
+  outH: number,
+  outW: number,
+  out: Float32Array,
+  offset = 0,
 ): void {
   const [x0, y0, x1, y1] = box;
   if (x0 < 0 || y0 < 0 || x1 > width || y1 > height || x1 <= x0 || y1 <= y0) {
@@ -124,9 +131,7 @@ export function cropResize(
  * The pixels of a list of crops as one NCHW batch (each resized back to the model's input size).
  * `images[i]` is the preprocessed CHW tensor of image i.
  */
-export function cropBatch(
-  crops: readonly Crop[], images: readonly Float32Array[], channels: number, geom: CropGeometry,
-): Float32Array {
+export function cropBatch(crops: readonly Crop[], images: readonly Float32Array[], channels: number, geom: CropGeometry): Float32Array {
   const { height, width } = geom;
   const size = channels * height * width;
   const out = new Float32Array(crops.length * size);

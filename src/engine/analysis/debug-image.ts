@@ -32,18 +32,30 @@ export interface ImageDebug {
 
 /** Debugs preprocessed CHW images (one result per image) at one layer of a result. */
 export async function debugImages(
-  backend: AnalysisBackend, doc: ResultDocument, images: readonly Float32Array[], channels: number, geometry: CropGeometry,
+  backend: AnalysisBackend,
+  doc: ResultDocument,
+  images: readonly Float32Array[],
+  channels: number,
+  geometry: CropGeometry,
   options: DebugOptions,
 ): Promise<ImageDebug[]> {
   const layer = doc.layers.find((l) => l.name === options.layer);
   if (!layer) throw new UsageError(`layer ${options.layer} is not in this result (layers: ${doc.layers.map((l) => l.name).join(', ')})`);
-  if (!layer.grouping) throw new UsageError(`layer ${options.layer} has no groups (the lowest layer of an analysis is not explained); pick one of ${doc.layers.filter((l) => l.grouping).map((l) => l.name).join(', ')}`);
-  const grouping = options.groups !== undefined && options.groups !== layer.grouping.count
-    ? regroupLayer(layer, options.groups, doc.params.representatives) : layer.grouping;
+  if (!layer.grouping)
+    throw new UsageError(
+      `layer ${options.layer} has no groups (the lowest layer of an analysis is not explained); pick one of ${doc.layers
+        .filter((l) => l.grouping)
+        .map((l) => l.name)
+        .join(', ')}`,
+    );
+  const grouping =
+    options.groups !== undefined && options.groups !== layer.grouping.count ? regroupLayer(layer, options.groups, doc.params.representatives) : layer.grouping;
   const topPairs = options.topPairs ?? doc.params.debugTopPairs;
   const groupOf = pairGroups(grouping, topPairs);
   const pairs: DebugPair[] = grouping.pairs.map(([channel, s], i) => ({
-    neuron: channel, group: groupOf[i], activation: layer.neurons.find((n) => n.channel === channel)!.subconcepts[s].activation,
+    neuron: channel,
+    group: groupOf[i],
+    activation: layer.neurons.find((n) => n.channel === channel)!.subconcepts[s].activation,
   }));
   const crops = imageCrops(geometry, options.granularities ?? doc.params.debugGranularities, options.strideRatio ?? doc.params.strideRatio);
   const out: ImageDebug[] = [];
@@ -52,7 +64,11 @@ export async function debugImages(
     if (options.signal?.aborted) throw new UsageError('debugging cancelled');
     const part = images.slice(start, start + perBatch);
     const all = part.flatMap((_, i) => crops.map((c) => ({ ...c, image: i })));
-    const means = await backend.channelMeans({ data: cropBatch(all, part, channels, geometry), dims: [all.length, channels, geometry.height, geometry.width] }, [layer.tensor], options.signal);
+    const means = await backend.channelMeans(
+      { data: cropBatch(all, part, channels, geometry), dims: [all.length, channels, geometry.height, geometry.width] },
+      [layer.tensor],
+      options.signal,
+    );
     const rows = rowsOf(means[0]);
     part.forEach((_, i) => {
       const res = debugGroups(rows.slice(i * crops.length, (i + 1) * crops.length), pairs, options.threshold ?? doc.params.debugThreshold);

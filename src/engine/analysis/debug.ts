@@ -55,17 +55,28 @@ export function debugGroups(cropActivations: Points, pairs: readonly DebugPair[]
       sums.set(p.neuron, e);
     }
     const neurons = members.map((p) => p.neuron);
-    const scale = neurons.map((n) => { const e = sums.get(n)!; return Math.abs(e.s / e.n) + EPS; });
+    const scale = neurons.map((n) => {
+      const e = sums.get(n)!;
+      return Math.abs(e.s / e.n) + EPS;
+    });
     const logBarrier = Array.from(cropActivations, (acts) => {
       let s = 0;
-      neurons.forEach((n, k) => { s += Math.log(Math.max(acts[n], 0) / scale[k] + EPS); });
+      neurons.forEach((n, k) => {
+        s += Math.log(Math.max(acts[n], 0) / scale[k] + EPS);
+      });
       return s / neurons.length;
     });
     let best = 0;
-    logBarrier.forEach((v, i) => { if (v > logBarrier[best]) best = i; });
+    logBarrier.forEach((v, i) => {
+      if (v > logBarrier[best]) best = i;
+    });
     out.push({
-      group, score: Math.exp(logBarrier[best]), maxLogBarrier: logBarrier[best], bestCrop: best,
-      evidence: logBarrier.flatMap((v, i) => (v >= logT ? [i] : [])), logBarrier,
+      group,
+      score: Math.exp(logBarrier[best]),
+      maxLogBarrier: logBarrier[best],
+      bestCrop: best,
+      evidence: logBarrier.flatMap((v, i) => (v >= logT ? [i] : [])),
+      logBarrier,
     });
   }
   return out;

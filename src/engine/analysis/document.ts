@@ -3,9 +3,7 @@
  * refers to (ids renumbered in the authors' crop order), thumbnails for the crops the views show, layers top
  * first with neurons, sub-concepts and groups, and the circuit.
  */
-import type {
-  AnalysisParams, CropRow, LayerResult, ResultDocument, SelectionMode,
-} from '../result/schema';
+import type { AnalysisParams, CropRow, LayerResult, ResultDocument, SelectionMode } from '../result/schema';
 import { RESULT_FORMAT, RESULT_VERSION } from '../result/schema';
 import type { AnalysisRun, AnalysedLayer, ProgressEvent } from './pipeline';
 import { cropThumbnail, type ToRgb } from './thumbnails';
@@ -33,16 +31,19 @@ const r6 = (v: number) => Number(v.toPrecision(6));
 function referencedCrops(run: AnalysisRun): { all: Set<number>; shown: Set<number> } {
   const all = new Set<number>();
   const shown = new Set<number>();
-  for (const l of run.layers) for (const n of l.neurons) {
-    n.topCrops.forEach((c) => all.add(c));
-    for (const s of n.analysis?.subconcepts ?? []) s.representatives.forEach((c) => shown.add(c));
-  }
+  for (const l of run.layers)
+    for (const n of l.neurons) {
+      n.topCrops.forEach((c) => all.add(c));
+      for (const s of n.analysis?.subconcepts ?? []) s.representatives.forEach((c) => shown.add(c));
+    }
   return { all, shown };
 }
 
 function layerResult(l: AnalysedLayer, id: (c: number) => number): LayerResult {
   const out: LayerResult = {
-    name: l.spec.name, tensor: l.spec.tensor, shape: l.spec.shape,
+    name: l.spec.name,
+    tensor: l.spec.tensor,
+    shape: l.spec.shape,
     neurons: l.neurons.map((n) => ({
       channel: n.channel,
       parents: n.parents.map((p) => ({ neuron: p.neuron, igMeanAbs: p.igMeanAbs })),
@@ -50,15 +51,22 @@ function layerResult(l: AnalysedLayer, id: (c: number) => number): LayerResult {
       coreInputs: n.analysis?.coreInputs ?? [],
       coreInputsIg: n.analysis ? n.analysis.coreInputs.map((v) => n.analysis!.igMeanAbs[v]) : [],
       subconcepts: (n.analysis?.subconcepts ?? []).map((s) => ({
-        crops: s.crops.map(id), representatives: s.representatives.map(id),
-        conceptVector: Array.from(s.conceptVector, r6), activation: s.activation, weights: s.weights, rawWeights: s.rawWeights,
+        crops: s.crops.map(id),
+        representatives: s.representatives.map(id),
+        conceptVector: Array.from(s.conceptVector, r6),
+        activation: s.activation,
+        weights: s.weights,
+        rawWeights: s.rawWeights,
       })),
     })),
   };
   if (l.grouping) {
     const pairs: [number, number][] = l.neurons.flatMap((n) => (n.analysis?.subconcepts ?? []).map((_, s) => [n.channel, s] as [number, number]));
     out.grouping = {
-      count: l.grouping.count, auto: l.grouping.auto, pairs, silhouette: l.grouping.silhouette,
+      count: l.grouping.count,
+      auto: l.grouping.auto,
+      pairs,
+      silhouette: l.grouping.silhouette,
       groups: l.grouping.groups.map((g) => ({ members: g.members, representatives: g.representatives })),
     };
   }
@@ -85,9 +93,17 @@ export async function buildDocument(run: AnalysisRun, ctx: DocumentContext): Pro
   }
   const timings = { ...run.timings, thumbnails: (performance.now() - t0) / 1000 };
   return {
-    format: RESULT_FORMAT, version: RESULT_VERSION, createdAt: new Date().toISOString(), complete: run.complete,
-    key: ctx.key, model: ctx.model, runtime: ctx.runtime, dataset: ctx.dataset,
-    class: ctx.class, params: ctx.params, crops: { table, thumbnails },
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    createdAt: new Date().toISOString(),
+    complete: run.complete,
+    key: ctx.key,
+    model: ctx.model,
+    runtime: ctx.runtime,
+    dataset: ctx.dataset,
+    class: ctx.class,
+    params: ctx.params,
+    crops: { table, thumbnails },
     layers: run.layers.map((l) => layerResult(l, id)),
     circuit: run.circuit.map((c) => ({ upper: c.upper, lower: c.lower, edges: c.edges.map((e) => ({ from: e.upper, to: e.lower, weight: e.weight })) })),
     timings,

@@ -11,7 +11,6 @@ import { softmax } from '../util/probs';
 import type { ProgressEvent } from './pipeline';
 import { seededRandom } from '../util/random';
 
-
 /** `count` distinct channels out of `total`, drawn with `rand` (partial Fisher-Yates). */
 export function randomChannels(total: number, count: number, rand: () => number): number[] {
   const idx = Array.from({ length: total }, (_, i) => i);
@@ -46,8 +45,14 @@ function meanClassProbability(logits: Tensor32, cls: number): number {
 
 /** Accuracy on the class and its mean probability when `channels` of `tensor` are zeroed (or all others, with `retain`). */
 async function effect(
-  backend: AnalysisBackend, inputs: Tensor32, tensor: string, channels: readonly number[], total: number, cls: number,
-  retain: boolean, signal?: AbortSignal,
+  backend: AnalysisBackend,
+  inputs: Tensor32,
+  tensor: string,
+  channels: readonly number[],
+  total: number,
+  cls: number,
+  retain: boolean,
+  signal?: AbortSignal,
 ): Promise<{ accuracy: number; probability: number }> {
   const keep = new Set(channels);
   const zeroed = retain ? Array.from({ length: total }, (_, c) => c).filter((c) => !keep.has(c)) : [...channels];
@@ -92,9 +97,19 @@ export async function fidelityTable(backend: AnalysisBackend, doc: ResultDocumen
       randomRetained += (await run(channels, true)).accuracy;
     }
     rows.push({
-      layer: layer.name, neurons: layer.neurons.length, masked: n, channels: total, baseline: baseline.accuracy,
-      core: masked.accuracy, random: random / seeds, coreRetained: retained.accuracy, randomRetained: randomRetained / seeds,
-      randomSeeds: seeds, baselineProb: baseline.probability, coreProb: masked.probability, randomProb: randomProb / seeds,
+      layer: layer.name,
+      neurons: layer.neurons.length,
+      masked: n,
+      channels: total,
+      baseline: baseline.accuracy,
+      core: masked.accuracy,
+      random: random / seeds,
+      coreRetained: retained.accuracy,
+      randomRetained: randomRetained / seeds,
+      randomSeeds: seeds,
+      baselineProb: baseline.probability,
+      coreProb: masked.probability,
+      randomProb: randomProb / seeds,
     });
   }
   return rows;

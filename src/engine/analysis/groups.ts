@@ -55,7 +55,9 @@ export function groupPairs(vectors: Points, options: GroupOptions = {}, tree?: W
   const groups: Group[] = [];
   for (let g = 0; g < count; g++) {
     const members: number[] = [];
-    labels.forEach((l, i) => { if (l === g) members.push(i); });
+    labels.forEach((l, i) => {
+      if (l === g) members.push(i);
+    });
     groups.push({ members, representatives: nearestToCentre(vectors, members, options.representatives) });
   }
   return { grouping: { count, auto, labels, groups, silhouette }, tree: t };
@@ -67,6 +69,8 @@ export function groupPairs(vectors: Points, options: GroupOptions = {}, tree?: W
  */
 export function representativeLabels(grouping: Grouping): Int32Array {
   const out = new Int32Array(grouping.labels.length).fill(-1);
-  grouping.groups.forEach((g, gi) => { for (const p of g.representatives) out[p] = gi; });
+  grouping.groups.forEach((g, gi) => {
+    for (const p of g.representatives) out[p] = gi;
+  });
   return out;
 }

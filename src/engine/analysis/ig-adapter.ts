@@ -26,9 +26,13 @@ function segmentGradients(model: LoadedModel, lower: string, upper: string, sett
   const key = `${model.sha256}|${lower}|${upper}|${settings.provider ?? 'cpu'}|${settings.threads ?? ''}`;
   let s = segments.get(key);
   if (!s) {
-    s = inferShapes(model).then((shapes) => SegmentGradients.create(segment(model, lower, upper), shapes, {
-      provider: settings.provider ?? 'cpu', threads: settings.threads, name: `${model.path} ${lower} -> ${upper}`,
-    }));
+    s = inferShapes(model).then((shapes) =>
+      SegmentGradients.create(segment(model, lower, upper), shapes, {
+        provider: settings.provider ?? 'cpu',
+        threads: settings.threads,
+        name: `${model.path} ${lower} -> ${upper}`,
+      }),
+    );
     s.catch(() => segments.delete(key));
     segments.set(key, s);
   }
@@ -44,7 +48,13 @@ export async function releaseSegmentGradients(): Promise<void> {
 
 /** IG of F_target(upper) w.r.t. `a` (activations of `lower`), per lower channel summed over positions: [n, C]. */
 export async function analysisIg(
-  model: LoadedModel, lower: string, upper: string, a: Tensor32, target: number, settings: IgSettings, signal?: AbortSignal,
+  model: LoadedModel,
+  lower: string,
+  upper: string,
+  a: Tensor32,
+  target: number,
+  settings: IgSettings,
+  signal?: AbortSignal,
 ): Promise<Tensor32> {
   const grads = await segmentGradients(model, lower, upper, settings);
   const [n, c] = a.dims;
@@ -54,7 +64,10 @@ export async function analysisIg(
   for (let s = 0; s < n; s += chunk) {
     if (signal?.aborted) throw new Cancelled();
     const m = Math.min(chunk, n - s);
-    const [res] = await grads.integratedGradients(a.data.subarray(s * per, (s + m) * per), m, [target], { steps: settings.steps, method: settings.method ?? 'gausslegendre' });
+    const [res] = await grads.integratedGradients(a.data.subarray(s * per, (s + m) * per), m, [target], {
+      steps: settings.steps,
+      method: settings.method ?? 'gausslegendre',
+    });
     out.set(res.attributions, s * c);
   }
   return { data: out, dims: [n, c] };

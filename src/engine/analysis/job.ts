@@ -24,9 +24,22 @@ import { runAnalysis, type LayerSpec, type ProgressEvent } from './pipeline';
 import { denormaliser } from './thumbnails';
 
 export const DEFAULT_PARAMS: Omit<AnalysisParams, 'layers' | 'classIndex'> = {
-  selection: 'predicted', tau: PARAMS.tau.default, topCrops: PARAMS.topCrops.default, granularities: [1, 0.5, 0.25], strideRatio: 0.5, igSteps: PARAMS.igSteps.default,
-  igMethod: 'gausslegendre', subconceptRange: [2, 5], groupRange: [2, 100], groupCounts: {}, normalisation: 'correct',
-  representatives: 5, debugThreshold: 0.8, debugGranularities: [0.25, 0.5, 1], debugTopPairs: 3, seed: 0,
+  selection: 'predicted',
+  tau: PARAMS.tau.default,
+  topCrops: PARAMS.topCrops.default,
+  granularities: [1, 0.5, 0.25],
+  strideRatio: 0.5,
+  igSteps: PARAMS.igSteps.default,
+  igMethod: 'gausslegendre',
+  subconceptRange: [2, 5],
+  groupRange: [2, 100],
+  groupCounts: {},
+  normalisation: 'correct',
+  representatives: 5,
+  debugThreshold: 0.8,
+  debugGranularities: [0.25, 0.5, 1],
+  debugTopPairs: 3,
+  seed: 0,
 };
 
 export interface AnalyseClassOptions {
@@ -104,14 +117,18 @@ export function classIndexOf(dataset: Dataset, modelClasses: number, modelLabels
   const count = Math.max(modelClasses, dataset.names.length);
   if (typeof cls === 'number') {
     if (!Number.isInteger(cls) || cls < 0 || cls >= count) {
-      throw new UsageError(`class ${cls}: not a class index of the model (0..${modelClasses - 1})${dataset.names.length > modelClasses ? ` or the dataset (0..${dataset.names.length - 1})` : ''}`);
+      throw new UsageError(
+        `class ${cls}: not a class index of the model (0..${modelClasses - 1})${dataset.names.length > modelClasses ? ` or the dataset (0..${dataset.names.length - 1})` : ''}`,
+      );
     }
     return cls;
   }
   const lists = [dataset.names, dataset.classes, modelLabels ?? []];
   for (const list of lists) if (list.indexOf(cls) >= 0 && list.indexOf(cls) < count) return list.indexOf(cls);
   const shown = dataset.names.length <= 20 ? dataset.names.join(', ') : `${dataset.names.slice(0, 20).join(', ')}, ...`;
-  throw new UsageError(`class '${cls}': not a class of the dataset (${shown})${modelLabels ? " nor of the model's labels" : ''}; a class index of the model (0..${modelClasses - 1}) also works`);
+  throw new UsageError(
+    `class '${cls}': not a class of the dataset (${shown})${modelLabels ? " nor of the model's labels" : ''}; a class index of the model (0..${modelClasses - 1}) also works`,
+  );
 }
 
 /** The images of the class: predicted as it (default) or labelled as it, in dataset order. */
@@ -136,10 +153,15 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
     return { doc: cached, reused: true, file: store!.pathFor(key) };
   }
   const given = options.scan?.dataset.fingerprint === fingerprint && options.scan.model.sha256 === model.sha256 ? options.scan : undefined;
-  const scan = given ?? await runScan(options.model, options.data, {
-    preprocessing: options.preprocessing, provider: options.provider, threads: options.threads, signal: options.signal,
-    onProgress: (done, total) => options.onProgress?.({ stage: 'activations', done, total, message: `Scanning ${total} images` }),
-  });
+  const scan =
+    given ??
+    (await runScan(options.model, options.data, {
+      preprocessing: options.preprocessing,
+      provider: options.provider,
+      threads: options.threads,
+      signal: options.signal,
+      onProgress: (done, total) => options.onProgress?.({ stage: 'activations', done, total, message: `Scanning ${total} images` }),
+    }));
   options.signal?.throwIfAborted();
   const rel = classImages(scan, classIndex, params.selection);
   if (rel.length === 0) throw new UsageError(`no image of ${options.data} is ${params.selection} as class ${dataset.names[classIndex]} (${classIndex})`);
@@ -147,24 +169,48 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
   const images = await Promise.all(rel.map((p) => loadImageTensor(byPath.get(p)!, pre)));
   const steps = params.igSteps;
   const backend = new OrtAnalysisBackend(model, {
-    provider: options.provider, threads: options.threads,
-    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps, method: params.igMethod, provider: options.provider, threads: options.threads }, signal),
+    provider: options.provider,
+    threads: options.threads,
+    ig: (m, lower, upper, a, target, signal) =>
+      analysisIg(m, lower, upper, a, target, { steps, method: params.igMethod, provider: options.provider, threads: options.threads }, signal),
   });
   const specs: LayerSpec[] = layers.map((l) => ({ name: l.name, tensor: l.tensor, shape: l.shape }));
   const [height, width] = pre.size;
   const run = await runAnalysis({
-    backend, layers: specs, images, channels: pre.channels, geometry: { height, width }, params,
-    onProgress: options.onProgress, signal: options.signal,
+    backend,
+    layers: specs,
+    images,
+    channels: pre.channels,
+    geometry: { height, width },
+    params,
+    onProgress: options.onProgress,
+    signal: options.signal,
   });
   const doc = await buildDocument(run, {
     key,
-    model: { path: path.resolve(options.model), sha256: model.sha256, inputName: model.input.name, inputShape: model.input.shape, labels: dataset.names, preprocessing: pre },
-    runtime: { provider: backend.provider, threads: options.threads ?? PARAMS.threads.default, versions: { onnxruntime: ORT_VERSION, node: process.versions.node } },
+    model: {
+      path: path.resolve(options.model),
+      sha256: model.sha256,
+      inputName: model.input.name,
+      inputShape: model.input.shape,
+      labels: dataset.names,
+      preprocessing: pre,
+    },
+    runtime: {
+      provider: backend.provider,
+      threads: options.threads ?? PARAMS.threads.default,
+      versions: { onnxruntime: ORT_VERSION, node: process.versions.node },
+    },
     // The images the scan could read (unreadable files are in the scan's `skipped`).
     dataset: { root: dataset.root, layout: dataset.layout, fingerprint, imageCount: scan.images.length },
     class: { index: classIndex, name: dataset.names[classIndex], selection: params.selection, images: rel },
-    params, images, channels: pre.channels, height, width,
-    toRgb: denormaliser(pre.mean, pre.std, pre.scale), onProgress: options.onProgress,
+    params,
+    images,
+    channels: pre.channels,
+    height,
+    width,
+    toRgb: denormaliser(pre.mean, pre.std, pre.scale),
+    onProgress: options.onProgress,
   });
   doc.scan = { accuracy: scan.accuracy, classes: scan.classes, confusion: scan.confusion };
   const file = store && doc.complete ? store.save(doc) : undefined;

@@ -16,7 +16,9 @@ export interface MaskEffect {
 }
 
 export function topPredictions(probs: Float64Array, count: number): Prediction[] {
-  return Array.from(probs, (prob, c) => ({ class: c, prob })).sort((a, b) => b.prob - a.prob || a.class - b.class).slice(0, count);
+  return Array.from(probs, (prob, c) => ({ class: c, prob }))
+    .sort((a, b) => b.prob - a.prob || a.class - b.class)
+    .slice(0, count);
 }
 
 /** Argmax class per row of a logits tensor [n, k]. */
@@ -27,7 +29,12 @@ export function argmaxRows(logits: Tensor32): number[] {
 
 /** Effect of zeroing `channels` of `tensor` on a batch of model inputs. */
 export async function maskEffect(
-  backend: AnalysisBackend, inputs: Tensor32, tensor: string, channels: readonly number[], classIndex: number, top = 5,
+  backend: AnalysisBackend,
+  inputs: Tensor32,
+  tensor: string,
+  channels: readonly number[],
+  classIndex: number,
+  top = 5,
 ): Promise<MaskEffect> {
   const before = await backend.maskedLogits(inputs, tensor, []);
   const after = await backend.maskedLogits(inputs, tensor, channels);

@@ -12,9 +12,7 @@ import { sessionCache } from '../runtime/sessions';
 import type { AnalysisBackend, Tensor32 } from './backend';
 
 /** IG per lower channel summed over positions, [n, C_lower] (see AnalysisBackend.integratedGradients). */
-export type IgFunction = (
-  model: LoadedModel, lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal,
-) => Promise<Tensor32>;
+export type IgFunction = (model: LoadedModel, lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal) => Promise<Tensor32>;
 
 export interface OrtBackendOptions extends SessionOptions {
   ig: IgFunction;
@@ -26,7 +24,10 @@ export class OrtAnalysisBackend implements AnalysisBackend {
   provider = 'cpu';
   readonly threads: number;
 
-  constructor(readonly model: LoadedModel, private readonly options: OrtBackendOptions) {
+  constructor(
+    readonly model: LoadedModel,
+    private readonly options: OrtBackendOptions,
+  ) {
     this.threads = options.threads ?? PARAMS.threads.default;
   }
 
@@ -34,9 +35,15 @@ export class OrtAnalysisBackend implements AnalysisBackend {
     // The batch size comes from the memory budget (a call's inputs may be split into several runs), and the
     // sessions run without ORT's CPU arena so the largest batch's buffers are not held for the whole analysis.
     return computeActivations(this.model, inputs, spec, {
-      provider: this.options.provider, threads: this.options.threads, memoryBudget: this.options.memoryBudget,
-      memoryArena: this.options.memoryArena ?? false, signal,
-    }).then((r) => { this.provider = r.provider; return r; });
+      provider: this.options.provider,
+      threads: this.options.threads,
+      memoryBudget: this.options.memoryBudget,
+      memoryArena: this.options.memoryArena ?? false,
+      signal,
+    }).then((r) => {
+      this.provider = r.provider;
+      return r;
+    });
   }
 
   async channelMeans(inputs: Tensor32, tensors: readonly string[], signal?: AbortSignal): Promise<Tensor32[]> {
@@ -61,12 +68,20 @@ export class OrtAnalysisBackend implements AnalysisBackend {
     for (let i = 0; i < n; i++) for (const ch of channels) data.fill(0, (i * c + ch) * per, (i * c + ch + 1) * per);
     const out = this.model.output.name;
     const key = {
-      sha256: this.model.sha256, sub: `suffix:${tensor}`, provider: this.options.provider ?? 'cpu', threads: this.options.threads,
+      sha256: this.model.sha256,
+      sub: `suffix:${tensor}`,
+      provider: this.options.provider ?? 'cpu',
+      threads: this.options.threads,
       memoryArena: this.options.memoryArena ?? false,
     };
-    return sessionCache.use(key, () => encodeModel(suffix(this.model, tensor)), this.model.path, async (s) => {
-      const res = await s.run({ [tensor]: { data, dims: a.dims } }, [out]);
-      return { data: res[out].data as Float32Array, dims: res[out].dims };
-    });
+    return sessionCache.use(
+      key,
+      () => encodeModel(suffix(this.model, tensor)),
+      this.model.path,
+      async (s) => {
+        const res = await s.run({ [tensor]: { data, dims: a.dims } }, [out]);
+        return { data: res[out].data as Float32Array, dims: res[out].dims };
+      },
+    );
   }
 }

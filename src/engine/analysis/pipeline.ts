@@ -72,7 +72,9 @@ function cropBatchSize(channels: number, g: CropGeometry): number {
 }
 
 export class Cancelled extends Error {
-  constructor() { super('analysis cancelled'); }
+  constructor() {
+    super('analysis cancelled');
+  }
 }
 
 function checkAbort(signal?: AbortSignal): void {
@@ -81,7 +83,8 @@ function checkAbort(signal?: AbortSignal): void {
 
 /** Channel means of every layer for every crop, in one batched pass of the full model. */
 export async function cropMeans(
-  input: Pick<AnalysisInput, 'backend' | 'layers' | 'images' | 'channels' | 'geometry' | 'signal' | 'onProgress'>, crops: readonly Crop[],
+  input: Pick<AnalysisInput, 'backend' | 'layers' | 'images' | 'channels' | 'geometry' | 'signal' | 'onProgress'>,
+  crops: readonly Crop[],
 ): Promise<Float32Array[][]> {
   const { backend, layers, images, channels, geometry, signal } = input;
   const tensors = layers.map((l) => l.tensor);
@@ -92,16 +95,21 @@ export async function cropMeans(
     const part = crops.slice(start, start + batch);
     const pixels = cropBatch(part, images, channels, geometry);
     const out = await backend.channelMeans({ data: pixels, dims: [part.length, channels, geometry.height, geometry.width] }, tensors, signal);
-    out.forEach((t, li) => { for (const row of rowsOf(t)) per[li].push(row.slice()); });
-    input.onProgress?.({ stage: 'activations', done: Math.min(start + batch, crops.length), total: crops.length, message: `Activations of ${crops.length} crops` });
+    out.forEach((t, li) => {
+      for (const row of rowsOf(t)) per[li].push(row.slice());
+    });
+    input.onProgress?.({
+      stage: 'activations',
+      done: Math.min(start + batch, crops.length),
+      total: crops.length,
+      message: `Activations of ${crops.length} crops`,
+    });
   }
   return per;
 }
 
 /** Analyses one core neuron of `upper` against the layer below. */
-async function analyseCoreNeuron(
-  input: AnalysisInput, crops: readonly Crop[], means: Float32Array[][], li: number, neuron: AnalysedNeuron,
-): Promise<void> {
+async function analyseCoreNeuron(input: AnalysisInput, crops: readonly Crop[], means: Float32Array[][], li: number, neuron: AnalysedNeuron): Promise<void> {
   const { backend, layers, params, images, channels, geometry, signal } = input;
   const upper = layers[li];
   const lower = layers[li + 1];
@@ -109,7 +117,8 @@ async function analyseCoreNeuron(
   const top = topK(acts, params.topCrops);
   const topCrops = top.map((i) => crops[i]);
   const pixels: Tensor32 = {
-    data: cropBatch(topCrops, images, channels, geometry), dims: [top.length, channels, geometry.height, geometry.width],
+    data: cropBatch(topCrops, images, channels, geometry),
+    dims: [top.length, channels, geometry.height, geometry.width],
   };
   const a = await backend.activation(pixels, lower.tensor, signal);
   checkAbort(signal);
@@ -117,12 +126,20 @@ async function analyseCoreNeuron(
   const positions = spatialSize(a.dims);
   const ig = rowsOf(igSum).map((r) => r.map((v) => v / positions));
   neuron.topCrops = top;
-  neuron.analysis = analyseNeuron({
-    crops: top, activations: top.map((i) => acts[i]), lowerVectors: top.map((i) => means[li + 1][i]), ig,
-  }, {
-    tau: params.tau, maxClusters: params.subconceptRange[1], representatives: params.representatives,
-    normalisation: params.normalisation,
-  });
+  neuron.analysis = analyseNeuron(
+    {
+      crops: top,
+      activations: top.map((i) => acts[i]),
+      lowerVectors: top.map((i) => means[li + 1][i]),
+      ig,
+    },
+    {
+      tau: params.tau,
+      maxClusters: params.subconceptRange[1],
+      representatives: params.representatives,
+      normalisation: params.normalisation,
+    },
+  );
 }
 
 /** Pairs (neuron index, sub-concept index) of an analysed layer, in neuron then sub-concept order. */
@@ -135,10 +152,15 @@ export function groupLayer(layer: AnalysedLayer, params: AnalysisParams, count?:
   const pairs = layerPairs(layer);
   if (pairs.length === 0) return;
   const vectors = pairs.map((p) => layer.neurons[p.neuron].analysis!.subconcepts[p.sub].conceptVector);
-  const { grouping, tree } = groupPairs(vectors, {
-    count: count ?? params.groupCounts[layer.spec.name], maxGroups: params.groupRange[1],
-    representatives: params.representatives,
-  }, layer.tree);
+  const { grouping, tree } = groupPairs(
+    vectors,
+    {
+      count: count ?? params.groupCounts[layer.spec.name],
+      maxGroups: params.groupRange[1],
+      representatives: params.representatives,
+    },
+    layer.tree,
+  );
   layer.grouping = grouping;
   layer.tree = tree;
 }
@@ -175,7 +197,13 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       const tl = performance.now();
       for (const [k, neuron] of core.entries()) {
         checkAbort(signal);
-        input.onProgress?.({ stage: 'neurons', layer: layers[li].name, done: k, total: core.length, message: `Layer ${layers[li].name}: core neurons ${k}/${core.length}` });
+        input.onProgress?.({
+          stage: 'neurons',
+          layer: layers[li].name,
+          done: k,
+          total: core.length,
+          message: `Layer ${layers[li].name}: core neurons ${k}/${core.length}`,
+        });
         await analyseCoreNeuron(input, crops, means, li, neuron);
       }
       layer.analysed = true;
@@ -195,7 +223,12 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   } catch (e) {
     // Anything thrown once the signal fired (our Cancelled, the runtime's AbortError) is the cancellation.
     if (!(e instanceof Cancelled) && !signal?.aborted) throw e;
-    for (const l of result) if (!l.analysed) for (const n of l.neurons) { n.analysis = undefined; n.topCrops = []; }
+    for (const l of result)
+      if (!l.analysed)
+        for (const n of l.neurons) {
+          n.analysis = undefined;
+          n.topCrops = [];
+        }
   }
   const tg = performance.now();
   const grouped = result.filter((l) => l.analysed);

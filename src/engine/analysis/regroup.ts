@@ -19,7 +19,9 @@ export function regroupLayer(layer: LayerResult, count?: number, representatives
   const vectors = pairs.map((p) => layer.neurons[p.n].subconcepts[p.s].conceptVector);
   const { grouping } = groupPairs(vectors, { count, representatives });
   return {
-    count: grouping.count, auto: grouping.auto, silhouette: grouping.silhouette,
+    count: grouping.count,
+    auto: grouping.auto,
+    silhouette: grouping.silhouette,
     pairs: pairs.map((p) => [layer.neurons[p.n].channel, p.s]),
     groups: grouping.groups.map((g) => ({ members: g.members, representatives: g.representatives })),
   };

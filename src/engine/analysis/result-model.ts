@@ -23,21 +23,39 @@ export interface ResultModel {
 }
 
 export async function openResultModel(
-  doc: ResultDocument, source: string, options: { model?: string; provider?: ProviderSetting; threads?: number } = {},
+  doc: ResultDocument,
+  source: string,
+  options: { model?: string; provider?: ProviderSetting; threads?: number } = {},
 ): Promise<ResultModel> {
   const file = options.model ?? doc.model.path;
   if (!existsSync(file)) throw new UsageError(`${source}: the analysed model ${file} is not there any more (pass the model's new path)`);
   const model = await loadModel(file);
   if (model.sha256 !== doc.model.sha256) {
-    throw new UsageError(`${source}: ${file} is not the model this result was made with (sha256 ${model.sha256.slice(0, 12)}..., result ${doc.model.sha256.slice(0, 12)}...); re-run the analysis`);
+    throw new UsageError(
+      `${source}: ${file} is not the model this result was made with (sha256 ${model.sha256.slice(0, 12)}..., result ${doc.model.sha256.slice(0, 12)}...); re-run the analysis`,
+    );
   }
   // Layers with channels off axis 1 were analysed through channels-first views: add them to this model too.
-  restoreViews(model, doc.layers.map((l) => l.tensor), await inferShapes(model));
+  restoreViews(
+    model,
+    doc.layers.map((l) => l.tensor),
+    await inferShapes(model),
+  );
   const pre = doc.model.preprocessing as Preprocessing;
   if (!pre || !Array.isArray(pre.size)) throw new UsageError(`${source}: the result does not record its preprocessing`);
   const backend = new OrtAnalysisBackend(model, {
-    provider: options.provider, threads: options.threads,
-    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: doc.params.igSteps, method: doc.params.igMethod, provider: options.provider, threads: options.threads }, signal),
+    provider: options.provider,
+    threads: options.threads,
+    ig: (m, lower, upper, a, target, signal) =>
+      analysisIg(
+        m,
+        lower,
+        upper,
+        a,
+        target,
+        { steps: doc.params.igSteps, method: doc.params.igMethod, provider: options.provider, threads: options.threads },
+        signal,
+      ),
   });
   return { model, backend, preprocessing: pre, load: (files) => Promise.all(files.map((f) => loadImageTensor(f, pre))) };
 }

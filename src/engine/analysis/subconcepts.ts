@@ -35,7 +35,10 @@ export interface SubconceptOptions {
 }
 
 export const DEFAULT_SUBCONCEPT_OPTIONS: SubconceptOptions = {
-  tau: PARAMS.tau.default, maxClusters: 5, representatives: 5, normalisation: 'correct',
+  tau: PARAMS.tau.default,
+  maxClusters: 5,
+  representatives: 5,
+  normalisation: 'correct',
 };
 
 export interface Subconcept {
@@ -108,7 +111,9 @@ export function analyseNeuron(ev: NeuronEvidence, options: SubconceptOptions = D
   const m = ev.crops.length;
   if (m < 2) throw new UsageError(`sub-concepts need at least 2 top crops (got ${m})`);
   if (ev.lowerVectors.length !== m || ev.ig.length !== m || ev.activations.length !== m) {
-    throw new UsageError(`neuron evidence: ${m} crops but ${ev.lowerVectors.length} lower vectors, ${ev.ig.length} IG rows, ${ev.activations.length} activations`);
+    throw new UsageError(
+      `neuron evidence: ${m} crops but ${ev.lowerVectors.length} lower vectors, ${ev.ig.length} IG rows, ${ev.activations.length} activations`,
+    );
   }
   const igMeanAbs = meanAbsColumns(ev.ig);
   const coreInputs = topK(igMeanAbs, options.tau);
@@ -117,7 +122,9 @@ export function analyseNeuron(ev: NeuronEvidence, options: SubconceptOptions = D
   const subconcepts: Subconcept[] = [];
   for (let s = 0; s < choice.k; s++) {
     const members: number[] = [];
-    choice.labels.forEach((l, i) => { if (l === s) members.push(i); });
+    choice.labels.forEach((l, i) => {
+      if (l === s) members.push(i);
+    });
     const rawWeights = coreInputs.map((v) => members.reduce((acc, i) => acc + ev.ig[i][v], 0) / members.length);
     const reps = nearestToCentre(ev.lowerVectors, members, options.representatives, coreInputs);
     subconcepts.push({

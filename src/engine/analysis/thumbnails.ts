@@ -25,18 +25,28 @@ export function denormaliser(mean: readonly number[], std: readonly number[], sc
 }
 
 /** Min-max stretch (the authors' `show`), for when the preprocessing is unknown. */
-export const minMaxRgb: ToRgb = (chw, channels, height, width) => denormaliser([0, 0, 0], [1, 1, 1], 1)(
-  (() => {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of chw) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const r = hi > lo ? 255 / (hi - lo) : 0;
-    return chw.map((v) => (v - lo) * r);
-  })(), channels, height, width);
+export const minMaxRgb: ToRgb = (chw, channels, height, width) =>
+  denormaliser([0, 0, 0], [1, 1, 1], 1)(
+    (() => {
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const v of chw) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      const r = hi > lo ? 255 / (hi - lo) : 0;
+      return chw.map((v) => (v - lo) * r);
+    })(),
+    channels,
+    height,
+    width,
+  );
 
 /** The crop region of a CHW image (its source pixels, not resized). */
 function region(image: Float32Array, channels: number, height: number, width: number, crop: Crop): { data: Float32Array; h: number; w: number } {
   const [x0, y0, x1, y1] = crop.box;
-  const w = x1 - x0, h = y1 - y0;
+  const w = x1 - x0,
+    h = y1 - y0;
   const data = new Float32Array(channels * h * w);
   for (let c = 0; c < channels; c++) {
     for (let y = 0; y < h; y++) {
@@ -49,7 +59,13 @@ function region(image: Float32Array, channels: number, height: number, width: nu
 
 /** A data URI (WebP) of one crop, at most `maxSide` px, small crops enlarged to at least 48 px. */
 export async function cropThumbnail(
-  crop: Crop, images: readonly Float32Array[], channels: number, height: number, width: number, toRgb: ToRgb, maxSide = 96,
+  crop: Crop,
+  images: readonly Float32Array[],
+  channels: number,
+  height: number,
+  width: number,
+  toRgb: ToRgb,
+  maxSide = 96,
 ): Promise<string> {
   const r = region(images[crop.image], channels, height, width, crop);
   const rgb = toRgb(r.data, channels, r.h, r.w);

@@ -102,9 +102,13 @@ function argmaxOf(p: ArrayLike<number>): number {
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 export function classifySuspects(
-  images: readonly AuditImage[], issues: LabelIssues, names: readonly string[],
-  occlusions: ReadonlyMap<number, readonly Occlusion[]>, reliabilities: readonly ClassReliability[],
-  shortcutPresent: (image: number, cls: number) => boolean, shortcutName: (index: number) => string,
+  images: readonly AuditImage[],
+  issues: LabelIssues,
+  names: readonly string[],
+  occlusions: ReadonlyMap<number, readonly Occlusion[]>,
+  reliabilities: readonly ClassReliability[],
+  shortcutPresent: (image: number, cls: number) => boolean,
+  shortcutName: (index: number) => string,
   neighbourAgreement?: (image: number) => number | undefined,
 ): Classified {
   const name = (c: number) => names[c] ?? `class ${c}`;
@@ -128,8 +132,15 @@ export function classifySuspects(
         const o = restored ? restore : clean;
         const suggested = moved;
         shortcutMistakes.push({
-          image: s.image, path: im.path, label: s.label, predicted: im.pred, shortcut: o.shortcut, box: o.box,
-          labelProbBefore: im.probs[s.label], labelProbAfter: o.probs[s.label], alsoLabelError: !restored,
+          image: s.image,
+          path: im.path,
+          label: s.label,
+          predicted: im.pred,
+          shortcut: o.shortcut,
+          box: o.box,
+          labelProbBefore: im.probs[s.label],
+          labelProbAfter: o.probs[s.label],
+          alsoLabelError: !restored,
           why: restored
             ? `occluding the evidence of ${shortcutName(o.shortcut)} turns ${name(im.pred)} ${pct(im.probs[im.pred])} into ${name(s.label)} ${pct(o.probs[s.label])}: the label is right, the model was fooled`
             : `occluding the evidence of ${shortcutName(o.shortcut)} turns ${name(im.pred)} ${pct(im.probs[im.pred])} into ${name(suggested)} ${pct(o.probs[suggested])}, not the label ${name(s.label)}: fooled by the shortcut and mislabelled`,
@@ -139,8 +150,15 @@ export function classifySuspects(
       const adjusted = adjust(restore.probs[s.label]);
       const suggested = argmaxOf(restore.probs);
       labelErrors.push({
-        image: s.image, path: im.path, label: s.label, suggested: suggested === s.label ? s.proposed : suggested,
-        score: 1 - Math.min(1, adjusted), adjusted, reliability: 1, shortcut: restore.shortcut, rank,
+        image: s.image,
+        path: im.path,
+        label: s.label,
+        suggested: suggested === s.label ? s.proposed : suggested,
+        score: 1 - Math.min(1, adjusted),
+        adjusted,
+        reliability: 1,
+        shortcut: restore.shortcut,
+        rank,
         why: `with the evidence of ${shortcutName(restore.shortcut)} occluded the model says ${name(suggested)} ${pct(restore.probs[suggested])}, ${name(s.label)} ${pct(restore.probs[s.label])}`,
       });
       return;
@@ -152,7 +170,14 @@ export function classifySuspects(
       // The head cannot be trusted here; the representation can: how many of the image's nearest neighbours
       // carry its label (deep k-NN, Bahri et al. 2020).
       labelErrors.push({
-        image: s.image, path: im.path, label: s.label, suggested: s.proposed, score: 1 - agree, adjusted: s.adjusted, reliability: 1 - agree, rank,
+        image: s.image,
+        path: im.path,
+        label: s.label,
+        suggested: s.proposed,
+        score: 1 - agree,
+        adjusted: s.adjusted,
+        reliability: 1 - agree,
+        rank,
         why: `the model needs its shortcut to recognise ${name(s.label)} (${pct(rel!.recall)} of such images without it); in its representation ${pct(agree)} of the image's nearest neighbours are labelled ${name(s.label)}`,
       });
       return;
@@ -163,7 +188,14 @@ export function classifySuspects(
     const r = 1 - habit;
     const adjusted = s.adjusted;
     labelErrors.push({
-      image: s.image, path: im.path, label: s.label, suggested: s.proposed, score: r * (1 - Math.min(1, adjusted)), adjusted, reliability: r, rank,
+      image: s.image,
+      path: im.path,
+      label: s.label,
+      suggested: s.proposed,
+      score: r * (1 - Math.min(1, adjusted)),
+      adjusted,
+      reliability: r,
+      rank,
       why: unreliable
         ? `the model says ${name(s.proposed)} ${pct(im.probs[s.proposed])}; without its shortcut it recognises ${name(s.label)} on ${pct(rel!.recall)} of the images labelled so and calls ${pct(habit)} of them ${name(s.proposed)} (weight ${r.toFixed(2)})`
         : `the model says ${name(s.proposed)} ${pct(im.probs[s.proposed])}, ${name(s.label)} ${pct(im.probs[s.label])} (${adjusted.toFixed(2)} of its usual confidence for ${name(s.label)})`,

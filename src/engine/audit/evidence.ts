@@ -51,8 +51,10 @@ export function locate(windows: readonly Box[], best: Box, granularity: number, 
   const near = windows.filter((b) => boxesOverlap(b, best));
   const cut: Box = [...best] as Box;
   for (const b of near) {
-    cut[0] = Math.max(cut[0], b[0]); cut[1] = Math.max(cut[1], b[1]);
-    cut[2] = Math.min(cut[2], b[2]); cut[3] = Math.min(cut[3], b[3]);
+    cut[0] = Math.max(cut[0], b[0]);
+    cut[1] = Math.max(cut[1], b[1]);
+    cut[2] = Math.min(cut[2], b[2]);
+    cut[3] = Math.min(cut[3], b[3]);
   }
   const padX = Math.floor(windowStride(windowSize(granularity, geom.width), geom.width, strideRatio) / 2);
   const padY = Math.floor(windowStride(windowSize(granularity, geom.height), geom.height, strideRatio) / 2);
@@ -64,14 +66,23 @@ function coverageOf(boxes: readonly Box[], geom: CropGeometry): number {
   const covered = new Uint8Array(height * width);
   let n = 0;
   for (const [x0, y0, x1, y1] of boxes) {
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (!covered[y * width + x]) { covered[y * width + x] = 1; n++; }
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++)
+        if (!covered[y * width + x]) {
+          covered[y * width + x] = 1;
+          n++;
+        }
   }
   return n / (height * width);
 }
 
 /** Debugs `images` (preprocessed CHW) at every audit layer of `doc`. */
 export async function layerEvidence(
-  backend: AnalysisBackend, doc: ResultDocument, images: readonly Float32Array[], channels: number, geom: CropGeometry,
+  backend: AnalysisBackend,
+  doc: ResultDocument,
+  images: readonly Float32Array[],
+  channels: number,
+  geom: CropGeometry,
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<LayerEvidence[]> {
   const layers = auditLayers(doc);
@@ -81,7 +92,11 @@ export async function layerEvidence(
     const grouping = layer.grouping!;
     const groupOf = pairGroups(grouping, doc.params.debugTopPairs);
     const byChannel = new Map(layer.neurons.map((n) => [n.channel, n]));
-    const pairs: DebugPair[] = grouping.pairs.map(([channel, s], i) => ({ neuron: channel, group: groupOf[i], activation: byChannel.get(channel)!.subconcepts[s].activation }));
+    const pairs: DebugPair[] = grouping.pairs.map(([channel, s], i) => ({
+      neuron: channel,
+      group: groupOf[i],
+      activation: byChannel.get(channel)!.subconcepts[s].activation,
+    }));
     const groupChannels = grouping.groups.map((g) => [...new Set(g.members.map((p) => grouping.pairs[p][0]))].sort((a, b) => a - b));
     const width = layer.shape[0];
     return { layer, pairs, groupChannels, presence: grouping.groups.map(() => [] as GroupPresence[]), sum: new Float64Array(width), n: 0 };
@@ -93,11 +108,15 @@ export async function layerEvidence(
     const all = part.flatMap((_, i) => crops.map((c) => ({ ...c, image: i })));
     const means = await backend.channelMeans(
       { data: cropBatch(all, part, channels, geom), dims: [all.length, channels, geom.height, geom.width] },
-      layers.map((l) => l.tensor), options.signal,
+      layers.map((l) => l.tensor),
+      options.signal,
     );
     setups.forEach((s, li) => {
       const rows = rowsOf(means[li]);
-      for (const row of rows) { for (let c = 0; c < row.length && c < s.sum.length; c++) s.sum[c] += row[c]; s.n++; }
+      for (const row of rows) {
+        for (let c = 0; c < row.length && c < s.sum.length; c++) s.sum[c] += row[c];
+        s.n++;
+      }
       part.forEach((_, i) => {
         const mine = rows.slice(i * crops.length, (i + 1) * crops.length);
         const res = debugGroups(mine, s.pairs, threshold);
@@ -111,11 +130,25 @@ export async function layerEvidence(
             granularity = Math.min(...r.evidence.map((c) => crops[c].granularity));
             const tight = r.evidence.filter((c) => crops[c].granularity === granularity);
             chosen = tight.reduce((b, c) => (r.logBarrier[c] > r.logBarrier[b] ? c : b), tight[0]);
-            coverage = coverageOf(tight.map((c) => crops[c].box), geom);
-            box = locate(tight.map((c) => crops[c].box), crops[chosen].box, granularity, geom, doc.params.strideRatio);
+            coverage = coverageOf(
+              tight.map((c) => crops[c].box),
+              geom,
+            );
+            box = locate(
+              tight.map((c) => crops[c].box),
+              crops[chosen].box,
+              granularity,
+              geom,
+              doc.params.strideRatio,
+            );
           }
           s.presence[r.group][start + i] = {
-            score: r.score, present, granularity, box, coverage, vector: Float32Array.from(mine[chosen]),
+            score: r.score,
+            present,
+            granularity,
+            box,
+            coverage,
+            vector: Float32Array.from(mine[chosen]),
           };
         }
       });
@@ -123,7 +156,9 @@ export async function layerEvidence(
     options.onProgress?.(Math.min(start + perBatch, images.length), images.length);
   }
   return setups.map((s) => ({
-    layer: s.layer.name, tensor: s.layer.tensor, channels: s.groupChannels,
+    layer: s.layer.name,
+    tensor: s.layer.tensor,
+    channels: s.groupChannels,
     // A group without representative pairs is never scored: absent on every image.
     presence: s.presence.map((list) => Array.from({ length: images.length }, (_, i) => list[i] ?? absent(list, geom))),
     meanCrop: Float32Array.from(s.sum, (v) => (s.n > 0 ? v / s.n : 0)),

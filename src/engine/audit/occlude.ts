@@ -33,22 +33,50 @@ export function occludeBox(image: Float32Array, channels: number, height: number
     let ringSum = 0;
     let ringN = 0;
     for (let y = y0; y < y1; y++) {
-      if (hasL) { ringSum += image[base + y * width + left]; ringN++; }
-      if (hasR) { ringSum += image[base + y * width + right]; ringN++; }
+      if (hasL) {
+        ringSum += image[base + y * width + left];
+        ringN++;
+      }
+      if (hasR) {
+        ringSum += image[base + y * width + right];
+        ringN++;
+      }
     }
     for (let x = x0; x < x1; x++) {
-      if (hasT) { ringSum += image[base + top * width + x]; ringN++; }
-      if (hasB) { ringSum += image[base + bottom * width + x]; ringN++; }
+      if (hasT) {
+        ringSum += image[base + top * width + x];
+        ringN++;
+      }
+      if (hasB) {
+        ringSum += image[base + bottom * width + x];
+        ringN++;
+      }
     }
     const fallback = ringN > 0 ? ringSum / ringN : 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         let s = 0;
         let w = 0;
-        if (hasL) { const d = x - left; s += image[base + y * width + left] / d; w += 1 / d; }
-        if (hasR) { const d = right - x; s += image[base + y * width + right] / d; w += 1 / d; }
-        if (hasT) { const d = y - top; s += image[base + top * width + x] / d; w += 1 / d; }
-        if (hasB) { const d = bottom - y; s += image[base + bottom * width + x] / d; w += 1 / d; }
+        if (hasL) {
+          const d = x - left;
+          s += image[base + y * width + left] / d;
+          w += 1 / d;
+        }
+        if (hasR) {
+          const d = right - x;
+          s += image[base + y * width + right] / d;
+          w += 1 / d;
+        }
+        if (hasT) {
+          const d = y - top;
+          s += image[base + top * width + x] / d;
+          w += 1 / d;
+        }
+        if (hasB) {
+          const d = bottom - y;
+          s += image[base + bottom * width + x] / d;
+          w += 1 / d;
+        }
         out[base + y * width + x] = w > 0 ? s / w : fallback;
       }
     }

@@ -105,16 +105,36 @@ export interface AuditOptions {
 export function auditJson(r: AuditReport): AuditView {
   return {
     labelErrors: r.labelErrors.map((e) => ({
-      path: e.path, label: e.labelName, suggested: e.suggestedName, score: e.score,
-      ...(e.shortcut !== undefined ? { shortcut: r.shortcuts[e.shortcut].id } : {}), why: e.why,
+      path: e.path,
+      label: e.labelName,
+      suggested: e.suggestedName,
+      score: e.score,
+      ...(e.shortcut !== undefined ? { shortcut: r.shortcuts[e.shortcut].id } : {}),
+      why: e.why,
     })),
     shortcutMistakes: r.shortcutMistakes.map((m) => ({
-      path: m.path, label: m.labelName, predicted: m.predictedName, shortcut: m.shortcutId, box: m.box,
-      labelProbBefore: m.labelProbBefore, labelProbAfter: m.labelProbAfter, alsoLabelError: m.alsoLabelError, why: m.why,
+      path: m.path,
+      label: m.labelName,
+      predicted: m.predictedName,
+      shortcut: m.shortcutId,
+      box: m.box,
+      labelProbBefore: m.labelProbBefore,
+      labelProbAfter: m.labelProbAfter,
+      alsoLabelError: m.alsoLabelError,
+      why: m.why,
     })),
     shortcuts: r.shortcuts.map((s) => ({
-      id: s.id, class: s.className, layer: s.layer, group: s.group, classesSpanned: s.classesSpanned, flipRate: s.flipRate,
-      measured: s.measured, flippedToLabel: s.flippedToLabel, channels: s.channels, medianCoverage: s.medianCoverage, alike: s.alike,
+      id: s.id,
+      class: s.className,
+      layer: s.layer,
+      group: s.group,
+      classesSpanned: s.classesSpanned,
+      flipRate: s.flipRate,
+      measured: s.measured,
+      flippedToLabel: s.flippedToLabel,
+      channels: s.channels,
+      medianCoverage: s.medianCoverage,
+      alike: s.alike,
       examples: s.examples.map((x) => ({ path: x.path, label: r.classes[x.label], box: x.box, after: r.classes[x.after] })),
     })),
   };
@@ -127,7 +147,10 @@ export function defaultAuditClasses(scan: ScanResult): number[] {
     const p = scan.images[s.image].pred;
     if (p !== s.label) counts.set(p, (counts.get(p) ?? 0) + 1);
   }
-  return [...counts.entries()].filter(([, n]) => n >= 2).map(([c]) => c).sort((a, b) => a - b);
+  return [...counts.entries()]
+    .filter(([, n]) => n >= 2)
+    .map(([c]) => c)
+    .sort((a, b) => a - b);
 }
 
 function resolveClasses(scan: ScanResult, wanted: AuditOptions['classes']): number[] {
@@ -148,10 +171,14 @@ const EXAMPLES = 6;
 
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const progress = options.onProgress ?? (() => {});
-  const scan = options.scan ?? await runScan(options.model, options.data, {
-    provider: options.provider, threads: options.threads, signal: options.signal,
-    onProgress: (done, total) => progress({ stage: 'activations', done, total, message: `Scanning ${total} images` }),
-  });
+  const scan =
+    options.scan ??
+    (await runScan(options.model, options.data, {
+      provider: options.provider,
+      threads: options.threads,
+      signal: options.signal,
+      onProgress: (done, total) => progress({ stage: 'activations', done, total, message: `Scanning ${total} images` }),
+    }));
   const k = scan.classes.length;
   const classes = resolveClasses(scan, options.classes);
   const shortcuts: AuditShortcut[] = [];
@@ -168,8 +195,16 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     let file: string | undefined;
     try {
       const res = await analyseClass({
-        model: options.model, data: options.data, class: cls, store: options.store, provider: options.provider, threads: options.threads,
-        scan, signal: options.signal, onProgress: options.onProgress, ...options.analysis,
+        model: options.model,
+        data: options.data,
+        class: cls,
+        store: options.store,
+        provider: options.provider,
+        threads: options.threads,
+        scan,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        ...options.analysis,
       });
       doc = res.doc;
       file = res.file;
@@ -213,7 +248,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
           const p = pres[local];
           const a = afterOf.get(local);
           return {
-            label: scan.images[examined[local]].label, granularity: p.granularity, coverage: p.coverage,
+            label: scan.images[examined[local]].label,
+            granularity: p.granularity,
+            coverage: p.coverage,
             centred: p.vector.map((v, c) => v - layer.meanCrop[c]),
             occludedPred: a ? argmax(a) : undefined,
           };
@@ -235,16 +272,33 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
         }
         const examples: ShortcutExample[] = others
           .map((local) => ({ local, score: pres[local].score }))
-          .sort((a, b) => b.score - a.score || a.local - b.local).slice(0, EXAMPLES)
+          .sort((a, b) => b.score - a.score || a.local - b.local)
+          .slice(0, EXAMPLES)
           .map(({ local }) => ({
-            path: scan.images[examined[local]].path, label: scan.images[examined[local]].label, box: pres[local].box,
-            granularity: pres[local].granularity, before: cls, after: argmax(afterOf.get(local)!),
+            path: scan.images[examined[local]].path,
+            label: scan.images[examined[local]].label,
+            box: pres[local].box,
+            granularity: pres[local].granularity,
+            before: cls,
+            after: argmax(afterOf.get(local)!),
           }));
         shortcuts.push({
-          id: `${name}/${layer.layer}/G${g}`, class: cls, className: name, layer: layer.layer, group: g, channels: layer.channels[g],
-          classesSpanned: verdict.classesSpanned.map((c) => scan.classes[c]), byLabel: verdict.byLabel, flipRate: verdict.flipRate,
-          measured: verdict.measured, flippedToLabel: verdict.flippedToLabel, medianCoverage: verdict.medianCoverage,
-          medianGranularity: verdict.medianGranularity, alike: verdict.alike, result: file, examples,
+          id: `${name}/${layer.layer}/G${g}`,
+          class: cls,
+          className: name,
+          layer: layer.layer,
+          group: g,
+          channels: layer.channels[g],
+          classesSpanned: verdict.classesSpanned.map((c) => scan.classes[c]),
+          byLabel: verdict.byLabel,
+          flipRate: verdict.flipRate,
+          measured: verdict.measured,
+          flippedToLabel: verdict.flippedToLabel,
+          medianCoverage: verdict.medianCoverage,
+          medianGranularity: verdict.medianGranularity,
+          alike: verdict.alike,
+          result: file,
+          examples,
         });
       }
     }
@@ -258,19 +312,44 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   // A class's recall without its shortcut only discounts its labels when the model misses most of them (CL's
   // noise-below-one-half assumption broken); otherwise its disagreement keeps full weight.
   const weak = reliability.filter((r) => r.recall < 0.5);
-  const agreement = weak.length > 0 && headLayer ? await neighbourAgreements(options, scan, headLayer, weak.map((w) => w.class)) : undefined;
+  const agreement =
+    weak.length > 0 && headLayer
+      ? await neighbourAgreements(
+          options,
+          scan,
+          headLayer,
+          weak.map((w) => w.class),
+        )
+      : undefined;
   const classified = classifySuspects(
-    scan.images, scan.labelIssues, scan.classes, occlusions, weak,
-    (image, cls) => present.get(cls)?.has(image) ?? false, (i) => shortcuts[i].id, agreement ? (i) => agreement.get(i) : undefined,
+    scan.images,
+    scan.labelIssues,
+    scan.classes,
+    occlusions,
+    weak,
+    (image, cls) => present.get(cls)?.has(image) ?? false,
+    (i) => shortcuts[i].id,
+    agreement ? (i) => agreement.get(i) : undefined,
   );
   return {
-    format: 'neurflow.audit', version: 1, model: path.resolve(options.model), data: path.resolve(options.data),
-    classes: scan.classes, examined: classes.map((c) => scan.classes[c]), suspects: scan.labelIssues.suspects.length,
+    format: 'neurflow.audit',
+    version: 1,
+    model: path.resolve(options.model),
+    data: path.resolve(options.data),
+    classes: scan.classes,
+    examined: classes.map((c) => scan.classes[c]),
+    suspects: scan.labelIssues.suspects.length,
     labelErrors: classified.labelErrors.map((e) => ({ ...e, labelName: scan.classes[e.label], suggestedName: scan.classes[e.suggested] })),
     shortcutMistakes: classified.shortcutMistakes.map((m) => ({
-      ...m, labelName: scan.classes[m.label], predictedName: scan.classes[m.predicted], shortcutId: shortcuts[m.shortcut].id,
+      ...m,
+      labelName: scan.classes[m.label],
+      predictedName: scan.classes[m.predicted],
+      shortcutId: shortcuts[m.shortcut].id,
     })),
-    shortcuts, reliability: reliability.map((r) => ({ ...r, className: scan.classes[r.class] })), groups, results,
+    shortcuts,
+    reliability: reliability.map((r) => ({ ...r, className: scan.classes[r.class] })),
+    groups,
+    results,
   };
 }
 
@@ -282,7 +361,12 @@ export const NEIGHBOURS = 10;
  * means of the layer the head reads, i.e. the analysis layer below the top; the image itself excluded) that
  * carry the same label.
  */
-async function neighbourAgreements(options: AuditOptions, scan: ScanResult, from: { doc: ResultDocument; file?: string }, labels: number[]): Promise<Map<number, number>> {
+async function neighbourAgreements(
+  options: AuditOptions,
+  scan: ScanResult,
+  from: { doc: ResultDocument; file?: string },
+  labels: number[],
+): Promise<Map<number, number>> {
   const layer = from.doc.layers[1];
   const rm = await openResultModel(from.doc, from.file ?? options.model, { model: options.model, provider: options.provider, threads: options.threads });
   const [height, width] = rm.preprocessing.size;
@@ -306,12 +390,15 @@ async function neighbourAgreements(options: AuditOptions, scan: ScanResult, from
   const out = new Map<number, number>();
   scan.images.forEach((im, i) => {
     if (!wanted.has(im.label)) return;
-    const sims = vectors.map((v, j) => {
-      if (j === i) return { j, s: -Infinity };
-      let d = 0;
-      for (let c = 0; c < v.length; c++) d += v[c] * vectors[i][c];
-      return { j, s: d };
-    }).sort((a, b) => b.s - a.s || a.j - b.j).slice(0, NEIGHBOURS);
+    const sims = vectors
+      .map((v, j) => {
+        if (j === i) return { j, s: -Infinity };
+        let d = 0;
+        for (let c = 0; c < v.length; c++) d += v[c] * vectors[i][c];
+        return { j, s: d };
+      })
+      .sort((a, b) => b.s - a.s || a.j - b.j)
+      .slice(0, NEIGHBOURS);
     out.set(i, sims.filter((x) => scan.images[x.j].label === im.label).length / sims.length);
   });
   return out;

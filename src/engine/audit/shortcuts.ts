@@ -70,7 +70,11 @@ function cosine(a: Float32Array, b: Float32Array): number {
   let d = 0;
   let na = 0;
   let nb = 0;
-  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  for (let i = 0; i < a.length; i++) {
+    d += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
   return na > 0 && nb > 0 ? d / Math.sqrt(na * nb) : 0;
 }
 
@@ -105,7 +109,16 @@ export function judgeGroup(cls: number, classes: number, images: readonly GroupI
   if (!(alike >= MIN_ALIKE)) reasons.push('evidence not alike across labels');
   if (!(measuredImages.length >= MIN_IMAGES && flipRate >= MIN_FLIP)) reasons.push('occluding it does not move predictions back to their labels');
   return {
-    present: images.length, byLabel, classesSpanned, medianCoverage, medianGranularity, alike,
-    measured: measuredImages.length, flippedToLabel, flipRate, shortcut: reasons.length === 0, reasons,
+    present: images.length,
+    byLabel,
+    classesSpanned,
+    medianCoverage,
+    medianGranularity,
+    alike,
+    measured: measuredImages.length,
+    flippedToLabel,
+    flipRate,
+    shortcut: reasons.length === 0,
+    reasons,
   };
 }

@@ -55,8 +55,7 @@ export function toModelBatch(a: NpyArray, spec: InputSpec, expression: string): 
   const c = spec.channels;
   const wrong = (why: string) => new DataError(`${expression} has shape ${fmt(s)}: ${why}; the model input is ${expected(spec)}`);
   if (a.data.length === 0) throw wrong('it is empty');
-  const nchw = (n: number, h: number, w: number, layout: string, data = a.data as Float32Array): ModelBatch =>
-    ({ data, dims: [n, c, h, w], layout });
+  const nchw = (n: number, h: number, w: number, layout: string, data = a.data as Float32Array): ModelBatch => ({ data, dims: [n, c, h, w], layout });
   if (s.length === 4) {
     const [n, d1, d2, d3] = s;
     const first = d1 === c && fits(d2, spec.height) && fits(d3, spec.width);

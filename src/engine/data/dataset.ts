@@ -131,7 +131,9 @@ function walkClasses(root: string, classes: string[]): { dirs: { dir: string; la
         const loop = dir.startsWith(`${first}${path.sep}`);
         errors.push({
           path: dir,
-          reason: loop ? `symbolic link loop (leads back to ${toRel(root, first) || '.'}); listed once` : `same folder as ${toRel(root, first)} (symbolic link); listed once`,
+          reason: loop
+            ? `symbolic link loop (leads back to ${toRel(root, first) || '.'}); listed once`
+            : `same folder as ${toRel(root, first)} (symbolic link); listed once`,
         });
         continue;
       }
@@ -177,8 +179,12 @@ function walkClasses(root: string, classes: string[]): { dirs: { dir: string; la
     // the root was listed a moment ago; if it cannot be resolved now, its folders report why
   }
   const isLink = (c: string) => lstatSync(fsPath(path.join(root, c)), { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
-  classes.forEach((c, label) => { if (!isLink(c)) walkFrom(path.join(root, c), label, false); });
-  classes.forEach((c, label) => { if (isLink(c)) walkFrom(path.join(root, c), label, true); });
+  classes.forEach((c, label) => {
+    if (!isLink(c)) walkFrom(path.join(root, c), label, false);
+  });
+  classes.forEach((c, label) => {
+    if (isLink(c)) walkFrom(path.join(root, c), label, true);
+  });
   while (deferred.length > 0) {
     const next = deferred.shift()!;
     walkFrom(next.dir, next.label, true);
@@ -217,18 +223,22 @@ function openImageFolder(root: string, source: string, options: OpenOptions): Da
   }
   const isDirEntry = ({ name, entry }: { name: string; entry: Dirent<Buffer> }) =>
     entry.isDirectory() || (entry.isSymbolicLink() && (statSync(fsPath(path.join(root, name)), { throwIfNoEntry: false })?.isDirectory() ?? false));
-  const classes = entries.filter((e) => {
-    try {
-      return isDirEntry(e);
-    } catch {
-      return false; // a link loop at the top level: not a class folder
-    }
-  }).map((e) => e.name);
+  const classes = entries
+    .filter((e) => {
+      try {
+        return isDirEntry(e);
+      } catch {
+        return false; // a link loop at the top level: not a class folder
+      }
+    })
+    .map((e) => e.name);
   const looseImages = entries.filter((e) => e.entry.isFile() && isImage(e.name, extensions)).length;
   if (classes.length === 0) {
-    throw new DataError(looseImages > 0
-      ? `${source}: has ${looseImages} images but no class folders; the ImageFolder layout needs one sub-folder per class (or give a CSV manifest "path,label")`
-      : `${source}: no class folders found; the ImageFolder layout needs one sub-folder per class`);
+    throw new DataError(
+      looseImages > 0
+        ? `${source}: has ${looseImages} images but no class folders; the ImageFolder layout needs one sub-folder per class (or give a CSV manifest "path,label")`
+        : `${source}: no class folders found; the ImageFolder layout needs one sub-folder per class`,
+    );
   }
   const warnings: string[] = [];
   const skipped: SkippedFile[] = [];
@@ -255,7 +265,9 @@ function openImageFolder(root: string, source: string, options: OpenOptions): Da
   const empty = classes.filter((_, i) => counts[i] === 0);
   if (items.length === 0) throw new DataError(`${source}: the class folders (${classes.join(', ')}) contain no images (${extensions.join(' ')})`);
   if (empty.length > 0) {
-    warnings.push(`class folder${empty.length > 1 ? 's' : ''} ${empty.map((e) => `'${e}'`).join(', ')} ${empty.length > 1 ? 'have' : 'has'} no images (${empty.length > 1 ? 'their indices are' : 'its index is'} kept)`);
+    warnings.push(
+      `class folder${empty.length > 1 ? 's' : ''} ${empty.map((e) => `'${e}'`).join(', ')} ${empty.length > 1 ? 'have' : 'has'} no images (${empty.length > 1 ? 'their indices are' : 'its index is'} kept)`,
+    );
   }
   if (looseImages > 0) warnings.push(`${looseImages} image${looseImages > 1 ? 's' : ''} directly in ${source} (outside class folders) ignored`);
   if (ignored.size > 0) {
@@ -279,9 +291,11 @@ function displayNames(root: string, classes: string[], modelLabels: string[] | u
     const lines = text.split(/\r?\n/).map((l) => l.trim());
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     if (lines.length === classes.length && lines.every((l) => l !== '')) return { names: lines, namesFrom: 'labels.txt' };
-    warnings.push(lines.length !== classes.length
-      ? `labels.txt has ${lines.length} name${lines.length === 1 ? '' : 's'} but there are ${classes.length} classes (${classes.join(', ')}); using the ${modelLabels?.length === classes.length ? "model's class names" : 'folder names'}`
-      : `labels.txt has an empty line among its names; using the ${modelLabels?.length === classes.length ? "model's class names" : 'folder names'}`);
+    warnings.push(
+      lines.length !== classes.length
+        ? `labels.txt has ${lines.length} name${lines.length === 1 ? '' : 's'} but there are ${classes.length} classes (${classes.join(', ')}); using the ${modelLabels?.length === classes.length ? "model's class names" : 'folder names'}`
+        : `labels.txt has an empty line among its names; using the ${modelLabels?.length === classes.length ? "model's class names" : 'folder names'}`,
+    );
   }
   if (modelLabels && modelLabels.length === classes.length) return { names: [...modelLabels], namesFrom: 'model' };
   return { names: [...classes], namesFrom: 'classes' };
@@ -329,7 +343,10 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
       real = decodeFsName(realpathSync.native(fsPath(abs), { encoding: 'buffer' }));
     } catch (e) {
       const code = errnoOf(e);
-      skipped.push({ path: toRel(root, abs), reason: `${code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : code === 'ELOOP' ? 'symbolic link loop' : `cannot read the file (${code})`} (manifest line ${row.line})` });
+      skipped.push({
+        path: toRel(root, abs),
+        reason: `${code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : code === 'ELOOP' ? 'symbolic link loop' : `cannot read the file (${code})`} (manifest line ${row.line})`,
+      });
       continue;
     }
     const first = rowOf.get(real);
@@ -350,7 +367,9 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
     const max = good.reduce((a, g) => Math.max(a, Number(g.label)), 0);
     if (max >= MAX_CLASSES) {
       const row = good.find((g) => Number(g.label) === max)!;
-      throw new DataError(`${source}: manifest line ${row.line} labels ${row.rel} with class ${row.label}; class indices run below ${MAX_CLASSES.toLocaleString('en-US')}`);
+      throw new DataError(
+        `${source}: manifest line ${row.line} labels ${row.rel} with class ${row.label}; class indices run below ${MAX_CLASSES.toLocaleString('en-US')}`,
+      );
     }
     const n = Math.max(max + 1, modelLabels?.length ?? 0);
     classes = Array.from({ length: n }, (_, i) => String(i));
@@ -362,7 +381,12 @@ function openManifest(file: string, source: string, options: OpenOptions): Datas
       classes = distinct.sort(byCodePoint);
       const unknown = modelLabels ? distinct.filter((d) => !modelLabels.includes(d)) : [];
       if (unknown.length > 0) {
-        warnings.push(`label${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((u) => `'${u}'`).join(', ')}${unknown.length > 5 ? ', ...' : ''} not among the model's class names; classes are numbered in sorted name order`);
+        warnings.push(
+          `label${unknown.length > 1 ? 's' : ''} ${unknown
+            .slice(0, 5)
+            .map((u) => `'${u}'`)
+            .join(', ')}${unknown.length > 5 ? ', ...' : ''} not among the model's class names; classes are numbered in sorted name order`,
+        );
       }
     }
     const map = new Map(classes.map((c, i) => [c, i]));

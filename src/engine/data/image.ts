@@ -52,7 +52,7 @@ export async function decodeImage(bytes: Uint8Array, channels: 1 | 3, name = 'im
     const sourceChannels = meta.channels ?? 3;
     const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
     const grey = meta.space === 'b-w' || meta.space === 'grey16';
-    const space = grey ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
+    const space = grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb';
     const raw = await img
       .rotate()
       .toColourspace(space)
@@ -77,7 +77,12 @@ export async function decodeImage(bytes: Uint8Array, channels: 1 | 3, name = 'im
 }
 
 function firstLine(message: string): string {
-  return message.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? 'unknown error';
+  return (
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)[0] ?? 'unknown error'
+  );
 }
 
 /**

@@ -94,12 +94,20 @@ export async function loadImageTensor(file: string, p: Preprocessing, stats?: De
  * `Promise.all(files.map(loadImageTensor))`, which starts every decode at once). Failures reject with the
  * DataError naming the file.
  */
-export async function loadImageTensors(files: readonly string[], p: Preprocessing, options: { concurrency?: number; stats?: DecodeStats; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+export async function loadImageTensors(
+  files: readonly string[],
+  p: Preprocessing,
+  options: { concurrency?: number; stats?: DecodeStats; signal?: AbortSignal } = {},
+): Promise<Float32Array[]> {
   const run = limiter(Math.max(1, options.concurrency ?? defaultConcurrency()));
-  return Promise.all(files.map((f) => run(() => {
-    options.signal?.throwIfAborted();
-    return loadImageTensor(f, p, options.stats);
-  })));
+  return Promise.all(
+    files.map((f) =>
+      run(() => {
+        options.signal?.throwIfAborted();
+        return loadImageTensor(f, p, options.stats);
+      }),
+    ),
+  );
 }
 
 /** Yields batches of preprocessed images, in order, skipping (and reporting) those that fail. */

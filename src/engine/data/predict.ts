@@ -75,7 +75,9 @@ export async function predictFiles(
     const n = batch.indices.length;
     const width = y.dims.length === 2 ? y.dims[1] : y.data.length / n;
     if (y.dims[0] !== n || !Number.isInteger(width) || width < 1) {
-      throw new ModelError(`${model.path}: output ${model.output.name} has shape [${y.dims.join(', ')}] for a batch of ${n}; class scores [N, classes] expected`);
+      throw new ModelError(
+        `${model.path}: output ${model.output.name} has shape [${y.dims.join(', ')}] for a batch of ${n}; class scores [N, classes] expected`,
+      );
     }
     if (k === 0) {
       k = width;

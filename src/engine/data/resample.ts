@@ -76,7 +76,12 @@ function clip8(v: number): number {
 }
 
 /** A window of the resized image: columns [x, x + width), rows [y, y + height) of the full outW x outH result. */
-export interface Box { x: number; y: number; width: number; height: number }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /**
  * Resizes interleaved pixels to `outW x outH` as Pillow's bilinear resize does, returning only `box` (default:
@@ -182,7 +187,16 @@ function vertical8(data: Uint8Array, c: number, rowFirst: number, k: Coefficient
   }
 }
 
-function horizontalFloat(data: Uint8Array | Float32Array, inW: number, c: number, rowFirst: number, rows: number, k: Coefficients, box: Box, out: Uint8Array | Float32Array): void {
+function horizontalFloat(
+  data: Uint8Array | Float32Array,
+  inW: number,
+  c: number,
+  rowFirst: number,
+  rows: number,
+  k: Coefficients,
+  box: Box,
+  out: Uint8Array | Float32Array,
+): void {
   const w = k.weights;
   const outRow = box.width * c;
   for (let r = 0; r < rows; r++) {

@@ -34,7 +34,15 @@ export interface ScanImage {
 export interface ScanResult {
   format: 'neurflow.scan';
   version: 1;
-  model: { path: string; sha256: string; input: string; inputShape: (number | string)[]; output: string; outputKind: Predictions['outputKind']; provider: string };
+  model: {
+    path: string;
+    sha256: string;
+    input: string;
+    inputShape: (number | string)[];
+    output: string;
+    outputKind: Predictions['outputKind'];
+    provider: string;
+  };
   /** `fingerprint`: sha256 of the sorted (path, size, mtime, label) entries (result caching). */
   dataset: { layout: Dataset['layout']; root: string; source: string; files: number; namesFrom: Dataset['namesFrom']; fingerprint: string };
   preprocessing: Preprocessing & { source: ResolvedPreprocessing['source']; file?: string };
@@ -86,10 +94,7 @@ export async function scanDataset(
     onProgress: options.onProgress,
     stats: decode,
   });
-  const skipped: SkippedFile[] = [
-    ...dataset.skipped,
-    ...pred.skipped.map((s) => ({ path: dataset.items[s.index].path, reason: s.reason })),
-  ];
+  const skipped: SkippedFile[] = [...dataset.skipped, ...pred.skipped.map((s) => ({ path: dataset.items[s.index].path, reason: s.reason }))];
   const kept = dataset.items.map((_, i) => i).filter((i) => pred.ok[i]);
   if (kept.length === 0) {
     throw new DataError(`${dataset.source}: none of the ${files.length} images could be loaded (first: ${skipped[0]?.reason ?? 'no images'})`);
@@ -98,8 +103,10 @@ export async function scanDataset(
   const kModel = pred.classes;
   const kData = dataset.classes.length;
   const k = Math.max(kModel, kData);
-  if (kData > kModel) warnings.push(`the dataset has ${kData} classes but the model has ${kModel} outputs; images of classes ${kModel}..${kData - 1} cannot be predicted right`);
-  if (kData < kModel && dataset.layout === 'imagefolder') warnings.push(`the dataset has ${kData} class folders but the model has ${kModel} outputs; folder i is taken as class i`);
+  if (kData > kModel)
+    warnings.push(`the dataset has ${kData} classes but the model has ${kModel} outputs; images of classes ${kModel}..${kData - 1} cannot be predicted right`);
+  if (kData < kModel && dataset.layout === 'imagefolder')
+    warnings.push(`the dataset has ${kData} class folders but the model has ${kModel} outputs; folder i is taken as class i`);
   const classes = Array.from({ length: k }, (_, j) => dataset.names[j] ?? resolved.labels?.[j] ?? `class ${j}`);
 
   const n = kept.length;
@@ -123,11 +130,20 @@ export async function scanDataset(
     format: 'neurflow.scan',
     version: 1,
     model: {
-      path: model.path, sha256: model.sha256, input: model.input.name, inputShape: model.input.shape,
-      output: model.output.name, outputKind: pred.outputKind, provider: session.provider,
+      path: model.path,
+      sha256: model.sha256,
+      input: model.input.name,
+      inputShape: model.input.shape,
+      output: model.output.name,
+      outputKind: pred.outputKind,
+      provider: session.provider,
     },
     dataset: {
-      layout: dataset.layout, root: dataset.root, source: dataset.source, files: files.length, namesFrom: dataset.namesFrom,
+      layout: dataset.layout,
+      root: dataset.root,
+      source: dataset.source,
+      files: files.length,
+      namesFrom: dataset.namesFrom,
       fingerprint: datasetFingerprint(dataset),
     },
     preprocessing: { ...resolved.preprocessing, source: resolved.source, ...(resolved.file ? { file: resolved.file } : {}) },

@@ -34,8 +34,7 @@ const size = v.custom<number | [number, number]>(
   (x) => isSide(x) || (Array.isArray(x) && x.length === 2 && x.every(isSide)),
   (i) => `must be a positive integer or [height, width]${got(i)}`,
 );
-const perChannel = v.union([v.pipe(v.number(), v.finite()), v.array(v.pipe(v.number(), v.finite()))],
-  (i) => `must be a number or a list of numbers${got(i)}`);
+const perChannel = v.union([v.pipe(v.number(), v.finite()), v.array(v.pipe(v.number(), v.finite()))], (i) => `must be a number or a list of numbers${got(i)}`);
 
 /** Preprocessing fields as written by users (sidecar, CLI option, VS Code setting): all optional. */
 export const PreprocessingSettingsSchema = v.object({
@@ -43,8 +42,13 @@ export const PreprocessingSettingsSchema = v.object({
   preset: v.optional(v.picklist(PRESETS, (i) => `is an unknown preset ${JSON.stringify(i.input)} (known: ${PRESETS.join(', ')})`)),
   size: v.optional(size),
   channels: v.optional(v.picklist([1, 3], (i) => `must be 1 or 3${got(i)}`)),
-  scale: v.optional(v.pipe(v.number((i) => `must be a positive number${got(i)}`), v.finite((i) => `must be a positive number${got(i)}`),
-    v.gtValue(0, (i) => `must be a positive number${got(i)}`))),
+  scale: v.optional(
+    v.pipe(
+      v.number((i) => `must be a positive number${got(i)}`),
+      v.finite((i) => `must be a positive number${got(i)}`),
+      v.gtValue(0, (i) => `must be a positive number${got(i)}`),
+    ),
+  ),
   mean: v.optional(perChannel),
   std: v.optional(perChannel),
   /** Short side, or [h, w]; null: no resize before the crop. */
@@ -72,7 +76,16 @@ export interface ResolvedPreprocessing {
 
 function preset(name: PresetName): PreprocessingSettings {
   if (name === 'imagenet') {
-    return { size: [224, 224], channels: 3, resize: 256, centerCrop: [224, 224], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'RGB' };
+    return {
+      size: [224, 224],
+      channels: 3,
+      resize: 256,
+      centerCrop: [224, 224],
+      scale: 1 / 255,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      channelOrder: 'RGB',
+    };
   }
   return { resize: null, centerCrop: null, scale: 1 / 255, mean: [0], std: [1], channelOrder: 'RGB' };
 }
@@ -164,18 +177,26 @@ export function completePreprocessing(settings: PreprocessingSettings, input: Mo
   }
   const centerCrop = s.centerCrop === undefined || s.centerCrop === null ? null : pair(s.centerCrop);
   const resize = s.resize === undefined || s.resize === null ? null : typeof s.resize === 'number' ? s.resize : pair(s.resize);
-  let size: [number, number] | undefined = s.size !== undefined ? pair(s.size) : centerCrop ?? undefined;
+  let size: [number, number] | undefined = s.size !== undefined ? pair(s.size) : (centerCrop ?? undefined);
   if (!size) {
     if (input.height > 0 && input.width > 0) size = [input.height, input.width];
     else throw new DataError(`${where}: no image size given and the model's ${shown} does not fix it; set "size" in the sidecar`);
   }
   if ((input.height > 0 && size[0] !== input.height) || (input.width > 0 && size[1] !== input.width)) {
-    throw new DataError(`${where}: the preprocessing gives ${size[0]}x${size[1]} images but the model's ${shown} takes ${input.height || '?'}x${input.width || '?'} (height x width); fix "size"/"centerCrop" or use another preset`);
+    throw new DataError(
+      `${where}: the preprocessing gives ${size[0]}x${size[1]} images but the model's ${shown} takes ${input.height || '?'}x${input.width || '?'} (height x width); fix "size"/"centerCrop" or use another preset`,
+    );
   }
-  for (const [field, value] of [['size', size], ['resize', resize], ['centerCrop', centerCrop]] as const) {
+  for (const [field, value] of [
+    ['size', size],
+    ['resize', resize],
+    ['centerCrop', centerCrop],
+  ] as const) {
     const sides = value === null ? [] : typeof value === 'number' ? [value] : value;
     if (sides.some((side) => side > MAX_IMAGE_SIDE)) {
-      throw new DataError(`${where}: field "${field}" ${JSON.stringify(value)} is larger than ${MAX_IMAGE_SIDE} pixels, more than NeurFlow decodes an image to`);
+      throw new DataError(
+        `${where}: field "${field}" ${JSON.stringify(value)} is larger than ${MAX_IMAGE_SIDE} pixels, more than NeurFlow decodes an image to`,
+      );
     }
   }
   const scale = s.scale ?? 1 / 255;

@@ -15,13 +15,36 @@ type World = 'const' | 'sample' | 'row';
 
 /** Operators affine in their activation inputs whatever their number (parameters must not be activations). */
 const AFFINE_ANY = new Set([
-  'Add', 'Sub', 'Sum', 'Concat', 'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Slice',
-  'Split', 'Pad', 'Expand', 'AveragePool', 'GlobalAveragePool', 'ReduceMean', 'ReduceSum', 'Neg', 'Dropout',
+  'Add',
+  'Sub',
+  'Sum',
+  'Concat',
+  'Identity',
+  'Reshape',
+  'Flatten',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Slice',
+  'Split',
+  'Pad',
+  'Expand',
+  'AveragePool',
+  'GlobalAveragePool',
+  'ReduceMean',
+  'ReduceSum',
+  'Neg',
+  'Dropout',
   'Gather',
 ]);
 /** Operators affine when only the given input is an activation. */
 const AFFINE_IN: ReadonlyMap<string, number[]> = new Map([
-  ['Conv', [0]], ['BatchNormalization', [0]], ['Div', [0]], ['Mul', [0, 1]], ['MatMul', [0, 1]], ['Gemm', [0, 1]],
+  ['Conv', [0]],
+  ['BatchNormalization', [0]],
+  ['Div', [0]],
+  ['Mul', [0, 1]],
+  ['MatMul', [0, 1]],
+  ['Gemm', [0, 1]],
 ]);
 
 export interface AffineSplit {
@@ -51,21 +74,26 @@ function isAffine(n: NodeProto, activeInput: boolean[]): boolean {
 export function splitAffine(nodes: readonly NodeProto[], lower: string, upper: string): AffineSplit {
   const active = activeTensors(nodes, [lower]);
   const world = new Map<string, World>([[lower, 'sample']]);
-  const worldOf = (t: string): World => (t ? world.get(t) ?? 'const' : 'const');
+  const worldOf = (t: string): World => (t ? (world.get(t) ?? 'const') : 'const');
   const nodeWorld = new Map<NodeProto, World>();
   for (const n of nodes) {
     const inWorlds = n.input.map(worldOf);
     let w: World;
     if (inWorlds.every((x) => x === 'const')) w = 'const';
     else if (inWorlds.includes('row')) w = 'row';
-    else if (n.output.some((o) => active.has(o))) w = isAffine(n, n.input.map((i) => active.has(i))) ? 'sample' : 'row';
+    else if (n.output.some((o) => active.has(o)))
+      w = isAffine(
+        n,
+        n.input.map((i) => active.has(i)),
+      )
+        ? 'sample'
+        : 'row';
     else w = 'sample';
     nodeWorld.set(n, w);
     for (const o of n.output) if (o) world.set(o, w);
   }
   // Row nodes must not read per-sample shape arithmetic (its batch is P, theirs P*K): then nothing is hoisted.
-  const hoistable = nodes.every((n) => nodeWorld.get(n) !== 'row'
-    || n.input.every((i) => active.has(i) || worldOf(i) !== 'sample'));
+  const hoistable = nodes.every((n) => nodeWorld.get(n) !== 'row' || n.input.every((i) => active.has(i) || worldOf(i) !== 'sample'));
   if (!hoistable) {
     for (const n of nodes) if (nodeWorld.get(n) === 'sample') nodeWorld.set(n, 'row');
     for (const [t, w] of world) if (w === 'sample' && t !== lower) world.set(t, 'row');

@@ -31,9 +31,11 @@ export function buildVjpModel(model: ModelProto, shapes: ShapeMap): ModelProto {
   p.em.nodes.push({ opType: 'Identity', input: [VJP_NAMES.a], output: [p.lower], attribute: [], name: `${p.lower}/feed` });
   const grad = p.emitBackward(VJP_NAMES.g);
   p.em.nodes.push({ opType: 'Identity', input: [grad], output: [VJP_NAMES.grad], attribute: [], name: VJP_NAMES.grad });
-  return p.finish(`${model.graph.name ?? 'segment'}/vjp`,
+  return p.finish(
+    `${model.graph.name ?? 'segment'}/vjp`,
     [makeValueInfo(VJP_NAMES.a, p.elemType, ['N', ...lowerDims]), makeValueInfo(VJP_NAMES.g, p.elemType, ['N', ...upperDims])],
-    [makeValueInfo(VJP_NAMES.grad, p.elemType, ['N', ...lowerDims])]);
+    [makeValueInfo(VJP_NAMES.grad, p.elemType, ['N', ...lowerDims])],
+  );
 }
 
 /** Emits F_j for every channel j of the upper tensor (spatial mean for rank >= 3). */
@@ -41,7 +43,12 @@ function channelValues(p: Prepared): string {
   const rank = p.featureDims(p.upper).length + 1;
   if (rank < 2) throw new GradientError(`upper tensor ${p.upper}: rank ${rank} has no channel axis`);
   if (rank === 2) return p.upper;
-  return p.em.reduce('ReduceMean', p.upper, Array.from({ length: rank - 2 }, (_, i) => i + 2), false);
+  return p.em.reduce(
+    'ReduceMean',
+    p.upper,
+    Array.from({ length: rank - 2 }, (_, i) => i + 2),
+    false,
+  );
 }
 
 /** The fused target model used by Integrated Gradients and plain gradients (see the module comment). */
@@ -59,23 +66,31 @@ export function buildTargetModel(model: ModelProto, shapes: ShapeMap): ModelProt
   let g: string = N.t;
   if (upperDims.length > 1) {
     const positions = upperDims.slice(1).reduce((a, b) => a * b, 1);
-    const spread = em.unsqueeze(em.op('Mul', [N.t, em.scalar(1 / positions)]), Array.from({ length: upperDims.length - 1 }, (_, i) => i + 2));
+    const spread = em.unsqueeze(
+      em.op('Mul', [N.t, em.scalar(1 / positions)]),
+      Array.from({ length: upperDims.length - 1 }, (_, i) => i + 2),
+    );
     g = em.op('Expand', [spread, em.op('Shape', [p.upper])], {}, 'g_upper');
   }
   const grad = p.emitBackward(g);
   em.nodes.push({ opType: 'Identity', input: [grad], output: [N.grad], attribute: [], name: N.grad });
   const product = em.op('Mul', [grad, picked]);
-  const contrib = em.reduceSum(product, Array.from({ length: rank - 2 }, (_, i) => i + 2), false);
+  const contrib = em.reduceSum(
+    product,
+    Array.from({ length: rank - 2 }, (_, i) => i + 2),
+    false,
+  );
   em.nodes.push({ opType: 'Identity', input: [contrib], output: [N.contrib], attribute: [], name: N.contrib });
-  return p.finish(`${model.graph.name ?? 'segment'}/target`, [
-    makeValueInfo(N.a, p.elemType, ['S', ...lowerDims]),
-    makeValueInfo(N.rows, DataType.INT64, ['R']),
-    makeValueInfo(N.alpha, p.elemType, ['R']),
-    makeValueInfo(N.t, p.elemType, ['R', upperDims[0]]),
-  ], [
-    makeValueInfo(N.grad, p.elemType, ['R', ...lowerDims]),
-    makeValueInfo(N.contrib, p.elemType, ['R', lowerDims[0]]),
-  ]);
+  return p.finish(
+    `${model.graph.name ?? 'segment'}/target`,
+    [
+      makeValueInfo(N.a, p.elemType, ['S', ...lowerDims]),
+      makeValueInfo(N.rows, DataType.INT64, ['R']),
+      makeValueInfo(N.alpha, p.elemType, ['R']),
+      makeValueInfo(N.t, p.elemType, ['R', upperDims[0]]),
+    ],
+    [makeValueInfo(N.grad, p.elemType, ['R', ...lowerDims]), makeValueInfo(N.contrib, p.elemType, ['R', lowerDims[0]])],
+  );
 }
 
 /** input `a` -> `value` [N, C_upper]: F_j(a) for every upper channel j. */
@@ -85,7 +100,9 @@ export function buildValueModel(model: ModelProto, shapes: ShapeMap): ModelProto
   p.em.nodes.push({ opType: 'Identity', input: [VALUE_NAMES.a], output: [p.lower], attribute: [], name: `${p.lower}/feed` });
   const values = channelValues(p);
   p.em.nodes.push({ opType: 'Identity', input: [values], output: [VALUE_NAMES.value], attribute: [], name: VALUE_NAMES.value });
-  return p.finish(`${model.graph.name ?? 'segment'}/value`,
+  return p.finish(
+    `${model.graph.name ?? 'segment'}/value`,
     [makeValueInfo(VALUE_NAMES.a, p.elemType, ['N', ...p.featureDims(p.lower)])],
-    [makeValueInfo(VALUE_NAMES.value, p.elemType, ['N', upperDims[0]])]);
+    [makeValueInfo(VALUE_NAMES.value, p.elemType, ['N', upperDims[0]])],
+  );
 }

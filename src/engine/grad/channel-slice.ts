@@ -14,8 +14,20 @@ import { activeTensors } from './prepared';
 
 /** Operators whose output channel c depends only on input channel c of input 0 (other inputs: parameters). */
 const PER_CHANNEL = new Set([
-  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Identity', 'Neg', 'Clip', 'Dropout',
-  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Cast',
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'Tanh',
+  'HardSigmoid',
+  'HardSwish',
+  'Identity',
+  'Neg',
+  'Clip',
+  'Dropout',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'Cast',
 ]);
 const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Sum']);
 
@@ -72,7 +84,10 @@ export function sliceUpperChannel(p: Prepared, nodes: readonly NodeProto[], j: s
         const s = shapeOf(inp);
         if (!s) return undefined;
         const axis = 1 - (shape.length - s.length);
-        if (axis < 0 || s[axis] === 1) { inputs.push(inp); continue; }
+        if (axis < 0 || s[axis] === 1) {
+          inputs.push(inp);
+          continue;
+        }
         if (s[axis] !== C) return undefined;
         if (active.has(inp)) {
           if (axis !== 1) return undefined;

@@ -26,7 +26,8 @@ export class GraphEmitter {
 
   fresh(hint = 't'): string {
     let name: string;
-    do name = `${this.prefix}/${this.counter++}/${hint}`; while (this.taken.has(name));
+    do name = `${this.prefix}/${this.counter++}/${hint}`;
+    while (this.taken.has(name));
     this.taken.add(name);
     return name;
   }
@@ -53,8 +54,7 @@ export class GraphEmitter {
   /** A constant of the activation type (float32 or float64). */
   floats(values: ArrayLike<number>, dims: number[]): string {
     const vals = Array.from(values);
-    return this.constant('f', vals, dims, () =>
-      this.elemType === DataType.DOUBLE ? Float64Array.from(vals) : Float32Array.from(vals));
+    return this.constant('f', vals, dims, () => (this.elemType === DataType.DOUBLE ? Float64Array.from(vals) : Float32Array.from(vals)));
   }
 
   scalar(v: number): string {
@@ -117,7 +117,12 @@ export class GraphEmitter {
     }
     if (lead === 0 && inShape.length > 0 && inShape[0] === 1 && outShape[0] !== 1) keep.unshift(0);
     let r = this.reduceSum(g, keep, true);
-    if (lead > 0) r = this.reduceSum(r, Array.from({ length: lead }, (_, i) => i), false);
+    if (lead > 0)
+      r = this.reduceSum(
+        r,
+        Array.from({ length: lead }, (_, i) => i),
+        false,
+      );
     return r;
   }
 }

@@ -71,8 +71,16 @@ export interface FoldOptions {
 /** Tensors larger than this are not evaluated (shape arithmetic is tiny; masks built from shapes can be big). */
 export const MAX_FOLD_ELEMENTS = 1 << 16;
 
-const INT_TYPES = new Set<number>([DataType.INT64, DataType.INT32, DataType.INT16, DataType.INT8, DataType.UINT8,
-  DataType.UINT16, DataType.UINT32, DataType.UINT64]);
+const INT_TYPES = new Set<number>([
+  DataType.INT64,
+  DataType.INT32,
+  DataType.INT16,
+  DataType.INT8,
+  DataType.UINT8,
+  DataType.UINT16,
+  DataType.UINT32,
+  DataType.UINT64,
+]);
 const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 const isSym = (e: Elem): e is Sym => typeof e === 'object';
 /** `c * B^p` as an element: a plain number when p = 0 or c = 0. */
@@ -138,7 +146,7 @@ const NUMERIC: Record<string, NumericOp> = {
     if (b === 0) return undefined;
     if (attrInt(n, 'fmod', 0) === 1 || !INT_TYPES.has(t)) return a % b;
     const r = a % b;
-    return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
   },
   Pow: ([a, b]) => a ** b,
   Max: (xs) => Math.max(...xs),
@@ -181,12 +189,18 @@ function symbolic(op: string, args: (number | Sym)[], dataType: number, outType:
   const [a, b] = args.map(asSym);
   const int = INT_TYPES.has(dataType);
   switch (op) {
-    case 'Identity': return args[0];
-    case 'Cast': return INT_TYPES.has(outType) && !Number.isInteger(a.c) ? undefined : sym(asType(a.c, outType), a.p);
-    case 'Neg': return sym(-a.c, a.p);
-    case 'Abs': return sym(Math.abs(a.c), a.p);
-    case 'Mul': return sym(a.c * b.c, a.p + b.p);
-    case 'Add': case 'Sub': {
+    case 'Identity':
+      return args[0];
+    case 'Cast':
+      return INT_TYPES.has(outType) && !Number.isInteger(a.c) ? undefined : sym(asType(a.c, outType), a.p);
+    case 'Neg':
+      return sym(-a.c, a.p);
+    case 'Abs':
+      return sym(Math.abs(a.c), a.p);
+    case 'Mul':
+      return sym(a.c * b.c, a.p + b.p);
+    case 'Add':
+    case 'Sub': {
       if (a.p !== b.p) return undefined;
       return sym(op === 'Add' ? a.c + b.c : a.c - b.c, a.p);
     }
@@ -202,7 +216,10 @@ function symbolic(op: string, args: (number | Sym)[], dataType: number, outType:
       if (isSym(n) || s.c <= 0) return undefined;
       return n < s.c ? 0 : undefined;
     }
-    case 'Greater': case 'GreaterOrEqual': case 'Less': case 'LessOrEqual': {
+    case 'Greater':
+    case 'GreaterOrEqual':
+    case 'Less':
+    case 'LessOrEqual': {
       if (isSym(args[0]) === isSym(args[1])) return undefined;
       const symFirst = isSym(args[0]);
       const s = symFirst ? a : b;
@@ -210,35 +227,123 @@ function symbolic(op: string, args: (number | Sym)[], dataType: number, outType:
       if (s.c <= 0 || n >= s.c) return undefined;
       // s > n holds for every B.
       const symGreater = 1;
-      const greater = op.startsWith('Greater') ? (symFirst ? symGreater : 0) : (symFirst ? 0 : symGreater);
+      const greater = op.startsWith('Greater') ? (symFirst ? symGreater : 0) : symFirst ? 0 : symGreater;
       return greater;
     }
-    case 'Max': case 'Min': {
+    case 'Max':
+    case 'Min': {
       if (args.length !== 2 || isSym(args[0]) === isSym(args[1])) return sameElem(args[0], args[1]) ? args[0] : undefined;
       const s = isSym(args[0]) ? a : b;
       const n = (isSym(args[0]) ? args[1] : args[0]) as number;
       if (s.c <= 0 || n > s.c) return undefined;
       return op === 'Max' ? sym(s.c, s.p) : n;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
 /** Operators whose output axes are input 0's axes (same rank; per-element, per-channel or spatial). */
 const SAME_AXES = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Softplus',
-  'Softsign', 'Mish', 'Gelu', 'Erf', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Neg', 'Abs', 'Floor', 'Ceil', 'Round',
-  'Sign', 'Not', 'Identity', 'Dropout', 'Clip', 'Cast', 'CastLike', 'Softmax', 'LogSoftmax', 'Hardmax', 'Conv',
-  'ConvTranspose', 'BatchNormalization', 'InstanceNormalization', 'GroupNormalization', 'LayerNormalization',
-  'LpNormalization', 'MeanVarianceNormalization', 'LRN', 'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool',
-  'GlobalMaxPool', 'GlobalLpPool', 'Resize', 'Upsample', 'Pad', 'Slice', 'Split', 'CumSum', 'TopK', 'ScatterND',
-  'ScatterElements', 'Trilu', 'DepthToSpace', 'SpaceToDepth',
+  'Relu',
+  'LeakyRelu',
+  'PRelu',
+  'Elu',
+  'Selu',
+  'Celu',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Softplus',
+  'Softsign',
+  'Mish',
+  'Gelu',
+  'Erf',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Reciprocal',
+  'Neg',
+  'Abs',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Not',
+  'Identity',
+  'Dropout',
+  'Clip',
+  'Cast',
+  'CastLike',
+  'Softmax',
+  'LogSoftmax',
+  'Hardmax',
+  'Conv',
+  'ConvTranspose',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'GroupNormalization',
+  'LayerNormalization',
+  'LpNormalization',
+  'MeanVarianceNormalization',
+  'LRN',
+  'MaxPool',
+  'AveragePool',
+  'LpPool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'GlobalLpPool',
+  'Resize',
+  'Upsample',
+  'Pad',
+  'Slice',
+  'Split',
+  'CumSum',
+  'TopK',
+  'ScatterND',
+  'ScatterElements',
+  'Trilu',
+  'DepthToSpace',
+  'SpaceToDepth',
 ]);
 /** Element-wise operators with numpy broadcasting. */
-const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'Max', 'Min', 'Sum', 'Mean', 'Where', 'Equal',
-  'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'BitShift']);
-const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2',
-  'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare', 'ArgMax', 'ArgMin']);
+const BROADCAST = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Mod',
+  'Max',
+  'Min',
+  'Sum',
+  'Mean',
+  'Where',
+  'Equal',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'And',
+  'Or',
+  'Xor',
+  'BitShift',
+]);
+const REDUCE = new Set([
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
+  'ArgMax',
+  'ArgMin',
+]);
 
 /** All elements numbers: the plain values, else undefined. */
 export function numbers(v: PartialValue | undefined): number[] | undefined {
@@ -291,8 +396,10 @@ export function foldShapes(options: FoldOptions): FoldResult {
       outs = [];
     }
     // Outputs of nodes that read only constants and numbers do not depend on the batch.
-    const allStatic = node.opType !== 'Shape' && node.opType !== 'Size'
-      && node.input.every((i) => !i || (values.has(i) ? numbers(values.get(i)) !== undefined : statics.has(i)));
+    const allStatic =
+      node.opType !== 'Shape' &&
+      node.opType !== 'Size' &&
+      node.input.every((i) => !i || (values.has(i) ? numbers(values.get(i)) !== undefined : statics.has(i)));
     const fromShapes = node.opType === 'Shape' || node.opType === 'Size' || node.input.some((i) => shapeDerived.has(i));
     node.output.forEach((o, i) => {
       if (!o) return;
@@ -331,7 +438,10 @@ function axesArg(node: NodeProto, values: ReadonlyMap<string, PartialValue>, i: 
  * reads only the shape of its input), else undefined.
  */
 function evaluate(
-  node: NodeProto, values: ReadonlyMap<string, PartialValue>, shapes: ShapeMap, powersOf: (t: string) => BatchPowers,
+  node: NodeProto,
+  values: ReadonlyMap<string, PartialValue>,
+  shapes: ShapeMap,
+  powersOf: (t: string) => BatchPowers,
 ): (PartialValue | undefined)[] | undefined {
   const op = node.opType;
   if (op === 'Constant') {
@@ -346,7 +456,10 @@ function evaluate(
     if (!dims || powers === 'unknown' || powers.length !== dims.length) return undefined;
     const elems = dims.map((d, i) => sym(d, powers[i]));
     if (op === 'Size') {
-      const total = elems.reduce<Elem>((acc, e) => (acc === undefined || e === undefined ? undefined : symbolic('Mul', [acc, e], DataType.INT64, DataType.INT64)), 1);
+      const total = elems.reduce<Elem>(
+        (acc, e) => (acc === undefined || e === undefined ? undefined : symbolic('Mul', [acc, e], DataType.INT64, DataType.INT64)),
+        1,
+      );
       return [{ dims: [], values: [total], dataType: DataType.INT64 }];
     }
     const r = dims.length;
@@ -495,7 +608,7 @@ function evaluate(
       const target = numbers(x);
       if (!target || size(target) > MAX_FOLD_ELEMENTS) return undefined;
       const t = attrTensor(node, 'value');
-      const v = t ? tensorValues(t)[0] ?? 0 : 0;
+      const v = t ? (tensorValues(t)[0] ?? 0) : 0;
       const dataType = t ? t.dataType : DataType.FLOAT;
       return [{ dims: target, values: new Array<number>(size(target)).fill(v), dataType }];
     }
@@ -512,7 +625,12 @@ function evaluate(
       if (!x || !reps) return undefined;
       const dims = x.dims.map((d, i) => d * reps[i]);
       if (size(dims) > MAX_FOLD_ELEMENTS) return undefined;
-      return [gatherProduct(x, dims.map((d, i) => Array.from({ length: d }, (_, k) => k % x.dims[i])))];
+      return [
+        gatherProduct(
+          x,
+          dims.map((d, i) => Array.from({ length: d }, (_, k) => k % x.dims[i])),
+        ),
+      ];
     }
     case 'Split': {
       if (!x) return undefined;
@@ -565,16 +683,25 @@ function reduceValue(node: NodeProto, x: PartialValue, values: ReadonlyMap<strin
     if (g.some((v) => v === undefined)) return undefined;
     if (g.some(isSym)) {
       if (op !== 'ReduceSum' && op !== 'ReduceProd') return undefined;
-      return g.reduce<Elem>((acc, e) => (acc === undefined ? undefined : symbolic(op === 'ReduceSum' ? 'Add' : 'Mul', [acc, e as number | Sym], x.dataType, x.dataType)), op === 'ReduceSum' ? 0 : 1);
+      return g.reduce<Elem>(
+        (acc, e) => (acc === undefined ? undefined : symbolic(op === 'ReduceSum' ? 'Add' : 'Mul', [acc, e as number | Sym], x.dataType, x.dataType)),
+        op === 'ReduceSum' ? 0 : 1,
+      );
     }
     const n = g as number[];
     switch (op) {
-      case 'ReduceSum': return n.reduce((s, v) => s + v, 0);
-      case 'ReduceProd': return n.reduce((s, v) => s * v, 1);
-      case 'ReduceMax': return Math.max(...n);
-      case 'ReduceMin': return Math.min(...n);
-      case 'ReduceMean': return n.reduce((s, v) => s + v, 0) / n.length;
-      default: return undefined;
+      case 'ReduceSum':
+        return n.reduce((s, v) => s + v, 0);
+      case 'ReduceProd':
+        return n.reduce((s, v) => s * v, 1);
+      case 'ReduceMax':
+        return Math.max(...n);
+      case 'ReduceMin':
+        return Math.min(...n);
+      case 'ReduceMean':
+        return n.reduce((s, v) => s + v, 0) / n.length;
+      default:
+        return undefined;
     }
   };
   const out = Array.from({ length: size(kept) }, (_, k) => {
@@ -627,7 +754,11 @@ const maxPower = (ps: number[]): number => (ps.some(Number.isNaN) ? NaN : Math.m
  * comment). Unknown operators, ranks or arguments give 'unknown'.
  */
 function propagate(
-  node: NodeProto, which: number, shapes: ShapeMap, powersOf: (t: string) => BatchPowers, values: ReadonlyMap<string, PartialValue>,
+  node: NodeProto,
+  which: number,
+  shapes: ShapeMap,
+  powersOf: (t: string) => BatchPowers,
+  values: ReadonlyMap<string, PartialValue>,
 ): BatchPowers {
   const op = node.opType;
   const outRank = shapes.get(node.output[which])?.length;
@@ -654,7 +785,7 @@ function propagate(
       const target = node.input[1] ? values.get(node.input[1]) : undefined;
       if (!target) return 'unknown';
       const allowzero = attrInt(node, 'allowzero', 0) === 1;
-      const out = target.values.map((d, i) => (d === 0 && !allowzero ? x[i] ?? NaN : d === -1 ? 0 : powerOf(d)));
+      const out = target.values.map((d, i) => (d === 0 && !allowzero ? (x[i] ?? NaN) : d === -1 ? 0 : powerOf(d)));
       const minus = target.values.indexOf(-1);
       // -1 takes what is left of the total: B^(sum of input powers - sum of the other target powers).
       if (minus >= 0) out[minus] = sum(x) - sum(out.filter((_, i) => i !== minus));
@@ -686,9 +817,7 @@ function propagate(
       const lists = ins as number[][];
       const axis = (attrInt(node, 'axis', 0) + x.length) % x.length;
       // Along the axis the lengths add: c1 B^p + c2 B^q is a monomial only when p = q.
-      return x.map((_, i) => (i === axis
-        ? (lists.every((a) => a[i] === x[i]) ? x[i] : NaN)
-        : maxPower(lists.map((a) => a[i]))));
+      return x.map((_, i) => (i === axis ? (lists.every((a) => a[i] === x[i]) ? x[i] : NaN) : maxPower(lists.map((a) => a[i]))));
     }
     case 'Gather': {
       const idx = ins[1];
@@ -770,12 +899,29 @@ export function constantNodeFor(name: string, output: string, v: ConstantValue):
   if (v.values.length !== size(v.dims)) return undefined;
   let t: TensorProto;
   switch (v.dataType) {
-    case DataType.FLOAT: t = makeTensor('value', v.dims, Float32Array.from(v.values)); break;
-    case DataType.DOUBLE: t = makeTensor('value', v.dims, Float64Array.from(v.values)); break;
-    case DataType.INT32: t = makeTensor('value', v.dims, Int32Array.from(v.values)); break;
-    case DataType.INT8: t = makeTensor('value', v.dims, Int8Array.from(v.values)); break;
-    case DataType.UINT8: t = makeTensor('value', v.dims, Uint8Array.from(v.values)); break;
-    case DataType.BOOL: t = makeTensor('value', v.dims, Uint8Array.from(v.values, (x) => (x ? 1 : 0)), DataType.BOOL); break;
+    case DataType.FLOAT:
+      t = makeTensor('value', v.dims, Float32Array.from(v.values));
+      break;
+    case DataType.DOUBLE:
+      t = makeTensor('value', v.dims, Float64Array.from(v.values));
+      break;
+    case DataType.INT32:
+      t = makeTensor('value', v.dims, Int32Array.from(v.values));
+      break;
+    case DataType.INT8:
+      t = makeTensor('value', v.dims, Int8Array.from(v.values));
+      break;
+    case DataType.UINT8:
+      t = makeTensor('value', v.dims, Uint8Array.from(v.values));
+      break;
+    case DataType.BOOL:
+      t = makeTensor(
+        'value',
+        v.dims,
+        Uint8Array.from(v.values, (x) => (x ? 1 : 0)),
+        DataType.BOOL,
+      );
+      break;
     case DataType.INT64: {
       const max = 2n ** 63n - 1n;
       const min = -(2n ** 63n);

@@ -74,22 +74,39 @@ export function buildIgModel(segmentModel: ModelProto, shapes: ShapeMap): IgMode
   }
   const grad = p.backward(split.sampleNodes, [p.lower], sampleSeeds).get(p.lower) ?? em.zerosLike(p.lower);
   em.nodes.push(makeNode('Identity', [grad], [N.grad], {}, N.grad));
-  const perRow = upperDims.length > 1 ? em.reduce('ReduceMean', upperRow, upperDims.slice(1).map((_, i) => i + 2), false) : upperRow;
+  const perRow =
+    upperDims.length > 1
+      ? em.reduce(
+          'ReduceMean',
+          upperRow,
+          upperDims.slice(1).map((_, i) => i + 2),
+          false,
+        )
+      : upperRow;
   const value = em.op('Reshape', [perRow, em.op('Concat', [rows.pDim, em.ints([-1])], { axis: 0 })]);
   em.nodes.push(makeNode('Identity', [value], [N.value], {}, N.value));
-  const contrib = em.reduceSum(em.op('Mul', [grad, N.a]), lowerDims.slice(1).map((_, i) => i + 2), false);
+  const contrib = em.reduceSum(
+    em.op('Mul', [grad, N.a]),
+    lowerDims.slice(1).map((_, i) => i + 2),
+    false,
+  );
   em.nodes.push(makeNode('Identity', [contrib], [N.contrib], {}, N.contrib));
 
-  const model = p.finish(`${segmentModel.graph.name ?? 'segment'}/ig`, [
-    makeValueInfo(N.a, p.elemType, ['P', ...lowerDims]),
-    makeValueInfo(N.alpha, p.elemType, ['K']),
-    makeValueInfo(N.w, p.elemType, ['K']),
-    makeValueInfo(N.j, DataType.INT64, [1]),
-  ], [
-    makeValueInfo(N.grad, p.elemType, ['P', ...lowerDims]),
-    makeValueInfo(N.contrib, p.elemType, ['P', lowerDims[0]]),
-    makeValueInfo(N.value, p.elemType, ['P', 'K']),
-  ], [feed, ...split.constNodes, ...split.sampleNodes, ...zero.nodes, ...rowForward(p, rowNodes, rows)]);
+  const model = p.finish(
+    `${segmentModel.graph.name ?? 'segment'}/ig`,
+    [
+      makeValueInfo(N.a, p.elemType, ['P', ...lowerDims]),
+      makeValueInfo(N.alpha, p.elemType, ['K']),
+      makeValueInfo(N.w, p.elemType, ['K']),
+      makeValueInfo(N.j, DataType.INT64, [1]),
+    ],
+    [
+      makeValueInfo(N.grad, p.elemType, ['P', ...lowerDims]),
+      makeValueInfo(N.contrib, p.elemType, ['P', lowerDims[0]]),
+      makeValueInfo(N.value, p.elemType, ['P', 'K']),
+    ],
+    [feed, ...split.constNodes, ...split.sampleNodes, ...zero.nodes, ...rowForward(p, rowNodes, rows)],
+  );
   return { model, valuesPerRow, valuesPerSample };
 }
 
@@ -100,11 +117,16 @@ function zeroCopy(p: Prepared, split: AffineSplit): { names: Map<string, string>
   const names = new Map<string, string>();
   const zero = { name: 'value', dims: [1], dataType: p.elemType, rawData: new Uint8Array(p.elemType === DataType.DOUBLE ? 8 : 4) };
   names.set(p.lower, em.op('ConstantOfShape', [em.ints([1, ...p.featureDims(p.lower)])], { value: zero }, 'zero_sample'));
-  const needed = new Set(pruneTo(split.sampleNodes, split.frontier.filter((f) => f !== p.lower)));
+  const needed = new Set(
+    pruneTo(
+      split.sampleNodes,
+      split.frontier.filter((f) => f !== p.lower),
+    ),
+  );
   const nodes: NodeProto[] = [];
   for (const n of split.sampleNodes) {
     if (!needed.has(n)) continue;
-    const rn = (t: string) => (sampleTensors.has(t) ? names.get(t) ?? t : t);
+    const rn = (t: string) => (sampleTensors.has(t) ? (names.get(t) ?? t) : t);
     for (const o of n.output) if (o) names.set(o, em.fresh(`${o}@zero`));
     nodes.push({ ...n, input: n.input.map(rn), output: n.output.map(rn), name: `${n.name ?? n.output[0]}@zero` });
   }
@@ -134,9 +156,10 @@ function frontierRows(p: Prepared, split: AffineSplit, zero: ReadonlyMap<string,
   const ones = em.op('Add', [em.op('Mul', [alpha, em.scalar(0)]), em.scalar(1)]);
   const affineFilters = em.op('Unsqueeze', [em.op('Concat', [alphaCol, em.unsqueeze(ones, [1])], { axis: 1 }), em.ints([2])]);
   const scaleFilters = em.unsqueeze(alphaCol, [2]);
-  const combine = (x: string, filters: string): string => (p.elemType === DataType.DOUBLE
-    ? em.op('MatMul', [em.op('Squeeze', [filters, em.ints([2])]), x], {}, 'frontier_rows')
-    : em.op('Conv', [x, filters], {}, 'frontier_rows'));
+  const combine = (x: string, filters: string): string =>
+    p.elemType === DataType.DOUBLE
+      ? em.op('MatMul', [em.op('Squeeze', [filters, em.ints([2])]), x], {}, 'frontier_rows')
+      : em.op('Conv', [x, filters], {}, 'frontier_rows');
   const names = new Map<string, string>();
   const flat = new Map<string, string>();
   for (const f of split.frontier) {

@@ -94,7 +94,9 @@ export class SegmentGradients {
     readonly rowsPerRun: number,
   ) {}
 
-  get provider(): string { return this.ig.provider; }
+  get provider(): string {
+    return this.ig.provider;
+  }
 
   static async create(segment: ModelProto, shapes: ShapeMap, options: SegmentGradientOptions = {}): Promise<SegmentGradients> {
     const ends = segmentEnds(segment);
@@ -127,7 +129,8 @@ export class SegmentGradients {
       throw new UsageError(`lower activation: expected ${n} x [${this.lowerDims.join(', ')}] = ${n * this.sampleSize} values, got ${a.length}`);
     }
     for (const j of targets) {
-      if (!Number.isInteger(j) || j < 0 || j >= this.upperChannels) throw new UsageError(`target ${j} is not a channel of the upper tensor (0..${this.upperChannels - 1})`);
+      if (!Number.isInteger(j) || j < 0 || j >= this.upperChannels)
+        throw new UsageError(`target ${j} is not a channel of the upper tensor (0..${this.upperChannels - 1})`);
     }
   }
 
@@ -140,7 +143,9 @@ export class SegmentGradients {
     const chunk = Math.max(1, this.rowsPerRun);
     for (let s = 0; s < n; s += chunk) {
       const m = Math.min(chunk, n - s);
-      const res = await session.run({ [VALUE_NAMES.a]: { data: a.subarray(s * this.sampleSize, (s + m) * this.sampleSize), dims: [m, ...this.lowerDims] } }, [VALUE_NAMES.value]);
+      const res = await session.run({ [VALUE_NAMES.a]: { data: a.subarray(s * this.sampleSize, (s + m) * this.sampleSize), dims: [m, ...this.lowerDims] } }, [
+        VALUE_NAMES.value,
+      ]);
       out.set(res[VALUE_NAMES.value].data as FloatArray, s * this.upperChannels);
     }
     return out;
@@ -152,8 +157,13 @@ export class SegmentGradients {
    * runs. `sink(first, count, firstStep, out)` receives each run's outputs (first: index into samples).
    */
   private async runSamples(
-    a: FloatArray, samples: readonly number[], target: number, alphas: readonly number[], weights: readonly number[],
-    outputs: string[], sink: (first: number, count: number, firstStep: number, out: Record<string, FloatArray>) => void,
+    a: FloatArray,
+    samples: readonly number[],
+    target: number,
+    alphas: readonly number[],
+    weights: readonly number[],
+    outputs: string[],
+    sink: (first: number, count: number, firstStep: number, out: Record<string, FloatArray>) => void,
   ): Promise<void> {
     const size = this.sampleSize;
     const steps = alphas.length;
@@ -175,12 +185,15 @@ export class SegmentGradients {
       const feedA = contiguous ? a.subarray(samples[first] * size, (samples[first] + count) * size) : this.alloc(count * size);
       if (!contiguous) for (let k = 0; k < count; k++) feedA.set(a.subarray(samples[first + k] * size, (samples[first + k] + 1) * size), k * size);
       for (const chunk of chunks) {
-        const res = await this.ig.run({
-          [IG_NAMES.a]: { data: feedA, dims: [count, ...this.lowerDims] },
-          [IG_NAMES.alpha]: { data: chunk.alpha, dims: [chunk.alpha.length] },
-          [IG_NAMES.w]: { data: chunk.weight, dims: [chunk.weight.length] },
-          [IG_NAMES.j]: j,
-        }, outputs);
+        const res = await this.ig.run(
+          {
+            [IG_NAMES.a]: { data: feedA, dims: [count, ...this.lowerDims] },
+            [IG_NAMES.alpha]: { data: chunk.alpha, dims: [chunk.alpha.length] },
+            [IG_NAMES.w]: { data: chunk.weight, dims: [chunk.weight.length] },
+            [IG_NAMES.j]: j,
+          },
+          outputs,
+        );
         const out: Record<string, FloatArray> = {};
         for (const o of outputs) out[o] = res[o].data as FloatArray;
         sink(first, count, chunk.first, out);
@@ -196,7 +209,9 @@ export class SegmentGradients {
     const maps: FloatArray[] = [];
     for (const j of targets) {
       const map = this.alloc(n * size);
-      await this.runSamples(a, samples, j, [1], [1], [IG_NAMES.grad], (first, count, _step, out) => map.set(out[IG_NAMES.grad].subarray(0, count * size), first * size));
+      await this.runSamples(a, samples, j, [1], [1], [IG_NAMES.grad], (first, count, _step, out) =>
+        map.set(out[IG_NAMES.grad].subarray(0, count * size), first * size),
+      );
       maps.push(map);
     }
     return maps;
@@ -204,8 +219,13 @@ export class SegmentGradients {
 
   /** IG for arbitrary (sample, target) pairs (e.g. each neuron's own top crops). */
   async integratedGradientsPairs(a: FloatArray, n: number, pairs: readonly IgPair[], options: IgOptions = {}): Promise<IgPairsResult> {
-    this.checkBatch(a, n, pairs.map((p) => p.target));
-    for (const p of pairs) if (!Number.isInteger(p.sample) || p.sample < 0 || p.sample >= n) throw new UsageError(`sample ${p.sample} is outside the batch of ${n}`);
+    this.checkBatch(
+      a,
+      n,
+      pairs.map((p) => p.target),
+    );
+    for (const p of pairs)
+      if (!Number.isInteger(p.sample) || p.sample < 0 || p.sample >= n) throw new UsageError(`sample ${p.sample} is outside the batch of ${n}`);
     const { alphas, weights } = quadrature(options.method ?? 'gausslegendre', options.steps ?? DEFAULT_STEPS);
     const steps = alphas.length;
     const C = this.lowerDims[0];
@@ -221,19 +241,27 @@ export class SegmentGradients {
     const delta = new Float64Array(pairs.length);
     for (const [target, list] of byTarget) {
       list.sort((x, y) => pairs[x].sample - pairs[y].sample || x - y);
-      await this.runSamples(a, list.map((i) => pairs[i].sample), target, [...alphas, 1, 0], [...weights, 0, 0], [IG_NAMES.contrib, IG_NAMES.value], (first, count, firstStep, out) => {
-        const contrib = out[IG_NAMES.contrib];
-        const value = out[IG_NAMES.value];
-        const width = value.length / count;
-        for (let k = 0; k < count; k++) {
-          const pair = list[first + k];
-          for (let c = 0; c < C; c++) attributions[pair * C + c] += contrib[k * C + c];
-          for (let s = 0; s < width; s++) {
-            if (firstStep + s === steps) delta[pair] += value[k * width + s];
-            if (firstStep + s === steps + 1) delta[pair] -= value[k * width + s];
+      await this.runSamples(
+        a,
+        list.map((i) => pairs[i].sample),
+        target,
+        [...alphas, 1, 0],
+        [...weights, 0, 0],
+        [IG_NAMES.contrib, IG_NAMES.value],
+        (first, count, firstStep, out) => {
+          const contrib = out[IG_NAMES.contrib];
+          const value = out[IG_NAMES.value];
+          const width = value.length / count;
+          for (let k = 0; k < count; k++) {
+            const pair = list[first + k];
+            for (let c = 0; c < C; c++) attributions[pair * C + c] += contrib[k * C + c];
+            for (let s = 0; s < width; s++) {
+              if (firstStep + s === steps) delta[pair] += value[k * width + s];
+              if (firstStep + s === steps + 1) delta[pair] -= value[k * width + s];
+            }
           }
-        }
-      });
+        },
+      );
     }
     const completenessError = new Float64Array(pairs.length);
     pairs.forEach((_, i) => {

@@ -24,7 +24,9 @@ export function segmentEnds(model: ModelProto): { lower: string; upper: string; 
   const inits = new Set(model.graph.initializer.map((t) => t.name));
   const inputs = model.graph.input.filter((i) => !inits.has(i.name));
   if (inputs.length !== 1) {
-    throw new GradientError(`segment ${model.graph.name ?? ''}: expected one activation input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
+    throw new GradientError(
+      `segment ${model.graph.name ?? ''}: expected one activation input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`,
+    );
   }
   const out = model.graph.output[0];
   if (!out) throw new GradientError(`segment ${model.graph.name ?? ''}: has no output`);
@@ -55,7 +57,9 @@ export function activeTensors(nodes: readonly NodeProto[], sources: Iterable<str
     const dataInputs = n.opType === 'Gather' ? n.input.slice(0, 1) : n.input;
     if (!dataInputs.some((i) => active.has(i))) continue;
     const skip = NON_DIFFERENTIABLE_OUTPUTS.get(n.opType) ?? [];
-    n.output.forEach((o, i) => { if (o && !skip.includes(i)) active.add(o); });
+    n.output.forEach((o, i) => {
+      if (o && !skip.includes(i)) active.add(o);
+    });
   }
   return active;
 }
@@ -73,7 +77,11 @@ export class Prepared {
   readonly constants: Map<string, ConstantValue>;
   readonly initializers: TensorProto[];
 
-  constructor(readonly model: ModelProto, shapes: ShapeMap, reservedNames: readonly string[]) {
+  constructor(
+    readonly model: ModelProto,
+    shapes: ShapeMap,
+    reservedNames: readonly string[],
+  ) {
     const ends = segmentEnds(model);
     this.elemType = ends.elemType;
     this.sourceOpset = opsetOf(model);
@@ -135,7 +143,9 @@ export class Prepared {
       const n = nodes[k];
       if (!n.output.some((o) => relevant.has(o) && active.has(o))) continue;
       backwardNodes.push(n);
-      n.input.forEach((i) => { if (active.has(i)) relevant.add(i); });
+      n.input.forEach((i) => {
+        if (active.has(i)) relevant.add(i);
+      });
     }
     const parts = new Map<string, string[]>();
     for (const [t, g] of seeds) if (active.has(t)) parts.set(t, [g]);
@@ -155,14 +165,18 @@ export class Prepared {
         throw new GradientError(`no backward rule for operator ${node.opType} (${where}); supported: ${[...RULES.keys()].sort().join(', ')}`);
       }
       const ctx: GradContext = {
-        node, em, sourceOpset: this.sourceOpset,
+        node,
+        em,
+        sourceOpset: this.sourceOpset,
         gradOf: (i) => grads[i],
         gradOrZeros: (i) => grads[i] ?? em.zerosLike(node.output[i]),
         needs: (i) => Boolean(node.input[i]) && active.has(node.input[i]),
         shape: (t) => this.shape(t) ?? ctx.fail(`static shape of tensor ${t} is unknown`),
         constant: (t) => this.constants.get(t),
         batchAxis: (t) => batchAxisOf(this.batchPowers.get(t)),
-        fail: (why) => { throw new GradientError(`backward of ${where}: ${why}`); },
+        fail: (why) => {
+          throw new GradientError(`backward of ${where}: ${why}`);
+        },
       };
       const inputGrads = rule.grad(ctx);
       node.input.forEach((inp, i) => {
@@ -185,8 +199,18 @@ export class Prepared {
    * Assembles the model: `forward` (default: the segment's nodes) + emitted nodes, pruned to the outputs,
    * sorted, with the initializers they use.
    */
-  finish(name: string, inputs: ReturnType<typeof makeValueInfo>[], outputs: ReturnType<typeof makeValueInfo>[], forward: readonly NodeProto[] = this.nodes): ModelProto {
-    const nodes = topoSort(pruneTo([...forward, ...this.em.nodes], outputs.map((o) => o.name)));
+  finish(
+    name: string,
+    inputs: ReturnType<typeof makeValueInfo>[],
+    outputs: ReturnType<typeof makeValueInfo>[],
+    forward: readonly NodeProto[] = this.nodes,
+  ): ModelProto {
+    const nodes = topoSort(
+      pruneTo(
+        [...forward, ...this.em.nodes],
+        outputs.map((o) => o.name),
+      ),
+    );
     const used = new Set(nodes.flatMap((n) => n.input));
     const initializers = [...this.initializers, ...this.em.initializers].filter((t) => t.name && used.has(t.name));
     const graph = makeGraph(name, nodes, inputs, outputs, initializers);

@@ -27,7 +27,7 @@ export function tapConv(node: NodeProto, em: GraphEmitter, shapeOf: (t: string) 
   const [Ho, Wo] = ys.slice(2);
   const strides = attrInts(node, 'strides') ?? [1, 1];
   const dil = attrInts(node, 'dilations') ?? [1, 1];
-  const pads = autoPad === 'VALID' ? [0, 0, 0, 0] : attrInts(node, 'pads') ?? [0, 0, 0, 0];
+  const pads = autoPad === 'VALID' ? [0, 0, 0, 0] : (attrInts(node, 'pads') ?? [0, 0, 0, 0]);
   const out: NodeProto[] = [];
   const op = (type: string, inputs: string[], attrs: Record<string, number | number[]> = {}, hint = type): string => {
     const name = em.fresh(`tap_${hint}`);

@@ -4,7 +4,11 @@ import type { NodeProto } from '../onnx/proto';
 /** Nodes in a topological order (stable: keeps the given order where dependencies allow). */
 export function topoSort(nodes: readonly NodeProto[]): NodeProto[] {
   const producer = new Map<string, number>();
-  nodes.forEach((n, i) => n.output.forEach((o) => { if (o) producer.set(o, i); }));
+  nodes.forEach((n, i) =>
+    n.output.forEach((o) => {
+      if (o) producer.set(o, i);
+    }),
+  );
   const state = new Uint8Array(nodes.length); // 0 new, 1 visiting, 2 done
   const order: NodeProto[] = [];
   const visit = (start: number) => {
@@ -15,7 +19,10 @@ export function topoSort(nodes: readonly NodeProto[]): NodeProto[] {
       const node = nodes[top[0]];
       if (top[1] < node.input.length) {
         const p = producer.get(node.input[top[1]++]);
-        if (p !== undefined && state[p] === 0) { state[p] = 1; stack.push([p, 0]); }
+        if (p !== undefined && state[p] === 0) {
+          state[p] = 1;
+          stack.push([p, 0]);
+        }
         continue;
       }
       state[top[0]] = 2;

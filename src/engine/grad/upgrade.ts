@@ -21,14 +21,20 @@ function withInputs(node: NodeProto, inputs: string[], drop: string[]): NodeProt
 }
 
 export function upgradeNodes(
-  nodes: NodeProto[], fromOpset: number, toOpset: number, em: GraphEmitter,
+  nodes: NodeProto[],
+  fromOpset: number,
+  toOpset: number,
+  em: GraphEmitter,
   shapeOf: (tensor: string) => readonly number[] | undefined,
 ): UpgradeResult {
   const shapes = new Map<string, number[]>();
   if (fromOpset >= toOpset) return { nodes, shapes };
   const out: NodeProto[] = [];
   for (const node of nodes) {
-    if (node.domain && node.domain !== 'ai.onnx') { out.push(node); continue; }
+    if (node.domain && node.domain !== 'ai.onnx') {
+      out.push(node);
+      continue;
+    }
     const [x] = node.input;
     switch (node.opType) {
       case 'Clip':
@@ -69,7 +75,10 @@ export function upgradeNodes(
         }
         break;
       case 'Dropout':
-        if (fromOpset < 12) { out.push({ ...node, attribute: attrsExcept(node, ['ratio', 'is_test']) }); continue; }
+        if (fromOpset < 12) {
+          out.push({ ...node, attribute: attrsExcept(node, ['ratio', 'is_test']) });
+          continue;
+        }
         break;
       case 'BatchNormalization':
         out.push({ ...node, output: node.output.slice(0, 1), attribute: attrsExcept(node, ['spatial', 'is_test', 'consumed_inputs', 'momentum']) });

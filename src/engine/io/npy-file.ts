@@ -34,7 +34,11 @@ export function readNpyFile(file: string): NpyArray {
     const kind = DIRECT[/'descr':\s*'([^']+)'/.exec(header)?.[1] ?? ''];
     const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
     if (!kind || shapeText === undefined || !/'fortran_order':\s*False/.test(header)) return readNpy(file);
-    const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+    const shape = shapeText
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+      .map(Number);
     const count = shape.reduce((a, b) => a * b, 1);
     const offset = start + headerLen;
     if (size - offset < count * kind.bytes) {

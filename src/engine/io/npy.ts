@@ -16,10 +16,21 @@ export interface NpyArray<T extends NpyData = NpyData> {
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
 
 const DESCR: Record<string, NpyDtype> = {
-  '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64', '|u1': 'uint8', '<u1': 'uint8', '|b1': 'bool',
+  '<f4': 'float32',
+  '<f8': 'float64',
+  '<i4': 'int32',
+  '<i8': 'int64',
+  '|u1': 'uint8',
+  '<u1': 'uint8',
+  '|b1': 'bool',
 };
 const DESCR_OF: Record<NpyDtype, string> = {
-  float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8', uint8: '|u1', bool: '|b1',
+  float32: '<f4',
+  float64: '<f8',
+  int32: '<i4',
+  int64: '<i8',
+  uint8: '|u1',
+  bool: '|b1',
 };
 const BYTES: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, bool: 1 };
 
@@ -41,7 +52,11 @@ export function parseNpy(bytes: Uint8Array, source = 'array'): NpyArray {
   const dtype = DESCR[descr];
   if (!dtype) throw new DataError(`${source}: unsupported .npy dtype '${descr}' (use float32, float64, int32, int64, uint8 or bool)`);
   if (fortran === 'True') throw new DataError(`${source}: Fortran-ordered .npy arrays are not supported; save with np.ascontiguousarray`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const start = headerStart + headerLen;
   const nbytes = count * BYTES[dtype];
@@ -51,11 +66,15 @@ export function parseNpy(bytes: Uint8Array, source = 'array'): NpyArray {
   // Copy into an aligned buffer: the payload offset is not always a multiple of the element size.
   const payload = Uint8Array.prototype.slice.call(bytes, start, start + nbytes).buffer; // a copy, even for a Buffer
   const data: NpyData =
-    dtype === 'float32' ? new Float32Array(payload)
-    : dtype === 'float64' ? new Float64Array(payload)
-    : dtype === 'int32' ? new Int32Array(payload)
-    : dtype === 'int64' ? new BigInt64Array(payload)
-    : new Uint8Array(payload);
+    dtype === 'float32'
+      ? new Float32Array(payload)
+      : dtype === 'float64'
+        ? new Float64Array(payload)
+        : dtype === 'int32'
+          ? new Int32Array(payload)
+          : dtype === 'int64'
+            ? new BigInt64Array(payload)
+            : new Uint8Array(payload);
   return { dtype, shape, data };
 }
 

@@ -18,7 +18,6 @@ export function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-
 /** Fisher-Yates shuffle of a copy. */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
@@ -62,7 +61,10 @@ export function buildCheck(doc: ResultDocument, ref: GroupRef, options: CheckOpt
     const lists = set.map((g) => withThumbnails(doc, groupCrops(doc, g).ranked).filter((c) => !ownSet.has(c)));
     for (let k = 0; pool.length < nOther && lists.some((l) => k < l.length); k++) {
       for (const l of lists) {
-        if (k < l.length && !seen.has(l[k]) && pool.length < nOther) { seen.add(l[k]); pool.push(l[k]); }
+        if (k < l.length && !seen.has(l[k]) && pool.length < nOther) {
+          seen.add(l[k]);
+          pool.push(l[k]);
+        }
       }
     }
   }
@@ -85,7 +87,9 @@ export interface CheckScore {
 /** Scores the model's choice (0-based indices into `items`). */
 export function scoreCheck(items: readonly CheckItem[], chosen: readonly number[]): CheckScore {
   const picked = new Set(chosen);
-  let correct = 0, hits = 0, falseAlarms = 0;
+  let correct = 0,
+    hits = 0,
+    falseAlarms = 0;
   items.forEach((it, i) => {
     const says = picked.has(i);
     if (says === it.fromGroup) correct++;

@@ -36,8 +36,18 @@ export function imageClasses(doc: ResultDocument, scan?: ScanLabels): ImageClass
   };
 }
 
-export interface ClassShare { name: string; images: number; share: number; /** Share among all analysed images. */ base: number }
-export interface SizeShare { granularity: number; /** Crop side in input pixels. */ side: number; crops: number; share: number }
+export interface ClassShare {
+  name: string;
+  images: number;
+  share: number /** Share among all analysed images. */;
+  base: number;
+}
+export interface SizeShare {
+  granularity: number /** Crop side in input pixels. */;
+  side: number;
+  crops: number;
+  share: number;
+}
 
 export interface GroupEvidence {
   crops: number;
@@ -111,10 +121,11 @@ export function describeEvidence(doc: ResultDocument, e: GroupEvidence): { text:
   const what = dominant.length > 0 ? `${joinNames(dominant.map((c) => c.name))} images` : `images ${selection} as ${doc.class.name}`;
   const size = sizePhrase(e.sizes);
   const text = size.whole ? `whole ${what}` : `${size.phrase} of ${what}`;
-  const classPart = e.classes.length > 0
-    ? `${e.classes.map((c) => `${c.name} ${pct(c.share)}`).join(', ')} of the images with a known class` +
-      ` (all analysed images: ${e.classes.map((c) => `${c.name} ${pct(c.base)}`).join(', ')})`
-    : 'their dataset classes are unknown (no scan and not an ImageFolder dataset)';
+  const classPart =
+    e.classes.length > 0
+      ? `${e.classes.map((c) => `${c.name} ${pct(c.share)}`).join(', ')} of the images with a known class` +
+        ` (all analysed images: ${e.classes.map((c) => `${c.name} ${pct(c.base)}`).join(', ')})`
+      : 'their dataset classes are unknown (no scan and not an ImageFolder dataset)';
   const over = e.classes.filter((c) => c.share >= 0.1 && c.share >= 2 * c.base);
   const overPart = over.length > 0 ? `; over-represented: ${over.map((c) => `${c.name} (${pct(c.share)} vs ${pct(c.base)})`).join(', ')}` : '';
   const sizePart = e.sizes.map((s) => `${s.side} px ${pct(s.share)}`).join(', ');

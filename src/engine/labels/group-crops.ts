@@ -43,7 +43,10 @@ function roundRobin(lists: readonly (readonly number[])[]): number[] {
   const longest = Math.max(0, ...lists.map((l) => l.length));
   for (let k = 0; k < longest; k++) {
     for (const l of lists) {
-      if (k < l.length && !seen.has(l[k])) { seen.add(l[k]); out.push(l[k]); }
+      if (k < l.length && !seen.has(l[k])) {
+        seen.add(l[k]);
+        out.push(l[k]);
+      }
     }
   }
   return out;
@@ -110,7 +113,10 @@ export function feedingUnits(doc: ResultDocument, ref: GroupRef, max = 3, cropsP
     .filter((e) => e.weight > 0)
     .sort((a, b) => b.weight - a.weight || a.to - b.to)
     .map((e) => ({
-      layer: lower.name, index: e.to, weight: e.weight, share: total > 0 ? e.weight / total : 0,
+      layer: lower.name,
+      index: e.to,
+      weight: e.weight,
+      share: total > 0 ? e.weight / total : 0,
       crops: withThumbnails(doc, groupCrops(doc, { layer: lower.name, group: e.to }).ranked).slice(0, cropsPer),
     }))
     .filter((u) => u.crops.length > 0)

@@ -85,7 +85,10 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Label one group with the model: label request, then the check. Throws what the model or parsing throws. */
 export async function modelLabel(
-  doc: ResultDocument, ref: GroupRef, model: LanguageModelPort, options: Pick<LabelRunOptions, 'check' | 'prompt' | 'signal'> = {},
+  doc: ResultDocument,
+  ref: GroupRef,
+  model: LanguageModelPort,
+  options: Pick<LabelRunOptions, 'check' | 'prompt' | 'signal'> = {},
 ): Promise<{ label: GroupLabel; check?: CheckScore; checkError?: string }> {
   const prompt = buildLabelPrompt(doc, ref, options.prompt);
   const parsed = parseLabelResponse(await model.ask(prompt.parts, options.signal));

@@ -40,9 +40,12 @@ function firstJson(text: string, open: '{' | '['): unknown {
 /** Trims quotes, markdown emphasis, a trailing full stop and extra space; cuts long labels at a word boundary. */
 export function cleanLabel(raw: string): string {
   let s = raw.replace(/\s+/g, ' ').trim();
-  for (let prev = ''; prev !== s;) {
+  for (let prev = ''; prev !== s; ) {
     prev = s;
-    s = s.replace(/^[*_`"'“”‘’\s]+|[*_`"'“”‘’\s]+$/g, '').replace(/[.;:,]+$/, '').trim();
+    s = s
+      .replace(/^[*_`"'“”‘’\s]+|[*_`"'“”‘’\s]+$/g, '')
+      .replace(/[.;:,]+$/, '')
+      .trim();
   }
   if (s.length > MAX_LABEL_CHARS) {
     const cut = s.slice(0, MAX_LABEL_CHARS + 1);
@@ -66,7 +69,11 @@ export function parseLabelResponse(text: string): ParsedLabel {
     if (typeof d === 'string') description = d;
   }
   if (label === undefined) {
-    const lines = text.replace(/```[a-z]*\n?/gi, '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = text
+      .replace(/```[a-z]*\n?/gi, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const field = (name: string) => lines.map((l) => new RegExp(`^[*_#\\s]*${name}[*_\\s]*[:：][*_\\s]*(.+)$`, 'i').exec(l)?.[1]).find(Boolean);
     label = field('label') ?? (lines.length === 1 || lines.length === 2 ? lines[0] : undefined);
     description ??= field('description') ?? (label !== undefined && lines.length === 2 && !field('label') ? lines[1] : undefined);
@@ -82,9 +89,15 @@ export function parseLabelResponse(text: string): ParsedLabel {
  * prompt), ascending, without repeats; numbers outside 1..count are ignored.
  */
 export function parseCheckResponse(text: string, count: number): number[] {
-  const keep = (xs: unknown[]) => [...new Set(xs.map((x) => (typeof x === 'string' ? Number(x.trim()) : x))
-    .filter((x): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= count)
-    .map((x) => x - 1))].sort((a, b) => a - b);
+  const keep = (xs: unknown[]) =>
+    [
+      ...new Set(
+        xs
+          .map((x) => (typeof x === 'string' ? Number(x.trim()) : x))
+          .filter((x): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= count)
+          .map((x) => x - 1),
+      ),
+    ].sort((a, b) => a - b);
   const obj = firstJson(text, '{');
   if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
     const m = (obj as Record<string, unknown>).matches ?? (obj as Record<string, unknown>).match;

@@ -9,9 +9,7 @@ import type { ResultDocument } from '../result/schema';
 import { decodeDataUri } from './data-uri';
 import { feedingUnits, findGroup, groupCrops, withThumbnails, type FeedingUnit, type GroupRef } from './group-crops';
 
-export type PromptPart =
-  | { kind: 'text'; text: string }
-  | { kind: 'image'; mime: string; data: Uint8Array; /** Crop id in the result. */ crop: number };
+export type PromptPart = { kind: 'text'; text: string } | { kind: 'image'; mime: string; data: Uint8Array /** Crop id in the result. */; crop: number };
 
 export interface LabelPromptOptions {
   /** Group crops shown (default 6). */
@@ -45,7 +43,8 @@ export function cropCaption(doc: ResultDocument, crop: number): string {
 
 function inputSide(doc: ResultDocument): string {
   const s = doc.model.inputShape;
-  const h = s[s.length - 2], w = s[s.length - 1];
+  const h = s[s.length - 2],
+    w = s[s.length - 1];
   return typeof h === 'number' && typeof w === 'number' ? `${w}x${h}` : 'fixed-size';
 }
 
@@ -60,7 +59,9 @@ export function buildLabelPrompt(doc: ResultDocument, ref: GroupRef, options: La
   const { layer, grouping, index } = findGroup(doc, ref);
   const crops = withThumbnails(doc, groupCrops(doc, ref).ranked).slice(0, options.crops ?? 6);
   if (crops.length === 0) {
-    throw new DataError(`group G${index} of layer ${layer.name}: none of its crops has a thumbnail in the result, so there is nothing to show a language model`);
+    throw new DataError(
+      `group G${index} of layer ${layer.name}: none of its crops has a thumbnail in the result, so there is nothing to show a language model`,
+    );
   }
   const feeding = feedingUnits(doc, ref, options.feeding ?? 3, options.feedingCrops ?? 3);
   const maxWords = options.maxWords ?? 6;
@@ -70,11 +71,14 @@ export function buildLabelPrompt(doc: ResultDocument, ref: GroupRef, options: La
   const classes = doc.model.labels.length > 0 ? ` Its classes: ${doc.model.labels.join(', ')}.` : '';
   text(
     `You are naming what a group of neurons in an image classifier detects, for a machine-learning engineer.${classes} ` +
-    `The analysis explains the class "${doc.class.name}". Group G${index} of layer ${layer.name} (${neurons} neuron${neurons === 1 ? '' : 's'}) ` +
-    `responds most to the image crops below. Each crop is a square part of a ${inputSide(doc)} input image, enlarged.`,
+      `The analysis explains the class "${doc.class.name}". Group G${index} of layer ${layer.name} (${neurons} neuron${neurons === 1 ? '' : 's'}) ` +
+      `responds most to the image crops below. Each crop is a square part of a ${inputSide(doc)} input image, enlarged.`,
   );
   text(`The group's crops (${crops.length}):`);
-  crops.forEach((c, k) => { text(`Crop ${k + 1} (${cropCaption(doc, c)}):`); parts.push(image(doc, c)); });
+  crops.forEach((c, k) => {
+    text(`Crop ${k + 1} (${cropCaption(doc, c)}):`);
+    parts.push(image(doc, c));
+  });
   if (feeding.length > 0) {
     text(`The group is computed from these groups of the layer below, strongest first; their crops show the parts it combines:`);
     feeding.forEach((u, k) => {
@@ -84,8 +88,8 @@ export function buildLabelPrompt(doc: ResultDocument, ref: GroupRef, options: La
   }
   text(
     `Reply with JSON only: {"label": "<at most ${maxWords} words naming the visual concept the group's crops share>", ` +
-    `"description": "<one sentence: what the crops share${feeding.length > 0 ? ' and how the lower groups\' parts combine into it' : ''}>"}. ` +
-    `Name what is visible (shapes, colours, textures, patterns, markings); use a class name only if the crops show that object.`,
+      `"description": "<one sentence: what the crops share${feeding.length > 0 ? " and how the lower groups' parts combine into it" : ''}>"}. ` +
+      `Name what is visible (shapes, colours, textures, patterns, markings); use a class name only if the crops show that object.`,
   );
   return { parts, crops, feeding };
 }
@@ -99,11 +103,14 @@ export interface CheckItem {
 
 /** The label check request: the label and the numbered crops (1-based in the text). */
 export function buildCheckPrompt(doc: ResultDocument, label: string, items: readonly CheckItem[]): PromptPart[] {
-  const parts: PromptPart[] = [{
-    kind: 'text',
-    text: `A group of neurons in an image classifier was labelled "${label}". Below are ${items.length} numbered image crops ` +
-      `(square parts of input images, enlarged). Some show what the label names, some do not.`,
-  }];
+  const parts: PromptPart[] = [
+    {
+      kind: 'text',
+      text:
+        `A group of neurons in an image classifier was labelled "${label}". Below are ${items.length} numbered image crops ` +
+        `(square parts of input images, enlarged). Some show what the label names, some do not.`,
+    },
+  ];
   items.forEach((it, k) => {
     parts.push({ kind: 'text', text: `Crop ${k + 1} (${cropCaption(doc, it.crop)}):` }, image(doc, it.crop));
   });

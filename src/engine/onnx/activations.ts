@@ -112,7 +112,17 @@ export async function computeActivations(
   const source = 'data' in input ? tensorSource(input, sampleSize, model) : input;
   const total = source.count;
   const outputs = proto.graph.output.map((o) => o.name);
-  const sizes = new Map(outputs.map((o) => [o, o.startsWith(MEAN_PREFIX) ? shapes.get(o.slice(MEAN_PREFIX.length))![1] : shapes.get(o)!.slice(1).reduce((a, b) => a * b, 1)]));
+  const sizes = new Map(
+    outputs.map((o) => [
+      o,
+      o.startsWith(MEAN_PREFIX)
+        ? shapes.get(o.slice(MEAN_PREFIX.length))![1]
+        : shapes
+            .get(o)!
+            .slice(1)
+            .reduce((a, b) => a * b, 1),
+    ]),
+  );
   const buffers = new Map(outputs.map((o) => [o, new Float32Array(total * sizes.get(o)!)]));
   const key = {
     sha256: model.sha256,
@@ -122,20 +132,27 @@ export async function computeActivations(
     memoryArena: options.memoryArena,
   };
   const cache = options.cache ?? sessionCache;
-  const provider = await cache.use(key, () => encodeModel(proto), model.path, async (session) => {
-    for (let start = 0; start < total; start += batchSize) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
-      const n = Math.min(batchSize, total - start);
-      const data = await source.batch(start, n);
-      if (data.length !== n * sampleSize) {
-        throw new UsageError(`${model.path}: a batch of ${n} inputs has ${data.length} values, expected ${n * sampleSize} (${n} x [${inDims.slice(1).join(', ')}])`);
+  const provider = await cache.use(
+    key,
+    () => encodeModel(proto),
+    model.path,
+    async (session) => {
+      for (let start = 0; start < total; start += batchSize) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
+        const n = Math.min(batchSize, total - start);
+        const data = await source.batch(start, n);
+        if (data.length !== n * sampleSize) {
+          throw new UsageError(
+            `${model.path}: a batch of ${n} inputs has ${data.length} values, expected ${n * sampleSize} (${n} x [${inDims.slice(1).join(', ')}])`,
+          );
+        }
+        const result = await session.run({ [model.input.name]: { data, dims: [n, ...inDims.slice(1)] } }, outputs);
+        for (const o of outputs) buffers.get(o)!.set(result[o].data as Float32Array, start * sizes.get(o)!);
+        options.onProgress?.(start + n, total);
       }
-      const result = await session.run({ [model.input.name]: { data, dims: [n, ...inDims.slice(1)] } }, outputs);
-      for (const o of outputs) buffers.get(o)!.set(result[o].data as Float32Array, start * sizes.get(o)!);
-      options.onProgress?.(start + n, total);
-    }
-    return session.provider;
-  });
+      return session.provider;
+    },
+  );
   const out: Activations = { means: new Map(), maps: new Map(), provider, batchSize };
   for (const o of outputs) {
     const data = buffers.get(o)!;
@@ -154,7 +171,9 @@ export async function computeActivations(
 function tensorSource(t: Tensor, sampleSize: number, model: LoadedModel): { count: number; batch(start: number, n: number): Float32Array } {
   const count = t.dims[0];
   if (t.data.length !== count * sampleSize) {
-    throw new UsageError(`${model.path}: input of dims [${t.dims.join(', ')}] (${t.data.length} values) does not match the model input ${model.input.name} [${model.input.shape.join(', ')}]`);
+    throw new UsageError(
+      `${model.path}: input of dims [${t.dims.join(', ')}] (${t.data.length} values) does not match the model input ${model.input.name} [${model.input.shape.join(', ')}]`,
+    );
   }
   return { count, batch: (start, n) => t.data.subarray(start * sampleSize, (start + n) * sampleSize) };
 }

@@ -1,10 +1,7 @@
 /**
  * Small constructors for ONNX messages: what sub-model extraction, backward graphs and tests build with.
  */
-import {
-  AttrType, DataType, type Attribute, type Graph, type ModelProto, type NodeProto, type OpsetId, type TensorProto,
-  type ValueInfo,
-} from './proto';
+import { AttrType, DataType, type Attribute, type Graph, type ModelProto, type NodeProto, type OpsetId, type TensorProto, type ValueInfo } from './proto';
 
 export type AttrValue = number | string | number[] | string[] | TensorProto | { floats: number[] } | { float: number };
 
@@ -22,9 +19,7 @@ export function attr(name: string, value: AttrValue): Attribute {
       return { name, type: AttrType.STRINGS, strings: (value as string[]).map((s) => new TextEncoder().encode(s)) };
     }
     const nums = value as number[];
-    return nums.every(Number.isInteger)
-      ? { name, type: AttrType.INTS, ints: nums }
-      : { name, type: AttrType.FLOATS, floats: nums };
+    return nums.every(Number.isInteger) ? { name, type: AttrType.INTS, ints: nums } : { name, type: AttrType.FLOATS, floats: nums };
   }
   if ('floats' in value) return { name, type: AttrType.FLOATS, floats: value.floats };
   if ('float' in value) return { name, type: AttrType.FLOAT, f: value.float };
@@ -48,8 +43,12 @@ export function makeNode(
 type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
 
 const TYPED_DATA_TYPE: [new (...a: never[]) => NumericArray, number][] = [
-  [Float32Array, DataType.FLOAT], [Float64Array, DataType.DOUBLE], [Int32Array, DataType.INT32],
-  [BigInt64Array, DataType.INT64], [Uint8Array, DataType.UINT8], [Int8Array, DataType.INT8],
+  [Float32Array, DataType.FLOAT],
+  [Float64Array, DataType.DOUBLE],
+  [Int32Array, DataType.INT32],
+  [BigInt64Array, DataType.INT64],
+  [Uint8Array, DataType.UINT8],
+  [Int8Array, DataType.INT8],
 ];
 
 /** A tensor from a typed array (stored as raw_data). A plain number array becomes INT64. */

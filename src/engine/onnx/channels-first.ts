@@ -55,7 +55,9 @@ export function withoutViews(model: LoadedModel): LoadedModel {
 
 function inverse(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
-  perm.forEach((p, i) => { inv[p] = i; });
+  perm.forEach((p, i) => {
+    inv[p] = i;
+  });
   return inv;
 }
 
@@ -72,7 +74,10 @@ export function ensureView(model: LoadedModel, source: string, channelAxis: numb
   }
   const name = viewName(source, channelAxis);
   const perm = toChannelsFirst(dims.length, channelAxis);
-  shapes.set(name, perm.map((p) => dims[p]));
+  shapes.set(
+    name,
+    perm.map((p) => dims[p]),
+  );
   if (model.graph.has(name)) return name;
   const graph = model.proto.graph;
   const producer = model.graph.producer(source);
@@ -83,9 +88,12 @@ export function ensureView(model: LoadedModel, source: string, channelAxis: numb
   const back = `${BACK_PREFIX}${channelAxis}/${source}`;
   for (const node of graph.node) node.input = node.input.map((t) => (t === source ? back : t));
   const at = graph.node.indexOf(producer) + 1;
-  graph.node.splice(at, 0,
+  graph.node.splice(
+    at,
+    0,
     makeNode('Transpose', [source], [name], { perm }, `${name}/Transpose`),
-    makeNode('Transpose', [name], [back], { perm: inverse(perm) }, `${back}/Transpose`));
+    makeNode('Transpose', [name], [back], { perm: inverse(perm) }, `${back}/Transpose`),
+  );
   shapes.set(back, [...dims]);
   model.graph = new GraphIndex(graph, model.resolveTensor, model.path);
   return name;

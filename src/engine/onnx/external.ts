@@ -36,7 +36,9 @@ function byteCount(value: string | undefined, field: 'offset' | 'length', source
   if (value === undefined) return undefined;
   const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n)) {
-    throw new OnnxFormatError(`${source}: tensor ${tensor}: external data ${field} ${shown(value)} is not a non-negative whole number of bytes (the model file is damaged)`);
+    throw new OnnxFormatError(
+      `${source}: tensor ${tensor}: external data ${field} ${shown(value)} is not a non-negative whole number of bytes (the model file is damaged)`,
+    );
   }
   return n;
 }
@@ -81,7 +83,9 @@ export function externalFile(baseDir: string, location: string, source: string, 
     real = realpathSync(file);
     realBase = realpathSync(baseDir);
   } catch (e) {
-    throw new OnnxFormatError(`${source}: cannot read the external data file ${file} (tensor ${tensor}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new OnnxFormatError(
+      `${source}: cannot read the external data file ${file} (tensor ${tensor}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const rel = path.relative(realBase, real);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
@@ -95,7 +99,10 @@ export class ExternalData {
   private readonly cache = new Map<TensorProto, TensorProto>();
 
   /** `baseDir`: the model file's folder (external locations are relative to it); `source` names the model. */
-  constructor(private readonly baseDir: string | undefined, private readonly source: string) {}
+  constructor(
+    private readonly baseDir: string | undefined,
+    private readonly source: string,
+  ) {}
 
   /** The tensor itself when its data is inline, else a copy with `rawData` read from its external file. */
   resolve = (t: TensorProto): TensorProto => {
@@ -122,7 +129,9 @@ export class ExternalData {
     const name = t.name || 'tensor';
     const ref = externalRef(t, this.source);
     if (this.baseDir === undefined) {
-      throw new OnnxFormatError(`${this.source}: tensor ${name} is stored in the external file ${ref.location}, but the model was loaded from memory without its folder`);
+      throw new OnnxFormatError(
+        `${this.source}: tensor ${name} is stored in the external file ${ref.location}, but the model was loaded from memory without its folder`,
+      );
     }
     const file = externalFile(this.baseDir, ref.location, this.source, name);
     const count = elementCount(t.dims);
@@ -134,13 +143,17 @@ export class ExternalData {
     const { offset } = ref;
     const length = ref.length ?? expected;
     if (width > 0 && length !== expected) {
-      throw new OnnxFormatError(`${this.source}: tensor ${name}: external data length ${length} does not match its dims [${t.dims.join(', ')}] (${expected} bytes)`);
+      throw new OnnxFormatError(
+        `${this.source}: tensor ${name}: external data length ${length} does not match its dims [${t.dims.join(', ')}] (${expected} bytes)`,
+      );
     }
     const fd = openSync(file, 'r');
     try {
       const size = fstatSync(fd).size;
       if (offset + length > size) {
-        throw new OnnxFormatError(`${this.source}: external data file ${file} is truncated: tensor ${name} needs bytes ${offset}..${offset + length}, the file has ${size}`);
+        throw new OnnxFormatError(
+          `${this.source}: external data file ${file} is truncated: tensor ${name} needs bytes ${offset}..${offset + length}, the file has ${size}`,
+        );
       }
       const buf = new Uint8Array(length);
       let done = 0;
@@ -150,7 +163,9 @@ export class ExternalData {
         done += n;
       }
       if (done < length) {
-        throw new OnnxFormatError(`${this.source}: external data file ${file} ended at byte ${offset + done} while reading tensor ${name} (bytes ${offset}..${offset + length})`);
+        throw new OnnxFormatError(
+          `${this.source}: external data file ${file} ended at byte ${offset + done} while reading tensor ${name} (bytes ${offset}..${offset + length})`,
+        );
       }
       return buf;
     } finally {

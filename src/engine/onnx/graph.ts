@@ -28,7 +28,11 @@ export class GraphIndex {
    * `resolve` turns an externally stored tensor into one with its data (see ExternalData); it is called
    * only when a constant value is asked for. `source` names the model in errors.
    */
-  constructor(readonly graph: Graph, private readonly resolve: (t: TensorProto) => TensorProto = (t) => t, source = 'model') {
+  constructor(
+    readonly graph: Graph,
+    private readonly resolve: (t: TensorProto) => TensorProto = (t) => t,
+    source = 'model',
+  ) {
     const inits = new Map<string, TensorProto>();
     for (const t of graph.initializer ?? []) if (t.name) inits.set(t.name, t);
     this.initializers = inits;
@@ -53,8 +57,7 @@ export class GraphIndex {
     for (const name of inits.keys()) this.statics.add(name);
     for (const node of this.nodes) {
       const ins = node.input.filter(Boolean);
-      const isStatic = SHAPE_ONLY_OPS.has(node.opType)
-        || (ins.length === 0 ? !NONDETERMINISTIC_OPS.has(node.opType) : ins.every((i) => this.statics.has(i)));
+      const isStatic = SHAPE_ONLY_OPS.has(node.opType) || (ins.length === 0 ? !NONDETERMINISTIC_OPS.has(node.opType) : ins.every((i) => this.statics.has(i)));
       if (isStatic) for (const o of node.output) if (o) this.statics.add(o);
     }
   }
@@ -134,7 +137,9 @@ function topologicalOrder(nodes: NodeProto[], producers: Map<string, NodeProto>,
         if (!name || available.has(name)) continue;
         const p = producers.get(name);
         if (!p) {
-          throw new ModelError(`${source}: node ${top.node.name || top.node.opType} (${top.node.opType}) reads tensor ${name}, which no node produces and which is not a graph input or initializer`);
+          throw new ModelError(
+            `${source}: node ${top.node.name || top.node.opType} (${top.node.opType}) reads tensor ${name}, which no node produces and which is not a graph input or initializer`,
+          );
         }
         if (done.has(p)) continue;
         if (onStack.has(p)) throw new ModelError(`${source}: the graph has a cycle through node ${p.name || p.opType} (tensor ${name})`);

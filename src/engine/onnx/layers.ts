@@ -56,9 +56,39 @@ export interface DetectOptions {
 }
 
 const ELEMENTWISE = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu',
-  'Softplus', 'Softsign', 'Mish', 'Gelu', 'Erf', 'ThresholdedRelu', 'BatchNormalization', 'InstanceNormalization',
-  'LRN', 'Softmax', 'LogSoftmax', 'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Abs', 'Sqrt', 'Exp', 'Pow', 'Max', 'Min',
+  'Relu',
+  'LeakyRelu',
+  'PRelu',
+  'Clip',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Elu',
+  'Selu',
+  'Celu',
+  'Softplus',
+  'Softsign',
+  'Mish',
+  'Gelu',
+  'Erf',
+  'ThresholdedRelu',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LRN',
+  'Softmax',
+  'LogSoftmax',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Neg',
+  'Abs',
+  'Sqrt',
+  'Exp',
+  'Pow',
+  'Max',
+  'Min',
 ]);
 /** Producers after which a local pooling (MaxPool, AveragePool) ends the same stage: activations and convs. */
 const POOLED = new Set(['Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu', 'Mish', 'Gelu', 'Conv']);
@@ -140,8 +170,10 @@ export function detectLayers(target: LoadedModel, shapes: Map<string, number[]>,
     const a = cuts[ai];
     const op = b.node.opType;
     // A local pooling that keeps the shape (AlexNet's 6x6 adaptive pool on a 6x6 map) repeats its input too.
-    const globalPool = GLOBAL_POOLS.has(op) || (LOCAL_POOLS.has(op) && ((spatial(b.dims) === 1 && spatial(a.dims) > 1) || sameDims(a.dims, b.dims)))
-      || isTokenSelect(model, b.node, a.dims);
+    const globalPool =
+      GLOBAL_POOLS.has(op) ||
+      (LOCAL_POOLS.has(op) && ((spatial(b.dims) === 1 && spatial(a.dims) > 1) || sameDims(a.dims, b.dims))) ||
+      isTokenSelect(model, b.node, a.dims);
     if (ELEMENTWISE.has(op) || (LOCAL_POOLS.has(op) && !globalPool && POOLED.has(a.node.opType))) {
       keep[ai] = false;
       // The tail belongs to a's block unless it is a member of a sequence itself (`features.2` after `features.1`).
@@ -211,8 +243,14 @@ function withLayout(model: LoadedModel, l: Named, channelAxis: number, shapes: M
   const tensor = ensureView(model, l.source, axis, shapes);
   const dims = shapes.get(tensor)!;
   return {
-    ...l, tensor, shape: dims.slice(1), rank: dims.length, sourceShape: full.slice(1), channelAxis: axis,
-    channels: full[axis], positions: full.slice(1).reduce((a, b) => a * b, 1) / full[axis],
+    ...l,
+    tensor,
+    shape: dims.slice(1),
+    rank: dims.length,
+    sourceShape: full.slice(1),
+    channelAxis: axis,
+    channels: full[axis],
+    positions: full.slice(1).reduce((a, b) => a * b, 1) / full[axis],
   };
 }
 
@@ -291,13 +329,20 @@ export function resolveLayer(model: LoadedModel, nameOrTensor: string, layers: L
   const dims = shapes.get(source);
   if (dims && g.has(source) && !g.isConstant(source)) {
     if (dims.length < 2 || dims.length > 4) {
-      throw new ModelError(`${model.path}: tensor ${source} has shape [${dims.join(', ')}]; a layer needs rank 2, 3 or 4 (N x C [x H [x W]], N x H x W x C or N x L x C)`);
+      throw new ModelError(
+        `${model.path}: tensor ${source} has shape [${dims.join(', ')}]; a layer needs rank 2, 3 or 4 (N x C [x H [x W]], N x H x W x C or N x L x C)`,
+      );
     }
     const node = g.producer(source);
     const block = moduleName(node?.name);
     const name = block === undefined || layers.some((l) => l.name === block) ? source : block;
     const axis = view?.channelAxis ?? channelAxes(g, model.input.name, shapes).get(source) ?? fallbackAxis(model, source, shapes);
-    return withLayout(model, { name, tensor: source, source, shape: dims.slice(1), rank: dims.length, producerOp: node?.opType ?? 'input', nodeName: node?.name ?? '' }, axis, shapes);
+    return withLayout(
+      model,
+      { name, tensor: source, source, shape: dims.slice(1), rank: dims.length, producerOp: node?.opType ?? 'input', nodeName: node?.name ?? '' },
+      axis,
+      shapes,
+    );
   }
   const candidates = [...layers.map((l) => l.name), ...[...shapes.keys()].filter((t) => t !== model.input.name && !isViewTensor(t))];
   const near = nearest(nameOrTensor, candidates, 5);

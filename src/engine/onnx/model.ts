@@ -102,12 +102,18 @@ function decode(bytes: Uint8Array, name: string): ModelProto {
       throw new OnnxFormatError(`${name}: not an ONNX model (it starts with the bytes ${head}, not with a field of an ONNX ModelProto)`);
     }
     if (damage.atBoundary) {
-      throw new OnnxFormatError(`${name}: the ONNX file ends before the end of ${damage.path}: ${damage.problem}; it was cut short at a field boundary or that length is damaged (copy or export it again)`);
+      throw new OnnxFormatError(
+        `${name}: the ONNX file ends before the end of ${damage.path}: ${damage.problem}; it was cut short at a field boundary or that length is damaged (copy or export it again)`,
+      );
     }
     if (damage.endsEarly) {
-      throw new OnnxFormatError(`${name}: the ONNX file is truncated: it ends at byte ${bytes.length} inside ${damage.path} (${damage.problem}); copy or export it again`);
+      throw new OnnxFormatError(
+        `${name}: the ONNX file is truncated: it ends at byte ${bytes.length} inside ${damage.path} (${damage.problem}); copy or export it again`,
+      );
     }
-    throw new OnnxFormatError(`${name}: the ONNX file is damaged at byte ${damage.offset}, in ${damage.path}: ${damage.problem} (the file is corrupt, not cut short; export or copy it again)`);
+    throw new OnnxFormatError(
+      `${name}: the ONNX file is damaged at byte ${damage.offset}, in ${damage.path}: ${damage.problem} (the file is corrupt, not cut short; export or copy it again)`,
+    );
   }
 }
 
@@ -151,10 +157,14 @@ function describeInput(proto: ModelProto, graph: GraphIndex, name: string, anyIn
     throw new ModelError(`${name}: input ${info.name} is ${DATA_TYPE_NAMES[elem] ?? `type ${elem}`}, not an image tensor (float32 N x C x H x W expected)`);
   }
   if (shape.length !== 4) {
-    throw new ModelError(`${name}: input ${info.name} has shape ${shown} (rank ${shape.length}), not an image tensor (rank 4: N x C x H x W, with 1 or 3 channels)`);
+    throw new ModelError(
+      `${name}: input ${info.name} has shape ${shown} (rank ${shape.length}), not an image tensor (rank 4: N x C x H x W, with 1 or 3 channels)`,
+    );
   }
   if (result.channels !== 1 && result.channels !== 3) {
-    throw new ModelError(`${name}: input ${info.name} has shape ${shown}: ${shape[1]} channels, not an image tensor (N x C x H x W with C = 1 or 3; channels-last inputs are not supported)`);
+    throw new ModelError(
+      `${name}: input ${info.name} has shape ${shown}: ${shape[1]} channels, not an image tensor (N x C x H x W with C = 1 or 3; channels-last inputs are not supported)`,
+    );
   }
   return result;
 }

@@ -13,8 +13,7 @@ import { OnnxFormatError } from '../errors';
  * A generated message's fields as the engine uses them: never null, `K` always present (the decoder fills
  * every field from its default, so a decoded message has them all; a message we build names those we need).
  */
-type Fields<P, K extends keyof P = never> =
-  { [F in Exclude<keyof P, '$unknowns' | K>]?: NonNullable<P[F]> } & { [F in K]-?: NonNullable<P[F]> };
+type Fields<P, K extends keyof P = never> = { [F in Exclude<keyof P, '$unknowns' | K>]?: NonNullable<P[F]> } & { [F in K]-?: NonNullable<P[F]> };
 
 export interface StringEntry extends Fields<onnx.StringStringEntryProto.$Properties> {}
 export interface OpsetId extends Fields<onnx.OperatorSetIdProto.$Properties, 'version'> {}
@@ -24,9 +23,15 @@ export interface TensorProto extends Fields<onnx.TensorProto.$Properties, 'dims'
 }
 
 export interface Dimension extends Fields<onnx.TensorShapeProto.Dimension.$Properties> {}
-export interface TensorShape extends Fields<onnx.TensorShapeProto.$Properties, 'dim'> { dim: Dimension[] }
-export interface TensorType extends Fields<onnx.TypeProto.Tensor.$Properties, 'elemType'> { shape?: TensorShape }
-export interface TypeProto extends Fields<onnx.TypeProto.$Properties> { tensorType?: TensorType }
+export interface TensorShape extends Fields<onnx.TensorShapeProto.$Properties, 'dim'> {
+  dim: Dimension[];
+}
+export interface TensorType extends Fields<onnx.TypeProto.Tensor.$Properties, 'elemType'> {
+  shape?: TensorShape;
+}
+export interface TypeProto extends Fields<onnx.TypeProto.$Properties> {
+  tensorType?: TensorType;
+}
 export interface ValueInfo extends Fields<onnx.ValueInfoProto.$Properties, 'name'> {
   type?: TypeProto;
   metadataProps?: StringEntry[];
@@ -150,5 +155,7 @@ export const DataType = onnx.TensorProto.DataType;
 
 /** Lower-case names of the data types (`float`, `int64`, ...), by value. */
 export const DATA_TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(DataType).filter(([k]) => k !== 'UNDEFINED').map(([k, v]) => [v, k.toLowerCase()]),
+  Object.entries(DataType)
+    .filter(([k]) => k !== 'UNDEFINED')
+    .map(([k, v]) => [v, k.toLowerCase()]),
 );

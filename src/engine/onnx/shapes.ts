@@ -54,11 +54,15 @@ export function knownShape(model: LoadedModel, tensor: string): number[] | undef
  */
 export function probeInputDims(model: LoadedModel, options: ShapeOptions = {}): number[] {
   const dims = model.input.shape.map((d, i) =>
-    typeof d === 'number' ? d : i === 0 ? 1 : i === 2 ? (options.height ?? 224) : i === 3 ? (options.width ?? 224) : 1);
+    typeof d === 'number' ? d : i === 0 ? 1 : i === 2 ? (options.height ?? 224) : i === 3 ? (options.width ?? 224) : 1,
+  );
   if (dims.length > 0) dims[0] = 1;
   const shown = `[${model.input.shape.join(', ')}]`;
   const bad = dims.findIndex((d) => !Number.isSafeInteger(d) || d < 1);
-  if (bad >= 0) throw new ModelError(`${model.path}: input ${model.input.name} declares dimension ${bad} as ${dims[bad]} (shape ${shown}); dimensions must be whole positive numbers`);
+  if (bad >= 0)
+    throw new ModelError(
+      `${model.path}: input ${model.input.name} declares dimension ${bad} as ${dims[bad]} (shape ${shown}); dimensions must be whole positive numbers`,
+    );
   const limit = options.maxInputValues ?? PROBE_MAX_INPUT_VALUES;
   const values = dims.reduce((a, b) => a * b, 1);
   if (values > limit) {

@@ -51,8 +51,13 @@ export function extractSubmodel(model: LoadedModel, inputs: string[], outputs: s
       continue;
     }
     const node = g.producer(tensor);
-    if (node && (node.opType === 'Shape' || node.opType === 'Size') && !inputSet.has(node.input[0])
-      && !downstream.has(node.input[0]) && !g.isConstant(node.input[0])) {
+    if (
+      node &&
+      (node.opType === 'Shape' || node.opType === 'Size') &&
+      !inputSet.has(node.input[0]) &&
+      !downstream.has(node.input[0]) &&
+      !g.isConstant(node.input[0])
+    ) {
       rewritten.push(...shapeBelowCut(model, node, inputs[0], title, () => (powers ??= belowCutPowers(model))));
       continue;
     }
@@ -167,7 +172,9 @@ function shapeBelowCut(model: LoadedModel, node: NodeProto, input: string, title
   }
   const batchOnAxis0 = p[0] === 1 && dims[0] === 1 && p.slice(1).every((v) => v === 0);
   if (!batchOnAxis0 && !p.every((v) => v === 0)) {
-    throw new ModelError(`${title}: ${where} reads the shape of tensor ${x}, below the sub-model inputs, and its axes [${p.map((v) => (v === 0 ? 'static' : 'batch-dependent')).join(', ')}] are not the batch axis 0 plus static ones`);
+    throw new ModelError(
+      `${title}: ${where} reads the shape of tensor ${x}, below the sub-model inputs, and its axes [${p.map((v) => (v === 0 ? 'static' : 'batch-dependent')).join(', ')}] are not the batch axis 0 plus static ones`,
+    );
   }
   const name = (suffix: string) => `${out}/below_cut/${suffix}`;
   const i64 = (suffix: string, values: number[]): NodeProto =>

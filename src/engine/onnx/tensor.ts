@@ -6,8 +6,16 @@ import { AttrType, DataType, type Attribute, type NodeProto, type TensorProto } 
 import { ModelError } from '../errors';
 
 export type TypedValues =
-  | Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array | Int16Array
-  | Uint32Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | BigUint64Array;
 
 export interface TensorValue {
   data: TypedValues;
@@ -18,10 +26,18 @@ export interface TensorValue {
 type Ctor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedValues; BYTES_PER_ELEMENT: number };
 
 const CTORS: Record<number, Ctor> = {
-  [DataType.FLOAT]: Float32Array, [DataType.DOUBLE]: Float64Array, [DataType.INT32]: Int32Array,
-  [DataType.INT64]: BigInt64Array, [DataType.UINT8]: Uint8Array, [DataType.BOOL]: Uint8Array,
-  [DataType.INT8]: Int8Array, [DataType.UINT16]: Uint16Array, [DataType.INT16]: Int16Array,
-  [DataType.FLOAT16]: Uint16Array, [DataType.UINT32]: Uint32Array, [DataType.UINT64]: BigUint64Array,
+  [DataType.FLOAT]: Float32Array,
+  [DataType.DOUBLE]: Float64Array,
+  [DataType.INT32]: Int32Array,
+  [DataType.INT64]: BigInt64Array,
+  [DataType.UINT8]: Uint8Array,
+  [DataType.BOOL]: Uint8Array,
+  [DataType.INT8]: Int8Array,
+  [DataType.UINT16]: Uint16Array,
+  [DataType.INT16]: Int16Array,
+  [DataType.FLOAT16]: Uint16Array,
+  [DataType.UINT32]: Uint32Array,
+  [DataType.UINT64]: BigUint64Array,
 };
 
 export function elementCount(dims: readonly number[]): number {

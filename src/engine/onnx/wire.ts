@@ -26,30 +26,69 @@ const m = (name: string, msg: string, repeated = false): FieldDef => f(name, 2, 
  */
 export const ONNX_MESSAGES: Record<string, Record<number, FieldDef>> = {
   ModelProto: {
-    1: f('ir_version', 0), 8: m('opset_import', 'OperatorSetIdProto', true), 2: f('producer_name', 2), 3: f('producer_version', 2),
-    4: f('domain', 2), 5: f('model_version', 0), 6: f('doc_string', 2), 7: m('graph', 'GraphProto'),
+    1: f('ir_version', 0),
+    8: m('opset_import', 'OperatorSetIdProto', true),
+    2: f('producer_name', 2),
+    3: f('producer_version', 2),
+    4: f('domain', 2),
+    5: f('model_version', 0),
+    6: f('doc_string', 2),
+    7: m('graph', 'GraphProto'),
     14: m('metadata_props', 'StringStringEntryProto', true),
   },
   OperatorSetIdProto: { 1: f('domain', 2), 2: f('version', 0) },
   StringStringEntryProto: { 1: f('key', 2), 2: f('value', 2) },
   GraphProto: {
-    1: m('node', 'NodeProto', true), 2: f('name', 2), 5: m('initializer', 'TensorProto', true), 10: f('doc_string', 2),
-    11: m('input', 'ValueInfoProto', true), 12: m('output', 'ValueInfoProto', true), 13: m('value_info', 'ValueInfoProto', true),
+    1: m('node', 'NodeProto', true),
+    2: f('name', 2),
+    5: m('initializer', 'TensorProto', true),
+    10: f('doc_string', 2),
+    11: m('input', 'ValueInfoProto', true),
+    12: m('output', 'ValueInfoProto', true),
+    13: m('value_info', 'ValueInfoProto', true),
     16: m('metadata_props', 'StringStringEntryProto', true),
   },
   NodeProto: {
-    1: f('input', 2, true), 2: f('output', 2, true), 3: f('name', 2), 4: f('op_type', 2), 7: f('domain', 2), 8: f('overload', 2),
-    5: m('attribute', 'AttributeProto', true), 6: f('doc_string', 2), 9: m('metadata_props', 'StringStringEntryProto', true),
+    1: f('input', 2, true),
+    2: f('output', 2, true),
+    3: f('name', 2),
+    4: f('op_type', 2),
+    7: f('domain', 2),
+    8: f('overload', 2),
+    5: m('attribute', 'AttributeProto', true),
+    6: f('doc_string', 2),
+    9: m('metadata_props', 'StringStringEntryProto', true),
   },
   AttributeProto: {
-    1: f('name', 2), 21: f('ref_attr_name', 2), 13: f('doc_string', 2), 20: f('type', 0), 2: f('f', 5), 3: f('i', 0), 4: f('s', 2),
-    5: m('t', 'TensorProto'), 6: m('g', 'GraphProto'), 7: f('floats', 5, true), 8: f('ints', 0, true), 9: f('strings', 2, true),
-    10: m('tensors', 'TensorProto', true), 11: m('graphs', 'GraphProto', true),
+    1: f('name', 2),
+    21: f('ref_attr_name', 2),
+    13: f('doc_string', 2),
+    20: f('type', 0),
+    2: f('f', 5),
+    3: f('i', 0),
+    4: f('s', 2),
+    5: m('t', 'TensorProto'),
+    6: m('g', 'GraphProto'),
+    7: f('floats', 5, true),
+    8: f('ints', 0, true),
+    9: f('strings', 2, true),
+    10: m('tensors', 'TensorProto', true),
+    11: m('graphs', 'GraphProto', true),
   },
   TensorProto: {
-    1: f('dims', 0, true), 2: f('data_type', 0), 4: f('float_data', 5, true), 5: f('int32_data', 0, true), 6: f('string_data', 2, true),
-    7: f('int64_data', 0, true), 8: f('name', 2), 12: f('doc_string', 2), 9: f('raw_data', 2), 13: m('external_data', 'StringStringEntryProto', true),
-    14: f('data_location', 0), 10: f('double_data', 1, true), 11: f('uint64_data', 0, true),
+    1: f('dims', 0, true),
+    2: f('data_type', 0),
+    4: f('float_data', 5, true),
+    5: f('int32_data', 0, true),
+    6: f('string_data', 2, true),
+    7: f('int64_data', 0, true),
+    8: f('name', 2),
+    12: f('doc_string', 2),
+    9: f('raw_data', 2),
+    13: m('external_data', 'StringStringEntryProto', true),
+    14: f('data_location', 0),
+    10: f('double_data', 1, true),
+    11: f('uint64_data', 0, true),
   },
   ValueInfoProto: { 1: f('name', 2), 2: m('type', 'TypeProto'), 3: f('doc_string', 2), 4: m('metadata_props', 'StringStringEntryProto', true) },
   TypeProto: { 1: m('tensor_type', 'TypeProto.Tensor'), 6: f('denotation', 2) },
@@ -118,7 +157,8 @@ export function locateDamage(bytes: Uint8Array): Damage | undefined {
     for (let i = 0; i < 10; i++) {
       const p = pos + i;
       if (p >= Math.min(end, len)) {
-        if (p >= len && open) throw new Stop({ offset: pos, path: where(), problem: `the ${what} at byte ${pos} is cut off by the end of the file`, endsEarly: true });
+        if (p >= len && open)
+          throw new Stop({ offset: pos, path: where(), problem: `the ${what} at byte ${pos} is cut off by the end of the file`, endsEarly: true });
         throw new Stop({ offset: pos, path: where(), problem: `the ${what} at byte ${pos} runs past the end of its message (byte ${end})`, endsEarly: false });
       }
       const b = bytes[p];
@@ -145,16 +185,32 @@ export function locateDamage(bytes: Uint8Array): Damage | undefined {
       const wire = tag % 8;
       const def = fields[number];
       const name = def?.name ?? `field ${number}`;
-      if (number === 0) throw new Stop({ offset: at, path: here(), problem: `the field header at byte ${at} names field number 0, which protobuf does not allow`, endsEarly: false });
+      if (number === 0)
+        throw new Stop({
+          offset: at,
+          path: here(),
+          problem: `the field header at byte ${at} names field number 0, which protobuf does not allow`,
+          endsEarly: false,
+        });
       if (wire !== 0 && wire !== 1 && wire !== 2 && wire !== 5) {
         throw new Stop({ offset: at, path: here(), problem: `field ${name} at byte ${at} has wire type ${wire}, which ONNX never uses`, endsEarly: false });
       }
       if (!def && ONNX_MESSAGES[type] && !OTHER_FIELDS[type]?.includes(number)) {
-        throw new Stop({ offset: at, path: here(), problem: `the field header at byte ${at} names field ${number}, which ONNX's ${type} does not have`, endsEarly: false });
+        throw new Stop({
+          offset: at,
+          path: here(),
+          problem: `the field header at byte ${at} names field ${number}, which ONNX's ${type} does not have`,
+          endsEarly: false,
+        });
       }
       const packed = def?.repeated && def.wire !== 2 && wire === 2;
       if (def && wire !== def.wire && !packed) {
-        throw new Stop({ offset: at, path: here(), problem: `field ${name} at byte ${at} is stored as ${WIRE_NAMES[wire]}, but ${type}.${def.name} is ${WIRE_NAMES[def.wire]}`, endsEarly: false });
+        throw new Stop({
+          offset: at,
+          path: here(),
+          problem: `field ${name} at byte ${at} is stored as ${WIRE_NAMES[wire]}, but ${type}.${def.name} is ${WIRE_NAMES[def.wire]}`,
+          endsEarly: false,
+        });
       }
       const index = counts.get(number) ?? 0;
       counts.set(number, index + 1);
@@ -166,8 +222,12 @@ export function locateDamage(bytes: Uint8Array): Damage | undefined {
         if (next > Math.min(end, len)) {
           const cut = next > len && open;
           throw new Stop({
-            offset: at, path: here(), endsEarly: cut,
-            problem: cut ? `field ${name} at byte ${at} is cut off by the end of the file` : `field ${name} at byte ${at} runs past the end of its message (byte ${end})`,
+            offset: at,
+            path: here(),
+            endsEarly: cut,
+            problem: cut
+              ? `field ${name} at byte ${at} is cut off by the end of the file`
+              : `field ${name} at byte ${at} runs past the end of its message (byte ${end})`,
           });
         }
         pos = next;
@@ -176,12 +236,22 @@ export function locateDamage(bytes: Uint8Array): Damage | undefined {
         const dataEnd = dataStart + length;
         // Inside a message, a length past its end is damage; at the top level it may be a file cut short.
         if (dataEnd > end && !top) {
-          throw new Stop({ offset: at, path: here(), problem: `field ${name} at byte ${at} declares ${length} bytes, but its message ends ${end - dataStart} bytes later (byte ${end})`, endsEarly: false });
+          throw new Stop({
+            offset: at,
+            path: here(),
+            problem: `field ${name} at byte ${at} declares ${length} bytes, but its message ends ${end - dataStart} bytes later (byte ${end})`,
+            endsEarly: false,
+          });
         }
         if (def?.msg) {
           walk(def.msg, dataStart, dataEnd, `${top ? '' : `${here()}.`}${def.name}${def.repeated ? `[${index}]` : ''}`, depth + 1, false, end > len);
         } else if (dataEnd > len) {
-          throw new Stop({ offset: at, path: here(), problem: `field ${name} at byte ${at} needs ${length} bytes, the file ends ${len - dataStart} bytes later`, endsEarly: true });
+          throw new Stop({
+            offset: at,
+            path: here(),
+            problem: `field ${name} at byte ${at} needs ${length} bytes, the file ends ${len - dataStart} bytes later`,
+            endsEarly: true,
+          });
         } else if (def && (type === 'NodeProto' || type === 'TensorProto' || type === 'ValueInfoProto') && (def.name === 'name' || def.name === 'op_type')) {
           const text = decoder.decode(bytes.subarray(dataStart, Math.min(dataEnd, dataStart + 80)));
           if (def.name === 'name') nameText = text;
@@ -194,9 +264,20 @@ export function locateDamage(bytes: Uint8Array): Damage | undefined {
       // Every field read whole, but this message's length says more follows. When the message around it runs
       // past the end too, the file was cut; when only this one does, its length may as well be damaged.
       if (parentOverruns) {
-        throw new Stop({ offset: len, path: here(), problem: `the file ends after whole fields, ${end - len} bytes before the end of this message and of the ones around it`, endsEarly: true });
+        throw new Stop({
+          offset: len,
+          path: here(),
+          problem: `the file ends after whole fields, ${end - len} bytes before the end of this message and of the ones around it`,
+          endsEarly: true,
+        });
       }
-      throw new Stop({ offset: start, path: here(), problem: `its length (before byte ${start}) declares ${end - start} bytes, the file ends ${len - start} bytes later, after whole fields`, endsEarly: false, atBoundary: true });
+      throw new Stop({
+        offset: start,
+        path: here(),
+        problem: `its length (before byte ${start}) declares ${end - start} bytes, the file ends ${len - start} bytes later, after whole fields`,
+        endsEarly: false,
+        atBoundary: true,
+      });
     }
   };
 

@@ -202,7 +202,9 @@ export function validateResult(value: unknown, source = 'result'): ResultDocumen
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('not a JSON object');
   const { format, version } = value as { format?: unknown; version?: unknown };
   if (format === RESULT_FORMAT && typeof version === 'number' && Number.isInteger(version) && version > RESULT_VERSION) {
-    throw new UsageError(`${source}: result version ${version} was written by a newer NeurFlow (this one reads up to version ${RESULT_VERSION}); update the extension or CLI`);
+    throw new UsageError(
+      `${source}: result version ${version} was written by a newer NeurFlow (this one reads up to version ${RESULT_VERSION}); update the extension or CLI`,
+    );
   }
   const r = check(ResultDocumentSchema, value);
   return r.ok ? r.value : fail(r.error);

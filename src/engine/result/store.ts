@@ -3,9 +3,7 @@
  * fingerprint + parameters) and a folder of results named by key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../errors';
 import { validateResult, type AnalysisParams, type ResultDocument } from './schema';
@@ -176,7 +174,8 @@ export function checkReferences(doc: ResultDocument, source: string): void {
     });
   };
   for (const key of Object.keys(doc.crops.thumbnails ?? {})) {
-    if (!/^\d+$/.test(key) || Number(key) >= crops) fail(`crops.thumbnails`, `has a thumbnail for crop ${JSON.stringify(key)}, but the crop table has ${crops} rows`);
+    if (!/^\d+$/.test(key) || Number(key) >= crops)
+      fail(`crops.thumbnails`, `has a thumbnail for crop ${JSON.stringify(key)}, but the crop table has ${crops} rows`);
   }
   const names = new Set<string>();
   doc.layers.forEach((layer, l) => {
@@ -188,14 +187,17 @@ export function checkReferences(doc: ResultDocument, source: string): void {
     layer.neurons.forEach((n, j) => {
       for (const [k, sc] of n.subconcepts.entries()) {
         width ??= sc.conceptVector.length;
-        if (sc.conceptVector.length !== width) fail(`${where}.neurons[${j}].subconcepts[${k}].conceptVector`, `has ${sc.conceptVector.length} values, the layer's other concept vectors ${width}`);
+        if (sc.conceptVector.length !== width)
+          fail(`${where}.neurons[${j}].subconcepts[${k}].conceptVector`, `has ${sc.conceptVector.length} values, the layer's other concept vectors ${width}`);
       }
       cropIds(n.topCrops, `${where}.neurons[${j}].topCrops`);
-      if (n.coreInputs.length !== n.coreInputsIg.length) fail(`${where}.neurons[${j}]`, `has ${n.coreInputs.length} core inputs but ${n.coreInputsIg.length} IG values`);
+      if (n.coreInputs.length !== n.coreInputsIg.length)
+        fail(`${where}.neurons[${j}]`, `has ${n.coreInputs.length} core inputs but ${n.coreInputsIg.length} IG values`);
       n.subconcepts.forEach((sc, k) => {
         cropIds(sc.crops, `${where}.neurons[${j}].subconcepts[${k}].crops`);
         cropIds(sc.representatives, `${where}.neurons[${j}].subconcepts[${k}].representatives`);
-        if (sc.weights.length !== n.coreInputs.length) fail(`${where}.neurons[${j}].subconcepts[${k}].weights`, `has ${sc.weights.length} values for ${n.coreInputs.length} core inputs`);
+        if (sc.weights.length !== n.coreInputs.length)
+          fail(`${where}.neurons[${j}].subconcepts[${k}].weights`, `has ${sc.weights.length} values for ${n.coreInputs.length} core inputs`);
       });
       if (subconcepts.has(n.channel)) fail(`${where}.neurons[${j}].channel`, `repeats neuron ${n.channel}`);
       subconcepts.set(n.channel, n.subconcepts.length);
@@ -206,9 +208,11 @@ export function checkReferences(doc: ResultDocument, source: string): void {
     if (grouping.count !== grouping.groups.length) fail(`${g}.count`, `is ${grouping.count}, but there are ${grouping.groups.length} groups`);
     // The pairs are the layer's (neuron, sub-concept) pairs in neuron order, then sub-concept order.
     const expected = layer.neurons.flatMap((n) => n.subconcepts.map((_, k) => [n.channel, k] as const));
-    if (grouping.pairs.length !== expected.length) fail(`${g}.pairs`, `has ${grouping.pairs.length} pairs, the layer's neurons have ${expected.length} sub-concepts`);
+    if (grouping.pairs.length !== expected.length)
+      fail(`${g}.pairs`, `has ${grouping.pairs.length} pairs, the layer's neurons have ${expected.length} sub-concepts`);
     grouping.pairs.forEach(([channel, sub], i) => {
-      if (channel !== expected[i][0] || sub !== expected[i][1]) fail(`${g}.pairs[${i}]`, `is [${channel}, ${sub}], but the layer's pair ${i} is [${expected[i].join(', ')}]`);
+      if (channel !== expected[i][0] || sub !== expected[i][1])
+        fail(`${g}.pairs[${i}]`, `is [${channel}, ${sub}], but the layer's pair ${i} is [${expected[i].join(', ')}]`);
     });
     grouping.groups.forEach((group, i) => {
       for (const field of ['members', 'representatives'] as const) {
@@ -220,7 +224,8 @@ export function checkReferences(doc: ResultDocument, source: string): void {
   });
   const groupCount = new Map(doc.layers.map((l) => [l.name, l.grouping?.groups.length]));
   doc.circuit.forEach((c, i) => {
-    for (const side of ['upper', 'lower'] as const) if (!names.has(c[side])) fail(`circuit[${i}].${side}`, `names layer ${JSON.stringify(c[side])}, which the result does not have`);
+    for (const side of ['upper', 'lower'] as const)
+      if (!names.has(c[side])) fail(`circuit[${i}].${side}`, `names layer ${JSON.stringify(c[side])}, which the result does not have`);
     const upper = groupCount.get(c.upper);
     const lower = groupCount.get(c.lower);
     c.edges.forEach((e, k) => {

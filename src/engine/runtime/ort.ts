@@ -34,7 +34,10 @@ export interface NamedTensor {
 }
 
 const ORT_TYPE: [new (...a: never[]) => TensorData, ort.Tensor.Type][] = [
-  [Float32Array, 'float32'], [Float64Array, 'float64'], [Int32Array, 'int32'], [BigInt64Array, 'int64'],
+  [Float32Array, 'float32'],
+  [Float64Array, 'float64'],
+  [Int32Array, 'int32'],
+  [BigInt64Array, 'int64'],
   [Uint8Array, 'uint8'],
 ];
 
@@ -62,8 +65,12 @@ export class OrtSession {
     readonly name: string,
   ) {}
 
-  get inputNames(): readonly string[] { return this.session.inputNames; }
-  get outputNames(): readonly string[] { return this.session.outputNames; }
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
 
   /**
    * Creates a session from ONNX bytes, trying providers in order. `name` (a file or sub-model name) is used
@@ -82,9 +89,7 @@ export class OrtSession {
           interOpNumThreads: 1,
           graphOptimizationLevel: 'all',
           enableCpuMemArena: options.memoryArena ?? true,
-          ...(options.spinning === false
-            ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
-            : {}),
+          ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
         });
         return new OrtSession(session, provider, skipped, name);
       } catch (e) {

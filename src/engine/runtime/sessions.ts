@@ -62,7 +62,14 @@ export class SessionCache {
   async clear(): Promise<void> {
     const idle = [...this.entries].filter(([, e]) => e.users === 0);
     for (const [id] of idle) this.entries.delete(id);
-    await Promise.all(idle.map(([, e]) => e.session.then((s) => s.release(), () => undefined)));
+    await Promise.all(
+      idle.map(([, e]) =>
+        e.session.then(
+          (s) => s.release(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private async acquire(key: SessionKey, build: () => Uint8Array, name: string, hold: boolean): Promise<OrtSession> {
@@ -72,7 +79,9 @@ export class SessionCache {
       this.entries.delete(id); // re-insert: most recently used last
       this.entries.set(id, entry);
     } else {
-      const created = Promise.resolve().then(() => OrtSession.create(build(), name, { provider: key.provider ?? 'cpu', threads: key.threads, memoryArena: key.memoryArena }));
+      const created = Promise.resolve().then(() =>
+        OrtSession.create(build(), name, { provider: key.provider ?? 'cpu', threads: key.threads, memoryArena: key.memoryArena }),
+      );
       entry = { session: created, users: 0 };
       this.entries.set(id, entry);
       created.catch(() => this.entries.get(id) === entry && this.entries.delete(id));
@@ -96,7 +105,14 @@ export class SessionCache {
       this.entries.delete(id);
       victims.push(e);
     }
-    await Promise.all(victims.map((e) => e.session.then((s) => s.release(), () => undefined)));
+    await Promise.all(
+      victims.map((e) =>
+        e.session.then(
+          (s) => s.release(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }
 

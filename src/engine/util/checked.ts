@@ -22,7 +22,9 @@ export type Box = v.InferOutput<typeof box>;
 
 /** A JSON object (valibot's object() and record() take a list too). */
 const jsonObject = v.custom<Record<string, unknown>>(
-  (x) => typeof x === 'object' && x !== null && !Array.isArray(x), (i) => `is not an object (got ${shown(i.input)})`);
+  (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+  (i) => `is not an object (got ${shown(i.input)})`,
+);
 
 /**
  * A JSON object of `value`s by name. (scripts/make-schemas.mjs converts the output side of the pipe, the record:
@@ -35,7 +37,11 @@ export function dict<S extends v.GenericSchema>(value: S) {
 type Issue = v.BaseIssue<unknown>;
 
 const NOUNS: Record<string, string> = {
-  number: 'a number', string: 'a string', boolean: 'a boolean', Array: 'a list', Object: 'an object',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'a boolean',
+  Array: 'a list',
+  Object: 'an object',
 };
 
 function shown(x: unknown): string {

@@ -39,7 +39,9 @@ async function resolveFrameFile(frame: TraceFrame): Promise<vscode.Uri | undefin
     try {
       await vscode.workspace.fs.stat(direct);
       return direct;
-    } catch { /* not here: look by name */ }
+    } catch {
+      /* not here: look by name */
+    }
   }
   const parts = frame.file.split(/[\\/]/).filter(Boolean);
   const base = parts[parts.length - 1];
@@ -68,13 +70,15 @@ async function fromSymbols(modulePath: string): Promise<JumpTarget | undefined> 
     const symbols = await vscode.commands.executeCommand<vscode.SymbolInformation[] | undefined>('vscode.executeWorkspaceSymbolProvider', attribute);
     const hit = (symbols ?? []).find((s) => s.name === attribute && s.location.uri.path.endsWith('.py') && s.kind !== vscode.SymbolKind.Function);
     if (hit) return { file: hit.location.uri.fsPath, line: hit.location.range.start.line, column: hit.location.range.start.character, source: 'symbol' };
-  } catch { /* no symbol provider */ }
+  } catch {
+    /* no symbol provider */
+  }
   return undefined;
 }
 
 /** The best text match of the module path over the workspace's Python files (`files` to search only those). */
 export async function fromText(modulePath: string, files?: vscode.Uri[]): Promise<JumpTarget | undefined> {
-  const uris = files ?? await vscode.workspace.findFiles('**/*.py', PY_EXCLUDE, 2000);
+  const uris = files ?? (await vscode.workspace.findFiles('**/*.py', PY_EXCLUDE, 2000));
   let best: (JumpTarget & { score: number }) | undefined;
   for (const uri of uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
     let text: string;
@@ -95,7 +99,11 @@ export async function fromText(modulePath: string, files?: vscode.Uri[]): Promis
 export async function openTarget(target: JumpTarget, panelColumn?: vscode.ViewColumn): Promise<vscode.TextEditor> {
   const pos = new vscode.Position(target.line, target.column);
   const column = panelColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
-  const editor = await vscode.window.showTextDocument(vscode.Uri.file(target.file), { viewColumn: column, selection: new vscode.Range(pos, pos), preserveFocus: false });
+  const editor = await vscode.window.showTextDocument(vscode.Uri.file(target.file), {
+    viewColumn: column,
+    selection: new vscode.Range(pos, pos),
+    preserveFocus: false,
+  });
   editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return editor;
 }
@@ -109,7 +117,7 @@ export async function jumpToCode(services: Services, model: string, layer: strin
     services.log.warn(`jump to code: ${model}: ${(e as Error).message}`);
   }
   const modulePath = loc?.modulePath ?? layer;
-  const target = (loc && await fromStackTrace(loc)) ?? await fromSymbols(modulePath) ?? await fromText(modulePath);
+  const target = (loc && (await fromStackTrace(loc))) ?? (await fromSymbols(modulePath)) ?? (await fromText(modulePath));
   if (target) {
     await openTarget(target, panelColumn);
     const where = `${path.basename(target.file)}:${target.line + 1}`;
@@ -123,7 +131,7 @@ export async function jumpToCode(services: Services, model: string, layer: strin
 
 async function offerPick(modulePath: string, panelColumn: vscode.ViewColumn | undefined, message: string): Promise<void> {
   const choose = 'Pick a File...';
-  if (await vscode.window.showWarningMessage(`NeurFlow: ${message}`, choose) !== choose) return;
+  if ((await vscode.window.showWarningMessage(`NeurFlow: ${message}`, choose)) !== choose) return;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Python: ['py'], 'All files': ['*'] }, openLabel: 'Open' });
   if (!picked?.[0]) return;
   const target = await fromText(modulePath, [picked[0]]);

@@ -39,10 +39,15 @@ export function containerItemLine(text: string, open: number, index: number): nu
 
 /** The offset where element `index` of the container opened at `open` starts (see containerItemLine). */
 function containerItemOffset(text: string, open: number, index: number): number | undefined {
-  let depth = 0, item = 0, start = -1;
+  let depth = 0,
+    item = 0,
+    start = -1;
   for (let i = open; i < text.length; i++) {
     const ch = text[i];
-    if (ch === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
+    if (ch === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
     if (ch === '"' || ch === "'") {
       const q = ch;
       for (i++; i < text.length && text[i] !== q; i++) if (text[i] === '\\') i++;

@@ -65,7 +65,12 @@ export interface AnalyseReport {
 }
 
 class Stop extends Error {
-  constructor(readonly view: AnalyseReport['view'], message: string) { super(message); }
+  constructor(
+    readonly view: AnalyseReport['view'],
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export async function analyseModel(services: Services, arg?: unknown, options: AnalyseOptions = {}): Promise<AnalyseReport | undefined> {
@@ -74,8 +79,7 @@ export async function analyseModel(services: Services, arg?: unknown, options: A
   if (!uri) return undefined;
   if (!vscode.workspace.isTrusted) {
     const manage = 'Manage Workspace Trust';
-    const pick = await vscode.window.showWarningMessage(
-      'NeurFlow runs the model and reads your images: trust this workspace to analyse models.', manage);
+    const pick = await vscode.window.showWarningMessage('NeurFlow runs the model and reads your images: trust this workspace to analyse models.', manage);
     if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
     return undefined;
   }
@@ -110,7 +114,14 @@ export async function analyseModel(services: Services, arg?: unknown, options: A
   return report;
 }
 
-async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, options: AnalyseOptions, report: AnalyseReport, keepsResult: boolean): Promise<void> {
+async function run(
+  services: Services,
+  uri: vscode.Uri,
+  panel: ModelPanel,
+  options: AnalyseOptions,
+  report: AnalyseReport,
+  keepsResult: boolean,
+): Promise<void> {
   const settings = readSettings(uri);
   const runtime = { provider: settings.provider, threads: settings.threads || undefined };
   const memory = new ChoiceMemory(services.workspaceState, uri);
@@ -119,7 +130,9 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
     if (value === undefined) throw new Stop('dismissed', `no ${what} was chosen`);
     return value;
   };
-  const noPrompt = (what: string) => { throw new Stop('dismissed', `${what} is not known and noPrompt is set`); };
+  const noPrompt = (what: string) => {
+    throw new Stop('dismissed', `${what} is not known and noPrompt is set`);
+  };
 
   // 1. The model: summary and detected layers (quick, shown at once unless the panel shows a result).
   if (!keepsResult) panel.post({ type: 'loading', fileName, stage: 'Reading model' });
@@ -130,23 +143,33 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
   if (summary.layers.length < 2) throw new Error(`${uri.fsPath}: ${summary.layersNote ?? 'fewer than two analysis layers were detected'}`);
 
   // 2. The questions, each asked only when not known.
-  const data = options.data ?? settings.datasetFolder ?? memory.dataset
-    ?? (options.noPrompt ? noPrompt('the dataset folder') : ask(await pickDataset(uri), 'dataset folder'));
+  const data =
+    options.data ??
+    settings.datasetFolder ??
+    memory.dataset ??
+    (options.noPrompt ? noPrompt('the dataset folder') : ask(await pickDataset(uri), 'dataset folder'));
   await memory.setDataset(data);
   let preprocessing = options.preprocessing;
   if (preprocessing === undefined && needsPreprocessing(uri.fsPath)) {
-    preprocessing = memory.model.preprocessing
-      ?? (options.noPrompt ? noPrompt('the preprocessing') : ask(await pickPreprocessing(uri, summary), 'preprocessing'));
+    preprocessing =
+      memory.model.preprocessing ?? (options.noPrompt ? noPrompt('the preprocessing') : ask(await pickPreprocessing(uri, summary), 'preprocessing'));
     await memory.updateModel({ preprocessing });
   }
-  const scanned = await withWorkerProgress(`NeurFlow: ${fileName}`, panel, report.stages, options.signal, (progress) =>
-    services.worker.request('scan', { model: uri.fsPath, data, preprocessing, ...runtime }, progress), { onStage: options.onProgress });
+  const scanned = await withWorkerProgress(
+    `NeurFlow: ${fileName}`,
+    panel,
+    report.stages,
+    options.signal,
+    (progress) => services.worker.request('scan', { model: uri.fsPath, data, preprocessing, ...runtime }, progress),
+    { onStage: options.onProgress },
+  );
   report.scan = scanned;
-  const classIndex = resolveClass(options.class, scanned)
-    ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class'));
-  const layers = options.layers
-    ?? (options.blocks !== undefined ? defaultLayers(summary.layers, options.blocks) : undefined)
-    ?? (options.noPrompt ? noPrompt('the layers') : ask(await pickLayers(summary.layers, memory.model.layers), 'layer'));
+  const classIndex =
+    resolveClass(options.class, scanned) ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class'));
+  const layers =
+    options.layers ??
+    (options.blocks !== undefined ? defaultLayers(summary.layers, options.blocks) : undefined) ??
+    (options.noPrompt ? noPrompt('the layers') : ask(await pickLayers(summary.layers, memory.model.layers), 'layer'));
   await memory.updateModel({ className: scanned.classes[classIndex], layers });
   report.classIndex = classIndex;
   report.layers = layers;
@@ -155,12 +178,25 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
   const className = scanned.classes[classIndex];
   const title = `NeurFlow: ${fileName}, class ${className}`;
   const params: AnalyseParams = {
-    model: uri.fsPath, data, preprocessing, ...runtime, classIndex, layers, store: services.results.dir, force: options.force,
+    model: uri.fsPath,
+    data,
+    preprocessing,
+    ...runtime,
+    classIndex,
+    layers,
+    store: services.results.dir,
+    force: options.force,
     params: { tau: settings.tau, topCrops: settings.topCrops, igSteps: settings.igSteps, ...options.params },
   };
   const t = Date.now();
-  const outcome: AnalyseOutcome = await withWorkerProgress(title, panel, report.stages, options.signal, (progress) =>
-    services.worker.request('analyse', params, { ...progress, awaitCancelled: true }), { keepPartial: true, onStage: options.onProgress });
+  const outcome: AnalyseOutcome = await withWorkerProgress(
+    title,
+    panel,
+    report.stages,
+    options.signal,
+    (progress) => services.worker.request('analyse', params, { ...progress, awaitCancelled: true }),
+    { keepPartial: true, onStage: options.onProgress },
+  );
   report.ms.analysis = Date.now() - t;
   Object.assign(report, { file: outcome.file, reused: outcome.reused, complete: outcome.doc.complete });
   await services.results.record(outcome.file, outcome.doc);
@@ -177,7 +213,9 @@ async function run(services: Services, uri: vscode.Uri, panel: ModelPanel, optio
   if (!outcome.doc.complete) {
     const finished = outcome.doc.layers.filter((l) => l.grouping).map((l) => l.name);
     report.view = 'cancelled';
-    void vscode.window.showInformationMessage(`NeurFlow: analysis cancelled; showing the ${finished.length} finished layer${finished.length === 1 ? '' : 's'} (${finished.join(', ')}).`);
+    void vscode.window.showInformationMessage(
+      `NeurFlow: analysis cancelled; showing the ${finished.length} finished layer${finished.length === 1 ? '' : 's'} (${finished.join(', ')}).`,
+    );
   }
 }
 
@@ -197,7 +235,9 @@ async function resolveModel(arg: unknown): Promise<vscode.Uri | undefined> {
   const active = tab instanceof vscode.TabInputText || tab instanceof vscode.TabInputCustom ? tab.uri : undefined;
   if (active?.path.endsWith('.onnx')) return checkLocal(active);
   const picked = await vscode.window.showOpenDialog({
-    canSelectMany: false, filters: { 'ONNX models': ['onnx'] }, openLabel: 'Analyse Model',
+    canSelectMany: false,
+    filters: { 'ONNX models': ['onnx'] },
+    openLabel: 'Analyse Model',
   });
   return picked?.[0] && checkLocal(picked[0]);
 }

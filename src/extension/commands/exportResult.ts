@@ -18,14 +18,20 @@ export interface ExportArgs {
 
 export async function exportResult(services: Services, args: ExportArgs = {}): Promise<string | undefined> {
   const view = services.panels.active()?.view;
-  const source = args.file ?? (view?.type === 'result' ? view.file : undefined) ?? await pickSaved(services);
+  const source = args.file ?? (view?.type === 'result' ? view.file : undefined) ?? (await pickSaved(services));
   if (!source) return undefined;
   const doc = readResult(source);
   const stem = `${path.basename(doc.model.path).replace(/\.onnx$/i, '')}.${doc.class.name.replace(/[^\w.-]+/g, '_')}`;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(doc.model.path));
-  const to = args.to ?? (await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.joinPath(folder, `${stem}.neurflow-result.json`), filters: { 'NeurFlow result': ['json'] }, saveLabel: 'Export',
-  }))?.fsPath;
+  const to =
+    args.to ??
+    (
+      await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(folder, `${stem}.neurflow-result.json`),
+        filters: { 'NeurFlow result': ['json'] },
+        saveLabel: 'Export',
+      })
+    )?.fsPath;
   if (!to) return undefined;
   // Temp file beside the target, fsync, rename: an interrupted export never leaves half a file.
   const target = exportResultFiles(source, to);

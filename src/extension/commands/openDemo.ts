@@ -7,7 +7,6 @@ import { DEMO, PARAMS } from '../../engine/params';
 import type { Services } from '../services';
 import { analyseModel, type AnalyseOptions, type AnalyseReport } from './analyseModel';
 
-
 export async function openDemo(services: Services, options: AnalyseOptions = {}): Promise<AnalyseReport | undefined> {
   const model = vscode.Uri.joinPath(services.extensionUri, ...DEMO.model);
   try {
@@ -17,7 +16,10 @@ export async function openDemo(services: Services, options: AnalyseOptions = {})
     return undefined;
   }
   return analyseModel(services, model, {
-    data: vscode.Uri.joinPath(services.extensionUri, ...DEMO.images).fsPath, class: DEMO.className, blocks: PARAMS.blocks.default,
-    ...options, params: { tau: DEMO.tau, ...options.params },
+    data: vscode.Uri.joinPath(services.extensionUri, ...DEMO.images).fsPath,
+    class: DEMO.className,
+    blocks: PARAMS.blocks.default,
+    ...options,
+    params: { tau: DEMO.tau, ...options.params },
   });
 }

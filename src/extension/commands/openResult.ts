@@ -50,7 +50,11 @@ async function pickResult(services: Services): Promise<string | undefined> {
     detail: `${new Date(e.createdAt).toLocaleString()}, ${e.imageCount} images`,
     file: e.file,
   }));
-  const chosen = await vscode.window.showQuickPick([...items, browse], { title: 'NeurFlow: open a saved result', placeHolder: 'Class and model of the analysis', matchOnDescription: true });
+  const chosen = await vscode.window.showQuickPick([...items, browse], {
+    title: 'NeurFlow: open a saved result',
+    placeHolder: 'Class and model of the analysis',
+    matchOnDescription: true,
+  });
   if (!chosen) return undefined;
   if (chosen.file) return chosen.file;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'NeurFlow results': ['json'] }, openLabel: 'Open Result' });

@@ -21,7 +21,14 @@ export function fileSha256(file: string): string {
 export function analysesOf(sha256: string, candidates: readonly string[]): AnalysisRef[] {
   const out: AnalysisRef[] = [];
   for (const file of candidates) {
-    let doc: { format?: unknown; complete?: unknown; createdAt?: unknown; model?: { sha256?: unknown }; class?: { index?: unknown; name?: unknown }; layers?: { name?: unknown }[] };
+    let doc: {
+      format?: unknown;
+      complete?: unknown;
+      createdAt?: unknown;
+      model?: { sha256?: unknown };
+      class?: { index?: unknown; name?: unknown };
+      layers?: { name?: unknown }[];
+    };
     try {
       doc = JSON.parse(readFileSync(file, 'utf8')) as typeof doc;
     } catch {
@@ -29,8 +36,11 @@ export function analysesOf(sha256: string, candidates: readonly string[]): Analy
     }
     if (doc.format !== 'neurflow.result' || doc.model?.sha256 !== sha256 || typeof doc.class?.index !== 'number') continue;
     out.push({
-      file, classIndex: doc.class.index, className: String(doc.class.name ?? doc.class.index),
-      layers: (doc.layers ?? []).map((l) => String(l.name)), createdAt: String(doc.createdAt ?? ''),
+      file,
+      classIndex: doc.class.index,
+      className: String(doc.class.name ?? doc.class.index),
+      layers: (doc.layers ?? []).map((l) => String(l.name)),
+      createdAt: String(doc.createdAt ?? ''),
     });
   }
   return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));

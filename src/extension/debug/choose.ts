@@ -22,10 +22,16 @@ export async function chooseModel(memory: BatchMemory, given: string | undefined
   else if (found.length > 1) {
     const pick = await vscode.window.showQuickPick(
       found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), file: u.fsPath })),
-      { title: 'NeurFlow: Explain Batch', placeHolder: 'Which ONNX model is the exported version of the model being debugged?', ignoreFocusOut: true });
+      { title: 'NeurFlow: Explain Batch', placeHolder: 'Which ONNX model is the exported version of the model being debugged?', ignoreFocusOut: true },
+    );
     model = pick?.file;
   } else {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': ['onnx'] }, openLabel: 'Use this model', title: 'NeurFlow: the exported ONNX model' });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'ONNX models': ['onnx'] },
+      openLabel: 'Use this model',
+      title: 'NeurFlow: the exported ONNX model',
+    });
     model = picked?.[0]?.fsPath;
   }
   if (model) await memory.update({ model });
@@ -36,7 +42,9 @@ function resultFilesIn(dir: vscode.Uri | undefined): string[] {
   if (!dir) return [];
   const folder = path.join(dir.fsPath, 'results');
   if (!existsSync(folder)) return [];
-  return readdirSync(folder).filter((f) => f.endsWith('.neurflow-result.json')).map((f) => path.join(folder, f));
+  return readdirSync(folder)
+    .filter((f) => f.endsWith('.neurflow-result.json'))
+    .map((f) => path.join(folder, f));
 }
 
 /**
@@ -44,7 +52,10 @@ function resultFilesIn(dir: vscode.Uri | undefined): string[] {
  * found. Empty when the model has none.
  */
 export async function chooseAnalyses(
-  memory: BatchMemory, context: vscode.ExtensionContext, model: string, given: string[] | undefined,
+  memory: BatchMemory,
+  context: vscode.ExtensionContext,
+  model: string,
+  given: string[] | undefined,
 ): Promise<AnalysisRef[]> {
   const sha = fileSha256(model);
   if (given) return onePerClass(analysesOf(sha, given));
@@ -54,6 +65,10 @@ export async function chooseAnalyses(
   const inWorkspace = (await vscode.workspace.findFiles('**/*.neurflow-result.json', EXCLUDE, 500)).map((u) => u.fsPath);
   const candidates = [...inWorkspace, ...resultFilesIn(context.storageUri), ...resultFilesIn(context.globalStorageUri)];
   const refs = onePerClass(analysesOf(sha, candidates));
-  if (refs.length > 0) await memory.rememberResults(model, refs.map((r) => r.file));
+  if (refs.length > 0)
+    await memory.rememberResults(
+      model,
+      refs.map((r) => r.file),
+    );
   return refs;
 }

@@ -83,31 +83,53 @@ function argsFrom(raw: unknown): ExplainBatchArgs {
 
 function offerAnalysis(model: string): void {
   const analyse = 'Analyse Model';
-  void vscode.window.showErrorMessage(
-    `NeurFlow: no analysis of ${path.basename(model)} exists yet. Explain Batch shows the neuron groups of a saved analysis: analyse the model (for the class you are debugging) first.`,
-    analyse,
-  ).then((pick) => {
-    if (pick === analyse) void vscode.commands.executeCommand('neurflow.analyseModel', vscode.Uri.file(model));
-  });
+  void vscode.window
+    .showErrorMessage(
+      `NeurFlow: no analysis of ${path.basename(model)} exists yet. Explain Batch shows the neuron groups of a saved analysis: analyse the model (for the class you are debugging) first.`,
+      analyse,
+    )
+    .then((pick) => {
+      if (pick === analyse) void vscode.commands.executeCommand('neurflow.analyseModel', vscode.Uri.file(model));
+    });
 }
 
 /** Analyses on the batch for the wrong classes without one, recorded in the results library; all analyses of the model. */
 async function analyseMissing(
-  services: Services, memory: BatchMemory, context: vscode.ExtensionContext, exported: Exported, t: Transfer,
-  progress: vscode.Progress<{ message?: string }>, signal: AbortSignal,
+  services: Services,
+  memory: BatchMemory,
+  context: vscode.ExtensionContext,
+  exported: Exported,
+  t: Transfer,
+  progress: vscode.Progress<{ message?: string }>,
+  signal: AbortSignal,
 ): Promise<{ analyses: AnalysisRef[]; outcome: AnalyseBatchOutcome; reused: number[] }> {
   const existing = await chooseAnalyses(memory, context, exported.onnx, undefined);
   const settings = readSettings(vscode.Uri.file(exported.onnx));
-  const outcome = await services.worker.request('analyseBatch', {
-    model: exported.onnx, images: t.images, labels: t.labels, skip: existing.map((a) => a.classIndex),
-    classNames: exported.report.classNames, store: services.results.dir, provider: settings.provider, threads: settings.threads || undefined,
-    params: { tau: settings.tau, topCrops: settings.topCrops, igSteps: settings.igSteps },
-  }, { signal, onProgress: (p) => progress.report({ message: p.stage }) }).catch((e: Error) => {
-    throw new Failure(e.name === 'CancelledError' ? 'cancelled' : e.name === 'DataError' ? 'shape' : 'error', e.message);
-  });
+  const outcome = await services.worker
+    .request(
+      'analyseBatch',
+      {
+        model: exported.onnx,
+        images: t.images,
+        labels: t.labels,
+        skip: existing.map((a) => a.classIndex),
+        classNames: exported.report.classNames,
+        store: services.results.dir,
+        provider: settings.provider,
+        threads: settings.threads || undefined,
+        params: { tau: settings.tau, topCrops: settings.topCrops, igSteps: settings.igSteps },
+      },
+      { signal, onProgress: (p) => progress.report({ message: p.stage }) },
+    )
+    .catch((e: Error) => {
+      throw new Failure(e.name === 'CancelledError' ? 'cancelled' : e.name === 'DataError' ? 'shape' : 'error', e.message);
+    });
   for (const a of outcome.analyses) await services.results.record(a.file, services.results.read(a.file).doc);
   const fresh = await chooseAnalyses(memory, context, exported.onnx, [...existing.map((a) => a.file), ...outcome.analyses.map((a) => a.file)]);
-  await memory.rememberResults(exported.onnx, fresh.map((a) => a.file));
+  await memory.rememberResults(
+    exported.onnx,
+    fresh.map((a) => a.file),
+  );
   return { analyses: fresh, outcome, reused: existing.map((a) => a.classIndex) };
 }
 
@@ -116,13 +138,18 @@ function reportCheck(services: Services, exported: Exported, check: BatchExplana
   if (!check) return;
   const line = `export check: max |ONNX - PyTorch| logit ${check.maxLogitDiff.toExponential(2)} (logits up to ${check.maxLogit.toFixed(3)}, tolerance ${check.tolerance.toExponential(1)}), ${check.argmaxDisagreements.length} sample(s) with another top class`;
   const bad = !(check.maxLogitDiff <= check.tolerance) || check.argmaxDisagreements.length > 0;
-  if (!bad) { services.log.info(line); return; }
+  if (!bad) {
+    services.log.info(line);
+    return;
+  }
   services.log.warn(line);
   const warnings = exported.report.warnings ?? [];
   const why = warnings.length > 0 ? ` The exporter warned: ${warnings.slice(0, 2).join('; ')}.` : '';
   if (prompt) {
-    void vscode.window.showWarningMessage(`NeurFlow: the exported ONNX model does not compute what ${exported.report.model?.expression ?? 'the model'} computes on this batch: largest logit difference ${check.maxLogitDiff.toPrecision(3)} (tolerance ${check.tolerance.toPrecision(2)})` +
-      `${check.argmaxDisagreements.length > 0 ? `, samples ${check.argmaxDisagreements.join(', ')} get another top class` : ''}.${why} The groups shown are those of the ONNX model; export the model yourself and set \`${EXPORTED_MODEL_SETTING}\` if tracing cannot capture it.`);
+    void vscode.window.showWarningMessage(
+      `NeurFlow: the exported ONNX model does not compute what ${exported.report.model?.expression ?? 'the model'} computes on this batch: largest logit difference ${check.maxLogitDiff.toPrecision(3)} (tolerance ${check.tolerance.toPrecision(2)})` +
+        `${check.argmaxDisagreements.length > 0 ? `, samples ${check.argmaxDisagreements.join(', ')} get another top class` : ''}.${why} The groups shown are those of the ONNX model; export the model yourself and set \`${EXPORTED_MODEL_SETTING}\` if tracing cannot capture it.`,
+    );
   }
 }
 
@@ -145,7 +172,10 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
     const refs = await chooseAnalyses(memory, context, onnx, args.results);
     if (refs.length === 0) {
       if (prompt) offerAnalysis(onnx);
-      throw new Failure('no-analysis', `no analysis of ${onnx} exists yet${args.results ? ` (the given files are not analyses of this model: ${args.results.join(', ')})` : ''}; run NeurFlow: Analyse Model on it first`);
+      throw new Failure(
+        'no-analysis',
+        `no analysis of ${onnx} exists yet${args.results ? ` (the given files are not analyses of this model: ${args.results.join(', ')})` : ''}; run NeurFlow: Analyse Model on it first`,
+      );
     }
     return refs;
   };
@@ -157,8 +187,16 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
   const exprs: BatchExpressions = {
     images: args.images ? [args.images] : saved.images ? [saved.images] : DEFAULT_EXPRESSIONS.images,
     labels: args.labels ? [args.labels] : saved.labels ? [saved.labels] : DEFAULT_EXPRESSIONS.labels,
-    predictions: args.predictions !== undefined ? (args.predictions ? [args.predictions] : [])
-      : saved.predictions !== undefined ? (saved.predictions ? [saved.predictions] : []) : DEFAULT_EXPRESSIONS.predictions,
+    predictions:
+      args.predictions !== undefined
+        ? args.predictions
+          ? [args.predictions]
+          : []
+        : saved.predictions !== undefined
+          ? saved.predictions
+            ? [saved.predictions]
+            : []
+          : DEFAULT_EXPRESSIONS.predictions,
   };
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'NeurFlow: Explain Batch', cancellable: true },
@@ -177,38 +215,74 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
           if (exported) {
             model = exported.onnx;
             const r = exported.report;
-            services.log.info(`explain batch: ${r.reused ? 'reused the export' : `exported ${r.model!.expression} (${r.model!.type}) in ${r.exportMs} ms`} of weights ${r.key!.slice(0, 12)} to ${model}${(r.warnings ?? []).length > 0 ? `; exporter warnings: ${r.warnings!.join('; ')}` : ''}`);
+            services.log.info(
+              `explain batch: ${r.reused ? 'reused the export' : `exported ${r.model!.expression} (${r.model!.type}) in ${r.exportMs} ms`} of weights ${r.key!.slice(0, 12)} to ${model}${(r.warnings ?? []).length > 0 ? `; exporter warnings: ${r.warnings!.join('; ')}` : ''}`,
+            );
             checkpoints.add(frame.session.id, { key: r.key!, onnx: model, where: where(frame), expression: r.model!.expression, time: Date.now() });
             analysed = await analyseMissing(services, memory, context, exported, t, progress, controller.signal);
             analyses = analysed.analyses;
           } else {
             // No PyTorch model in scope: an ONNX file of the workspace, remembered or picked, with its saved analyses.
             model = await chooseModel(memory, undefined);
-            if (!model) throw new Failure('no-model', `no PyTorch model was found in ${where(frame)} and no ONNX model was chosen; name the model, or set \`${EXPORTED_MODEL_SETTING}\` to an exported file`);
+            if (!model)
+              throw new Failure(
+                'no-model',
+                `no PyTorch model was found in ${where(frame)} and no ONNX model was chosen; name the model, or set \`${EXPORTED_MODEL_SETTING}\` to an exported file`,
+              );
             analyses = await chooseFor(model);
           }
         }
         if (!model) throw new Failure('no-model', 'no ONNX model was chosen');
         const settings = readSettings(vscode.Uri.file(model));
         progress.report({ message: 'explaining the misclassified samples' });
-        const explanation = await services.worker.request('explainBatch', {
-          model, results: analyses.map((a) => a.file), images: t.images, labels: t.labels, predictions: t.predictions,
-          layer: args.layer, provider: settings.provider, threads: settings.threads || undefined,
-          live: exported ? { expression: `${exported.report.model!.expression}(${t.images.expression})`, path: exported.logits, shape: [], dtype: 'float32', source: 'torch' } : undefined,
-          classNames: exported?.report.classNames,
-        }, { signal: controller.signal, onProgress: (p) => progress.report({ message: p.stage }) }).catch((e: Error) => {
-          throw new Failure(e.name === 'CancelledError' ? 'cancelled' : e.name === 'DataError' ? 'shape' : e.name === 'ModelError' && exported ? 'export' : 'error', e.message);
-        });
+        const explanation = await services.worker
+          .request(
+            'explainBatch',
+            {
+              model,
+              results: analyses.map((a) => a.file),
+              images: t.images,
+              labels: t.labels,
+              predictions: t.predictions,
+              layer: args.layer,
+              provider: settings.provider,
+              threads: settings.threads || undefined,
+              live: exported
+                ? {
+                    expression: `${exported.report.model!.expression}(${t.images.expression})`,
+                    path: exported.logits,
+                    shape: [],
+                    dtype: 'float32',
+                    source: 'torch',
+                  }
+                : undefined,
+              classNames: exported?.report.classNames,
+            },
+            { signal: controller.signal, onProgress: (p) => progress.report({ message: p.stage }) },
+          )
+          .catch((e: Error) => {
+            throw new Failure(
+              e.name === 'CancelledError' ? 'cancelled' : e.name === 'DataError' ? 'shape' : e.name === 'ModelError' && exported ? 'export' : 'error',
+              e.message,
+            );
+          });
         // No predictions: remembered as none when none was asked for; defaults that found none are tried again next time.
-        await memory.update({ images: t.images.expression, labels: t.labels.expression, predictions: t.predictions?.expression ?? (exprs.predictions?.length === 0 ? '' : undefined) });
+        await memory.update({
+          images: t.images.expression,
+          labels: t.labels.expression,
+          predictions: t.predictions?.expression ?? (exprs.predictions?.length === 0 ? '' : undefined),
+        });
         if (exported) reportCheck(services, exported, explanation.check, prompt);
         const message: BatchMessage = {
-          type: 'batch', ...explanation,
+          type: 'batch',
+          ...explanation,
           source: { path: frame.path, line: frame.line, frame: frame.name, session: frame.session.name },
           expressions: { images: t.images.expression, labels: t.labels.expression, predictions: t.predictions?.expression },
           transfer: { ms: Math.round(t.ms), bytes: t.bytes },
         };
-        services.log.info(`explain batch: ${message.batchSize} samples from ${where(frame)}, ${message.misclassified.length} misclassified, transfer ${message.transfer.ms} ms for ${(t.bytes / 1e6).toFixed(1)} MB`);
+        services.log.info(
+          `explain batch: ${message.batchSize} samples from ${where(frame)}, ${message.misclassified.length} misclassified, transfer ${message.transfer.ms} ms for ${(t.bytes / 1e6).toFixed(1)} MB`,
+        );
         progress.report({ message: 'showing the batch in the panel' });
         const panel = services.panels.open(vscode.Uri.file(model));
         // The panel keeps the batch as its view: a reload of the webview gets it again after `ready`.
@@ -220,22 +294,38 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
         if (exported) {
           const r = exported.report;
           summary = {
-            expression: r.model!.expression, type: r.model!.type, key: r.key!, onnx: exported.onnx, reused: !!r.reused, ms: Math.round(exported.ms),
-            exportMs: r.exportMs, torch: r.torch ?? '', warnings: r.warnings ?? [], check: explanation.check, restored: r.restored,
-            analysed: analysed?.outcome.analyses ?? [], reusedAnalyses: analysed?.reused ?? [],
+            expression: r.model!.expression,
+            type: r.model!.type,
+            key: r.key!,
+            onnx: exported.onnx,
+            reused: !!r.reused,
+            ms: Math.round(exported.ms),
+            exportMs: r.exportMs,
+            torch: r.torch ?? '',
+            warnings: r.warnings ?? [],
+            check: explanation.check,
+            restored: r.restored,
+            analysed: analysed?.outcome.analyses ?? [],
+            reusedAnalyses: analysed?.reused ?? [],
           };
-          services.log.info(`explain batch: ${ms} ms from the command to the rendered batch (debuggee export ${summary.ms} ms, ${summary.analysed.filter((a) => !a.reused).length} class(es) analysed)`);
+          services.log.info(
+            `explain batch: ${ms} ms from the command to the rendered batch (debuggee export ${summary.ms} ms, ${summary.analysed.filter((a) => !a.reused).length} class(es) analysed)`,
+          );
           if (prompt && checkpoints.previous(frame.session.id, r.key!)) {
             const compare = 'Compare with Previous Checkpoint';
-            void vscode.window.showInformationMessage(`NeurFlow: the weights of ${r.model!.expression} changed since the last Explain Batch in this session.`, compare)
-              .then((pick) => { if (pick === compare) void vscode.commands.executeCommand(COMPARE_COMMAND); });
+            void vscode.window
+              .showInformationMessage(`NeurFlow: the weights of ${r.model!.expression} changed since the last Explain Batch in this session.`, compare)
+              .then((pick) => {
+                if (pick === compare) void vscode.commands.executeCommand(COMPARE_COMMAND);
+              });
           }
         }
         return { ok: true as const, message, panel: panel.panel.title, rendered: rendered.items, sample: sample?.items ?? [], exported: summary, ms };
       } finally {
         t.dispose();
       }
-    });
+    },
+  );
 }
 
 export async function explainBatch(services: Services, context: vscode.ExtensionContext, raw?: unknown): Promise<ExplainBatchReport> {

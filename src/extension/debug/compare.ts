@@ -34,8 +34,12 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The report as Markdown: the groups that changed most, then the layers. */
 export function comparisonMarkdown(c: CheckpointComparison, previous: Checkpoint, current: Checkpoint, top = 15): string {
-  const rows = c.groups.slice(0, top).map((g) =>
-    `| ${g.layer} | ${g.group} | ${g.className ?? ''} | ${g.channels.length <= 12 ? g.channels.join(', ') : `${g.channels.slice(0, 12).join(', ')}, ... (${g.channels.length})`} | ${pct(g.activationChange)} |`);
+  const rows = c.groups
+    .slice(0, top)
+    .map(
+      (g) =>
+        `| ${g.layer} | ${g.group} | ${g.className ?? ''} | ${g.channels.length <= 12 ? g.channels.join(', ') : `${g.channels.slice(0, 12).join(', ')}, ... (${g.channels.length})`} | ${pct(g.activationChange)} |`,
+    );
   const layers = c.layers.map((l) => `| ${l.layer} | ${l.channels} | ${pct(l.activationChange)} |`);
   return [
     `# NeurFlow: checkpoint comparison`,
@@ -46,7 +50,7 @@ export function comparisonMarkdown(c: CheckpointComparison, previous: Checkpoint
     '',
     `## Groups whose channels changed most`,
     '',
-    'Change: mean over the group\'s channels of |mean activation now - before| / mean |activation before|, on this batch. Groups are those of the previous checkpoint\'s analyses.',
+    "Change: mean over the group's channels of |mean activation now - before| / mean |activation before|, on this batch. Groups are those of the previous checkpoint's analyses.",
     '',
     '| layer | group | class | channels | change |',
     '| --- | --- | --- | --- | --- |',
@@ -86,23 +90,43 @@ async function run(services: Services, context: vscode.ExtensionContext, args: C
       token.onCancellationRequested(() => controller.abort());
       try {
         const exported = await exportLive(frame, t, context, memory, { module: args.module }, prompt);
-        if (!exported) throw new Failure('no-model', `no PyTorch model was found in ${where(frame)}: Compare with Previous Checkpoint compares the model in scope at two pauses`);
+        if (!exported)
+          throw new Failure(
+            'no-model',
+            `no PyTorch model was found in ${where(frame)}: Compare with Previous Checkpoint compares the model in scope at two pauses`,
+          );
         const r = exported.report;
         const current: Checkpoint = { key: r.key!, onnx: exported.onnx, where: where(frame), expression: r.model!.expression, time: Date.now() };
         checkpoints.add(frame.session.id, current);
         const previous = checkpoints.previous(frame.session.id, current.key);
         if (!previous) {
-          throw new Failure('no-previous', `no earlier checkpoint of ${current.expression} in this debug session: run Explain Batch at a pause, continue until the weights changed (e.g. the next epoch), then compare`);
+          throw new Failure(
+            'no-previous',
+            `no earlier checkpoint of ${current.expression} in this debug session: run Explain Batch at a pause, continue until the weights changed (e.g. the next epoch), then compare`,
+          );
         }
         const results = (await chooseAnalyses(memory, context, previous.onnx, undefined)).map((a) => a.file);
         const settings = readSettings(vscode.Uri.file(exported.onnx));
-        const comparison = await services.worker.request('compareCheckpoints', {
-          previous: previous.onnx, current: current.onnx, images: t.images.path, results, provider: settings.provider, threads: settings.threads || undefined,
-        }, { signal: controller.signal, onProgress: (p) => progress.report({ message: p.stage }) }).catch((e: Error) => {
-          throw new Failure(e.name === 'CancelledError' ? 'cancelled' : 'error', e.message);
-        });
+        const comparison = await services.worker
+          .request(
+            'compareCheckpoints',
+            {
+              previous: previous.onnx,
+              current: current.onnx,
+              images: t.images.path,
+              results,
+              provider: settings.provider,
+              threads: settings.threads || undefined,
+            },
+            { signal: controller.signal, onProgress: (p) => progress.report({ message: p.stage }) },
+          )
+          .catch((e: Error) => {
+            throw new Failure(e.name === 'CancelledError' ? 'cancelled' : 'error', e.message);
+          });
         const markdown = comparisonMarkdown(comparison, previous, current);
-        services.log.info(`compare checkpoints ${previous.key.slice(0, 12)} -> ${current.key.slice(0, 12)}: top group ${comparison.groups[0] ? `${comparison.groups[0].layer}/${comparison.groups[0].group} ${pct(comparison.groups[0].activationChange)}` : 'none'}`);
+        services.log.info(
+          `compare checkpoints ${previous.key.slice(0, 12)} -> ${current.key.slice(0, 12)}: top group ${comparison.groups[0] ? `${comparison.groups[0].layer}/${comparison.groups[0].group} ${pct(comparison.groups[0].activationChange)}` : 'none'}`,
+        );
         // A file in the storage, not an untitled buffer: closing it asks nothing.
         const file = path.join(path.dirname(modelsDir(context)), 'checkpoints', `compare-${previous.key.slice(0, 12)}-${current.key.slice(0, 12)}.md`);
         writeFileAtomic(file, markdown);
@@ -112,7 +136,8 @@ async function run(services: Services, context: vscode.ExtensionContext, args: C
       } finally {
         t.dispose();
       }
-    });
+    },
+  );
 }
 
 export async function compareCheckpoint(services: Services, context: vscode.ExtensionContext, raw?: unknown): Promise<CompareReport> {

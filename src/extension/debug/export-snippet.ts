@@ -91,9 +91,18 @@ export const DEFAULT_MODEL_NAMES: readonly string[] = ['model', 'net', 'self.mod
 
 /** Candidates for the class names; the first list of strings found names the classes. */
 export const DEFAULT_CLASS_NAMES: readonly string[] = [
-  'classes', 'class_names', 'CLASSES', 'CLASS_NAMES', 'self.classes',
-  'loader.dataset.classes', 'train_loader.dataset.classes', 'val_loader.dataset.classes', 'test_loader.dataset.classes',
-  'dataset.classes', 'train_dataset.classes', 'val_dataset.classes',
+  'classes',
+  'class_names',
+  'CLASSES',
+  'CLASS_NAMES',
+  'self.classes',
+  'loader.dataset.classes',
+  'train_loader.dataset.classes',
+  'val_loader.dataset.classes',
+  'test_loader.dataset.classes',
+  'dataset.classes',
+  'train_dataset.classes',
+  'val_dataset.classes',
 ];
 
 const PROGRAM = `
@@ -303,8 +312,10 @@ def _nf_run(spec, G, L):
 export function buildExportSnippet(spec: ExportSpec): string {
   if (spec.images.trim() === '') throw new Error('the images expression is empty');
   const json = JSON.stringify(spec);
-  return `(lambda __nf_ns, __nf_g, __nf_l: (exec(${JSON.stringify(PROGRAM)}, __nf_ns), ` +
-    `__nf_ns['_nf_run'](__import__('json').loads(${JSON.stringify(json)}), __nf_g, __nf_l))[1])({}, globals(), locals())`;
+  return (
+    `(lambda __nf_ns, __nf_g, __nf_l: (exec(${JSON.stringify(PROGRAM)}, __nf_ns), ` +
+    `__nf_ns['_nf_run'](__import__('json').loads(${JSON.stringify(json)}), __nf_g, __nf_l))[1])({}, globals(), locals())`
+  );
 }
 
 /** Checks a parsed export.json. */
@@ -327,9 +338,13 @@ export function parseExportReport(text: string, where: string): ExportReport {
 export function exportAdvice(error: { stage: ExportStage; type: string; message: string }, setting: string): string {
   const m = error.message;
   const instead = `export the model yourself and set \`${setting}\` to the .onnx file`;
-  if (error.stage === 'torch') return 'Explain Batch exports the model with the debugged program\'s own PyTorch: it cannot be imported there';
+  if (error.stage === 'torch') return "Explain Batch exports the model with the debugged program's own PyTorch: it cannot be imported there";
   if (error.stage === 'find') return 'name the model with the expression that holds it in the paused frame (e.g. `model` or `self.net`)';
-  if (/Unsupported: ONNX export of operator|is not supported|Exporting the operator .* to ONNX opset version .* is not supported|UnsupportedOperatorError/i.test(m)) {
+  if (
+    /Unsupported: ONNX export of operator|is not supported|Exporting the operator .* to ONNX opset version .* is not supported|UnsupportedOperatorError/i.test(
+      m,
+    )
+  ) {
     return `an operator of this model has no ONNX export in this PyTorch; a newer PyTorch or opset may have it, else ${instead}`;
   }
   if (/Expected all tensors to be on the same device|device/i.test(m)) {

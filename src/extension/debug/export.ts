@@ -6,8 +6,14 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  buildExportSnippet, DEFAULT_CLASS_NAMES, DEFAULT_MODEL_NAMES, EXPORT_REPORT, exportAdvice, parseExportReport,
-  type ExportReport, type ModuleCandidate,
+  buildExportSnippet,
+  DEFAULT_CLASS_NAMES,
+  DEFAULT_MODEL_NAMES,
+  EXPORT_REPORT,
+  exportAdvice,
+  parseExportReport,
+  type ExportReport,
+  type ModuleCandidate,
 } from './export-snippet';
 import type { Evaluate } from './transfer';
 
@@ -39,17 +45,32 @@ export interface ExportRequest {
 export function failureMessage(report: ExportReport): string {
   const e = report.error!;
   const what = report.model ? `\`${report.model.expression}\` (${report.model.type})` : 'the model';
-  const verb = e.stage === 'export' ? 'export' : e.stage === 'run' ? 'run' : e.stage === 'hash' ? 'read the weights of' : e.stage === 'input' ? 'prepare the batch for' : 'find';
+  const verb =
+    e.stage === 'export'
+      ? 'export'
+      : e.stage === 'run'
+        ? 'run'
+        : e.stage === 'hash'
+          ? 'read the weights of'
+          : e.stage === 'input'
+            ? 'prepare the batch for'
+            : 'find';
   const torch = report.torch ? `PyTorch ${report.torch}` : 'PyTorch';
-  return `${torch} could not ${verb} ${what}: ${e.type}: ${e.message.split('\n').slice(0, 6).join(' ').slice(0, 900)}. ` +
-    `What to do: ${exportAdvice(e, EXPORTED_MODEL_SETTING)}. The debugged program keeps running.`;
+  return (
+    `${torch} could not ${verb} ${what}: ${e.type}: ${e.message.split('\n').slice(0, 6).join(' ').slice(0, 900)}. ` +
+    `What to do: ${exportAdvice(e, EXPORTED_MODEL_SETTING)}. The debugged program keeps running.`
+  );
 }
 
 /** Runs the export in the paused frame. `where` names the frame in messages. */
 export async function exportModel(evaluate: Evaluate, request: ExportRequest, where: string): Promise<ExportOutcome> {
   const snippet = buildExportSnippet({
-    modelsDir: request.modelsDir, workDir: request.workDir, model: request.model ? [request.model] : [],
-    preferred: [...DEFAULT_MODEL_NAMES], images: request.images, classNames: [...DEFAULT_CLASS_NAMES],
+    modelsDir: request.modelsDir,
+    workDir: request.workDir,
+    model: request.model ? [request.model] : [],
+    preferred: [...DEFAULT_MODEL_NAMES],
+    images: request.images,
+    classNames: [...DEFAULT_CLASS_NAMES],
   });
   const t0 = performance.now();
   let value: string;
@@ -82,8 +103,11 @@ export function candidateLabel(c: ModuleCandidate): { label: string; description
 /** Keeps the `keep` newest exports of the folder (and their files), never those in `protect`. */
 export function pruneExports(dir: string, keep: number, protect: readonly string[]): string[] {
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.onnx')).map((f) => path.join(dir, f))
-    .map((f) => ({ f, t: statSync(f).mtimeMs })).sort((a, b) => b.t - a.t);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.onnx'))
+    .map((f) => path.join(dir, f))
+    .map((f) => ({ f, t: statSync(f).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
   const removed: string[] = [];
   for (const { f } of files.slice(keep)) {
     if (protect.includes(f)) continue;

@@ -22,7 +22,12 @@ export interface PausedFrame {
   name: string;
 }
 
-interface DapFrame { id: number; name: string; line: number; source?: { path?: string; name?: string } }
+interface DapFrame {
+  id: number;
+  name: string;
+  line: number;
+  source?: { path?: string; name?: string };
+}
 
 async function stackTrace(session: vscode.DebugSession, threadId: number, levels: number): Promise<DapFrame[]> {
   const r = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels })) as { stackFrames?: DapFrame[] };

@@ -11,7 +11,17 @@ import { evaluator, type PausedFrame } from './frame';
 import type { BatchMemory } from './memory';
 import { transferBatch, type BatchExpressions, type Transfer } from './transfer';
 
-export type ExplainFailure = 'no-session' | 'untrusted' | 'no-model' | 'no-analysis' | 'expression' | 'shape' | 'export' | 'no-previous' | 'cancelled' | 'error';
+export type ExplainFailure =
+  | 'no-session'
+  | 'untrusted'
+  | 'no-model'
+  | 'no-analysis'
+  | 'expression'
+  | 'shape'
+  | 'export'
+  | 'no-previous'
+  | 'cancelled'
+  | 'error';
 
 /** The caller's choices that the export reads. */
 export interface LiveArgs {
@@ -22,7 +32,10 @@ export interface LiveArgs {
 }
 
 export class Failure extends Error {
-  constructor(readonly kind: ExplainFailure, message: string) {
+  constructor(
+    readonly kind: ExplainFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -85,7 +98,14 @@ export type Exported = Extract<ExportOutcome, { kind: 'exported' }>;
  * model is taken, several are offered, none is asked for). Undefined: there is no PyTorch model to export (the
  * caller falls back to an ONNX file). Throws Failure('export') with PyTorch's message when the export fails.
  */
-export async function exportLive(frame: PausedFrame, t: Transfer, context: vscode.ExtensionContext, memory: BatchMemory, args: LiveArgs, prompt: boolean): Promise<Exported | undefined> {
+export async function exportLive(
+  frame: PausedFrame,
+  t: Transfer,
+  context: vscode.ExtensionContext,
+  memory: BatchMemory,
+  args: LiveArgs,
+  prompt: boolean,
+): Promise<Exported | undefined> {
   const evaluate = evaluator(frame);
   const request = { modelsDir: modelsDir(context), workDir: t.dir, images: t.images.expression };
   const remembered = args.module ?? memory.get().module;
@@ -98,16 +118,22 @@ export async function exportLive(frame: PausedFrame, t: Transfer, context: vscod
   if (outcome.kind === 'several') {
     const names = outcome.candidates.map((c) => c.expression).join(', ');
     if (!prompt) throw new Failure('export', `several PyTorch models are in scope in ${where(frame)} (${names}): name the one to explain`);
-    const pick = await vscode.window.showQuickPick(outcome.candidates.map((c) => ({ ...candidateLabel(c), expression: c.expression })), {
-      title: 'NeurFlow: Explain Batch', placeHolder: 'Which model made these predictions?', ignoreFocusOut: true,
-    });
+    const pick = await vscode.window.showQuickPick(
+      outcome.candidates.map((c) => ({ ...candidateLabel(c), expression: c.expression })),
+      {
+        title: 'NeurFlow: Explain Batch',
+        placeHolder: 'Which model made these predictions?',
+        ignoreFocusOut: true,
+      },
+    );
     if (!pick) throw new Failure('cancelled', 'no model was chosen');
     outcome = await exportModel(evaluate, { ...request, model: pick.expression }, where(frame));
   } else if (outcome.kind === 'none' && prompt && !args.model) {
     const answer = await vscode.window.showInputBox({
       title: 'NeurFlow: Explain Batch',
       prompt: `No PyTorch model (a torch.nn.Module with parameters) was found in ${where(frame)}. Python expression of the model, or leave empty to pick an exported ONNX file`,
-      placeHolder: 'e.g. trainer.model or self.backbone', ignoreFocusOut: true,
+      placeHolder: 'e.g. trainer.model or self.backbone',
+      ignoreFocusOut: true,
     });
     if (answer === undefined) throw new Failure('cancelled', 'no model was chosen');
     if (answer.trim() !== '') outcome = await exportModel(evaluate, { ...request, model: answer.trim() }, where(frame));
@@ -121,4 +147,3 @@ export async function exportLive(frame: PausedFrame, t: Transfer, context: vscod
   pruneExports(request.modelsDir, 12, [outcome.onnx, ...checkpoints.list(frame.session.id).map((c) => c.onnx)]);
   return outcome;
 }
-

@@ -28,9 +28,7 @@ export interface SnippetReport {
   error?: string;
 }
 
-export type SnippetArray =
-  | { expression: string; path: string; shape: number[]; dtype: string; source: string }
-  | { missing: true; tried: SnippetFailure[] };
+export type SnippetArray = { expression: string; path: string; shape: number[]; dtype: string; source: string } | { missing: true; tried: SnippetFailure[] };
 
 /** Why a candidate expression was not used. */
 export interface SnippetFailure {
@@ -137,8 +135,10 @@ export function buildSnippet(dir: string, items: readonly ArrayRequest[]): strin
   const spec = JSON.stringify({ dir, items: items.map(({ key, candidates, kind }) => ({ key, candidates, kind })) });
   // Python's json.loads reads back exactly what JSON.stringify wrote; the program text is a JSON string literal,
   // which is also a valid Python string literal.
-  return `(lambda __nf_ns, __nf_g, __nf_l: (exec(${JSON.stringify(PROGRAM)}, __nf_ns), ` +
-    `__nf_ns['_nf_run'](__import__('json').loads(${JSON.stringify(spec)}), __nf_g, __nf_l))[1])({}, globals(), locals())`;
+  return (
+    `(lambda __nf_ns, __nf_g, __nf_l: (exec(${JSON.stringify(PROGRAM)}, __nf_ns), ` +
+    `__nf_ns['_nf_run'](__import__('json').loads(${JSON.stringify(spec)}), __nf_g, __nf_l))[1])({}, globals(), locals())`
+  );
 }
 
 /** Checks a parsed meta.json. */

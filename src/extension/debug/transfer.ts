@@ -78,8 +78,10 @@ export async function transferBatch(evaluate: Evaluate, exprs: BatchExpressions,
     try {
       text = readFileSync(path.join(dir, META_FILE), 'utf8');
     } catch {
-      throw new DataError(`the debugged program wrote no report to ${dir} (is it running on another machine or in a container? ` +
-        `Explain Batch needs the debuggee and VS Code to share the file system). The debugger answered: ${value.slice(0, 300)}`);
+      throw new DataError(
+        `the debugged program wrote no report to ${dir} (is it running on another machine or in a container? ` +
+          `Explain Batch needs the debuggee and VS Code to share the file system). The debugger answered: ${value.slice(0, 300)}`,
+      );
     }
     const report = parseReport(text, path.join(dir, META_FILE));
     if (!report.ok) throw new DataError(`NeurFlow's export failed in ${where}: ${report.error ?? 'unknown error'}`);

@@ -19,7 +19,11 @@ interface FolderChoices {
 export class ChoiceMemory {
   private readonly key: string;
 
-  constructor(private readonly memento: vscode.Memento, model: vscode.Uri, private readonly modelPath = model.fsPath) {
+  constructor(
+    private readonly memento: vscode.Memento,
+    model: vscode.Uri,
+    private readonly modelPath = model.fsPath,
+  ) {
     const folder = vscode.workspace.getWorkspaceFolder(model);
     this.key = `neurflow.choices:${folder?.uri.toString() ?? 'no-folder'}`;
   }

@@ -13,7 +13,9 @@ import type { LayerSummary, ModelSummary } from '../../protocol/summary';
 
 /** Block outputs preselected below the top layer (docs/design.md 5.2). */
 
-interface Item<T> extends vscode.QuickPickItem { value: T }
+interface Item<T> extends vscode.QuickPickItem {
+  value: T;
+}
 
 /** A quick pick that resolves with the accepted items (several when `many`), or undefined when dismissed. */
 function pick<T>(items: Item<T>[], options: { title: string; placeholder: string; many?: boolean; active?: (v: T) => boolean }): Promise<T[] | undefined> {
@@ -47,12 +49,17 @@ function pick<T>(items: Item<T>[], options: { title: string; placeholder: string
 /** The dataset folder (or CSV manifest) from a folder dialog that starts beside the model. */
 export async function pickDataset(model: vscode.Uri): Promise<string | undefined> {
   const dir = path.dirname(model.fsPath);
-  const near = ['images', 'data', 'dataset', 'val', 'test'].map((n) => path.join(dir, n)).find((p) => existsSync(p))
-    ?? ['images', 'data', 'dataset'].map((n) => path.join(path.dirname(dir), n)).find((p) => existsSync(p));
+  const near =
+    ['images', 'data', 'dataset', 'val', 'test'].map((n) => path.join(dir, n)).find((p) => existsSync(p)) ??
+    ['images', 'data', 'dataset'].map((n) => path.join(path.dirname(dir), n)).find((p) => existsSync(p));
   const picked = await vscode.window.showOpenDialog({
     title: 'NeurFlow: the images to analyse (class folders, or a CSV manifest path,label)',
-    canSelectFolders: true, canSelectFiles: true, canSelectMany: false, filters: { 'CSV manifest': ['csv'] },
-    defaultUri: vscode.Uri.file(near ?? dir), openLabel: 'Use These Images',
+    canSelectFolders: true,
+    canSelectFiles: true,
+    canSelectMany: false,
+    filters: { 'CSV manifest': ['csv'] },
+    defaultUri: vscode.Uri.file(near ?? dir),
+    openLabel: 'Use These Images',
   });
   return picked?.[0]?.fsPath;
 }
@@ -67,14 +74,18 @@ export async function pickPreprocessing(model: vscode.Uri, summary: ModelSummary
   const input = summary.inputs[0];
   const size = input ? input.shape.slice(2).join('x') : '?';
   const custom = 'custom' as const;
-  const chosen = await pick<PreprocessingChoice | typeof custom>([
-    { label: 'imagenet', description: 'resize 256, centre crop 224, x/255, ImageNet mean and std', value: 'imagenet' },
-    { label: 'none', description: `resize to the model input (${size}), x/255, no normalisation`, value: 'none' },
-    { label: 'Custom...', description: `write ${path.basename(sidecarCandidates(model.fsPath)[0].file)} beside the model and edit it`, value: custom },
-  ], {
-    title: `NeurFlow: preprocessing for ${path.basename(model.fsPath)} (no sidecar found)`, placeholder: 'How were the training images prepared?',
-    active: (v) => JSON.stringify(v) === JSON.stringify(remembered ?? 'imagenet'),
-  });
+  const chosen = await pick<PreprocessingChoice | typeof custom>(
+    [
+      { label: 'imagenet', description: 'resize 256, centre crop 224, x/255, ImageNet mean and std', value: 'imagenet' },
+      { label: 'none', description: `resize to the model input (${size}), x/255, no normalisation`, value: 'none' },
+      { label: 'Custom...', description: `write ${path.basename(sidecarCandidates(model.fsPath)[0].file)} beside the model and edit it`, value: custom },
+    ],
+    {
+      title: `NeurFlow: preprocessing for ${path.basename(model.fsPath)} (no sidecar found)`,
+      placeholder: 'How were the training images prepared?',
+      active: (v) => JSON.stringify(v) === JSON.stringify(remembered ?? 'imagenet'),
+    },
+  );
   if (!chosen) return undefined;
   if (chosen[0] !== custom) return chosen[0];
   await writeSidecarTemplate(model.fsPath, summary);
@@ -88,8 +99,14 @@ async function writeSidecarTemplate(model: string, summary: ModelSummary): Promi
     const [c, h, w] = dims.slice(1).map((d) => (typeof d === 'number' ? d : undefined));
     const template = {
       input: {
-        size: [h ?? 224, w ?? 224], channels: c ?? 3, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-        resize: null, centerCrop: null, channelOrder: 'RGB',
+        size: [h ?? 224, w ?? 224],
+        channels: c ?? 3,
+        scale: 1 / 255,
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+        resize: null,
+        centerCrop: null,
+        channelOrder: 'RGB',
       },
       labels: [] as string[],
     };
@@ -118,7 +135,16 @@ export async function pickClass(scan: ScanSummary, remembered?: string): Promise
 /** The default layers: the top layer plus the last `blocks` below it (PARAMS.blocks), top first. */
 export function defaultLayers(layers: readonly LayerSummary[], blocks: number = PARAMS.blocks.default): string[] {
   const top = layers[layers.length - 1];
-  return top ? [top.name, ...layers.slice(0, -1).slice(-blocks).reverse().map((l) => l.name)] : [];
+  return top
+    ? [
+        top.name,
+        ...layers
+          .slice(0, -1)
+          .slice(-blocks)
+          .reverse()
+          .map((l) => l.name),
+      ]
+    : [];
 }
 
 /** Layers below the top (which is always analysed), top first; at least one. Returns the full list, top first. */
@@ -126,10 +152,15 @@ export async function pickLayers(layers: readonly LayerSummary[], remembered?: s
   const top = layers[layers.length - 1];
   const below = layers.slice(0, -1).reverse();
   const preselected = new Set((remembered?.filter((n) => below.some((l) => l.name === n)) ?? []).length > 0 ? remembered : defaultLayers(layers));
-  const chosen = await pick(below.map((l) => ({ label: l.name, description: `${l.shape.join('x')}  ${l.op}`, value: l.name })), {
-    title: `NeurFlow: layers to analyse below ${top.name} (always included)`, placeholder: 'Block outputs, top first; the groups of each chosen layer are found',
-    many: true, active: (n) => preselected.has(n),
-  });
+  const chosen = await pick(
+    below.map((l) => ({ label: l.name, description: `${l.shape.join('x')}  ${l.op}`, value: l.name })),
+    {
+      title: `NeurFlow: layers to analyse below ${top.name} (always included)`,
+      placeholder: 'Block outputs, top first; the groups of each chosen layer are found',
+      many: true,
+      active: (n) => preselected.has(n),
+    },
+  );
   if (!chosen || chosen.length === 0) return undefined;
   const order = below.map((l) => l.name);
   return [top.name, ...chosen.sort((a, b) => order.indexOf(a) - order.indexOf(b))];

@@ -22,7 +22,11 @@ function describe(p: ProgressMessage): string {
 }
 
 export function withWorkerProgress<T>(
-  title: string, panel: ModelPanel, stages: string[], external: AbortSignal | undefined, start: (hooks: ProgressHooks) => Promise<T>,
+  title: string,
+  panel: ModelPanel,
+  stages: string[],
+  external: AbortSignal | undefined,
+  start: (hooks: ProgressHooks) => Promise<T>,
   options: { keepPartial?: boolean; onStage?: (stage: string) => void } = {},
 ): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {

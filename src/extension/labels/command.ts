@@ -152,11 +152,16 @@ export async function labelGroupsCommand(context: vscode.ExtensionContext, servi
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
         return labelGroups(doc, targets, {
-          model, noModelReason: reason, classOf: imageClasses(doc, scan), check, replaceUserLabels: args.replaceUserLabels,
+          model,
+          noModelReason: reason,
+          classOf: imageClasses(doc, scan),
+          check,
+          replaceUserLabels: args.replaceUserLabels,
           signal: controller.signal,
           onProgress: (done, total, ref) => progress.report({ message: `${done}/${total} ${ref.layer}/G${ref.group}`, increment: 100 / Math.max(1, total) }),
         });
-      });
+      },
+    );
     reason = run.modelUnavailable ?? reason;
     for (const o of run.outcomes) if (o.error) services.log.warn(`labels: ${o.ref.layer}/G${o.ref.group}: ${o.error}`);
     writeResult(file, run.doc);
@@ -166,7 +171,11 @@ export async function labelGroupsCommand(context: vscode.ExtensionContext, servi
     noticePanels(services, file, run.doc, dataLabels ? 'warning' : 'info', message);
     void (dataLabels ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
     return {
-      file, model: model?.name, reason, cancelled: run.cancelled, message,
+      file,
+      model: model?.name,
+      reason,
+      cancelled: run.cancelled,
+      message,
       labels: run.outcomes.filter((o) => o.label).map((o) => ({ ...o.ref, ...o.label! })),
     };
   } catch (e) {
@@ -198,10 +207,15 @@ export async function setGroupLabelCommand(services: Services, arg?: unknown): P
     const ref = { layer: a.layer, group: a.group };
     const { grouping, index } = findGroup(doc, ref);
     const current = grouping.groups[index].label;
-    const text = a.text ?? await vscode.window.showInputBox({
-      title: `NeurFlow: label of group G${a.group} of ${a.layer}`, value: current?.text ?? '',
-      prompt: current ? `Now: ${current.text} (${current.source === 'user' ? 'yours' : current.source === 'data' ? 'from the data' : current.model ?? 'language model'}). Empty: no label.` : 'Empty: no label.',
-    });
+    const text =
+      a.text ??
+      (await vscode.window.showInputBox({
+        title: `NeurFlow: label of group G${a.group} of ${a.layer}`,
+        value: current?.text ?? '',
+        prompt: current
+          ? `Now: ${current.text} (${current.source === 'user' ? 'yours' : current.source === 'data' ? 'from the data' : (current.model ?? 'language model')}). Empty: no label.`
+          : 'Empty: no label.',
+      }));
     if (text === undefined) return undefined;
     const next = setUserLabel(doc, ref, text);
     writeResult(a.file, next);

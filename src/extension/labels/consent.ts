@@ -15,11 +15,13 @@ export async function askConsent(memento: vscode.Memento, model: string, groups:
     `Send crops of your images to ${model} to label neuron groups?`,
     {
       modal: true,
-      detail: `NeurFlow will send about ${images} small image crops (at most 96 px) of ${groups} group${groups === 1 ? '' : 's'} ` +
+      detail:
+        `NeurFlow will send about ${images} small image crops (at most 96 px) of ${groups} group${groups === 1 ? '' : 's'} ` +
         'from your dataset to this language model, and record its name with each label. Without consent, the labels ' +
         'are derived from the data instead (classes and sizes of the crops).',
     },
-    always, once,
+    always,
+    once,
   );
   if (answer === always) await memento.update(CONSENT_KEY, true);
   return answer === always || answer === once;

@@ -97,8 +97,11 @@ export function lmPort(model: vscode.LanguageModelChat): LanguageModelPort {
       try {
         if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
         const user = vscode.LanguageModelChatMessage.User as unknown as (c: unknown[]) => vscode.LanguageModelChatMessage;
-        const response = await model.sendRequest([user(content(parts))],
-          { justification: 'NeurFlow shows the model crops of your images to name what a neuron group detects.' }, source.token);
+        const response = await model.sendRequest(
+          [user(content(parts))],
+          { justification: 'NeurFlow shows the model crops of your images to name what a neuron group detects.' },
+          source.token,
+        );
         let text = '';
         for await (const chunk of response.text) text += chunk;
         if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });

@@ -53,8 +53,10 @@ export function servableRoot(root: string | undefined, ctx: AccessContext): { ro
   if (!path.isAbsolute(root) || !isDir) return { why: `the dataset folder ${root} was not found` };
   const r = real(root);
   const home = real(ctx.home ?? os.homedir());
-  if (path.parse(r).root === r) return { why: `the dataset folder of this result is ${r}, a whole file system; NeurFlow shows images only from a dataset's own folder` };
-  if (isInside(home, r)) return { why: `the dataset folder of this result is ${r}, which holds your home folder; NeurFlow shows images only from a dataset's own folder` };
+  if (path.parse(r).root === r)
+    return { why: `the dataset folder of this result is ${r}, a whole file system; NeurFlow shows images only from a dataset's own folder` };
+  if (isInside(home, r))
+    return { why: `the dataset folder of this result is ${r}, which holds your home folder; NeurFlow shows images only from a dataset's own folder` };
   if (!ctx.trusted && !ctx.workspaceFolders.some((w) => isInside(r, w))) {
     return { why: `the dataset folder ${r} is outside the workspace, and the workspace is not trusted` };
   }
@@ -66,7 +68,8 @@ export function servableRoot(root: string | undefined, ctx: AccessContext): { ro
  * dataset root, the workspace folders) or one of `files` (put in the view by the host).
  */
 export function openRefusal(file: string, folders: readonly (string | undefined)[], files: readonly (string | undefined)[]): string | undefined {
-  if (!path.isAbsolute(file) || file.includes('\u0000')) return `NeurFlow opens only files inside the dataset folder or the workspace; ${JSON.stringify(file)} is not an absolute path`;
+  if (!path.isAbsolute(file) || file.includes('\u0000'))
+    return `NeurFlow opens only files inside the dataset folder or the workspace; ${JSON.stringify(file)} is not an absolute path`;
   const target = real(file);
   if (files.some((f) => f !== undefined && real(f) === target)) return undefined;
   if (folders.some((d) => d !== undefined && isInside(target, d))) return undefined;

@@ -7,8 +7,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type {
-  ExplainImageRequest, ExplanationMessage, FromWebview, MaskGroupRequest, MaskResultMessage, NoticeMessage,
-  ResultViewMessage, ToWebview,
+  ExplainImageRequest,
+  ExplanationMessage,
+  FromWebview,
+  MaskGroupRequest,
+  MaskResultMessage,
+  NoticeMessage,
+  ResultViewMessage,
+  ToWebview,
 } from '../../protocol/webview';
 import { jumpToCode } from '../code/jump';
 import { readSettings } from '../config';
@@ -44,12 +50,24 @@ function runtime(view: ResultViewMessage) {
 
 async function explain(services: Services, panel: ModelPanel, m: ExplainImageRequest): Promise<ExplanationMessage> {
   const view = resultOf(panel);
-  const base: ExplanationMessage = { type: 'explanation', requestId: m.requestId, image: m.image, layer: m.layer, groupCount: m.groupCount, threshold: 0, groups: [] };
+  const base: ExplanationMessage = {
+    type: 'explanation',
+    requestId: m.requestId,
+    image: m.image,
+    layer: m.layer,
+    groupCount: m.groupCount,
+    threshold: 0,
+    groups: [],
+  };
   const why = cannotRun(view);
   if (why) return { ...base, error: `Cannot explain ${m.image}: ${why}` };
   try {
     const r = await services.worker.request('explainImage', {
-      result: view!.file!, image: imagePath(view!, m.image), layer: m.layer, groupCount: m.groupCount, ...runtime(view!),
+      result: view!.file!,
+      image: imagePath(view!, m.image),
+      layer: m.layer,
+      groupCount: m.groupCount,
+      ...runtime(view!),
     });
     return { ...base, groupCount: r.groupCount, threshold: r.threshold, groups: r.groups, top: r.top };
   } catch (e) {
@@ -60,14 +78,27 @@ async function explain(services: Services, panel: ModelPanel, m: ExplainImageReq
 async function mask(services: Services, panel: ModelPanel, m: MaskGroupRequest): Promise<MaskResultMessage> {
   const view = resultOf(panel);
   const base: MaskResultMessage = {
-    type: 'maskResult', requestId: m.requestId, image: m.image, layer: m.layer, group: m.group, classIndex: m.classIndex,
-    before: 0, after: 0, topBefore: [], top: [],
+    type: 'maskResult',
+    requestId: m.requestId,
+    image: m.image,
+    layer: m.layer,
+    group: m.group,
+    classIndex: m.classIndex,
+    before: 0,
+    after: 0,
+    topBefore: [],
+    top: [],
   };
   const why = cannotRun(view);
   if (why) return { ...base, error: `Cannot mask group ${m.group} of ${m.layer}: ${why}` };
   try {
     const r = await services.worker.request('maskGroup', {
-      result: view!.file!, image: imagePath(view!, m.image), layer: m.layer, channels: m.channels, classIndex: m.classIndex, ...runtime(view!),
+      result: view!.file!,
+      image: imagePath(view!, m.image),
+      layer: m.layer,
+      channels: m.channels,
+      classIndex: m.classIndex,
+      ...runtime(view!),
     });
     return { ...base, ...r };
   } catch (e) {
@@ -107,10 +138,14 @@ export function panelActions(services: () => Services): PanelHandler {
   return async (m: FromWebview, panel: ModelPanel): Promise<ToWebview | undefined> => {
     const s = services();
     switch (m.type) {
-      case 'explainImage': return explain(s, panel, m);
-      case 'maskGroup': return mask(s, panel, m);
-      case 'runAudit': return auditRequest(s, panel, m);
-      case 'exportAudit': return exportAudit(panel, m);
+      case 'explainImage':
+        return explain(s, panel, m);
+      case 'maskGroup':
+        return mask(s, panel, m);
+      case 'runAudit':
+        return auditRequest(s, panel, m);
+      case 'exportAudit':
+        return exportAudit(panel, m);
       case 'jumpToCode': {
         const model = modelOf(panel);
         if (!model) return { type: 'notice', level: 'warning', message: `Jump to code: this panel does not know its model file` };
@@ -128,7 +163,8 @@ export function panelActions(services: () => Services): PanelHandler {
         await openInEditor(vscode.Uri.file(m.path), panel, m.type === 'openFile' ? m.line : undefined);
         return undefined;
       }
-      case 'setGroupCount': return keepGroupCount(s, panel, m.layer, m.count);
+      case 'setGroupCount':
+        return keepGroupCount(s, panel, m.layer, m.count);
       case 'labelGroups':
       case 'setLabel':
         return labelRequest(s, panel, m);

@@ -13,11 +13,17 @@ import type { Services } from '../services';
 
 export async function auditRequest(services: Services, panel: ModelPanel, m: RunAuditRequest): Promise<AuditMessage> {
   const view = panel.view?.type === 'result' ? panel.view : undefined;
-  const why = !view ? 'the panel shows no analysis result'
-    : !view.file ? 'this result has no file to run from'
-      : !vscode.workspace.isTrusted ? 'running the model needs a trusted workspace'
-        : view.readOnly ? `the analysed model ${view.doc.model.path} is not available`
-          : !view.datasetRoot ? `the dataset folder ${view.doc.dataset.root} was not found` : undefined;
+  const why = !view
+    ? 'the panel shows no analysis result'
+    : !view.file
+      ? 'this result has no file to run from'
+      : !vscode.workspace.isTrusted
+        ? 'running the model needs a trusted workspace'
+        : view.readOnly
+          ? `the analysed model ${view.doc.model.path} is not available`
+          : !view.datasetRoot
+            ? `the dataset folder ${view.doc.dataset.root} was not found`
+            : undefined;
   if (why) return { type: 'audit', requestId: m.requestId, error: `Cannot audit: ${why}` };
   const settings = readSettings(vscode.Uri.file(view!.doc.model.path));
   try {
@@ -26,11 +32,19 @@ export async function auditRequest(services: Services, panel: ModelPanel, m: Run
       (progress, token) => {
         const ctl = new AbortController();
         token.onCancellationRequested(() => ctl.abort());
-        return services.worker.request('audit', {
-          model: view!.doc.model.path, data: view!.datasetRoot!, store: path.dirname(view!.file!),
-          provider: settings.provider, threads: settings.threads || undefined,
-        }, { signal: ctl.signal, onProgress: (e) => progress.report({ message: e.stage }) });
-      });
+        return services.worker.request(
+          'audit',
+          {
+            model: view!.doc.model.path,
+            data: view!.datasetRoot!,
+            store: path.dirname(view!.file!),
+            provider: settings.provider,
+            threads: settings.threads || undefined,
+          },
+          { signal: ctl.signal, onProgress: (e) => progress.report({ message: e.stage }) },
+        );
+      },
+    );
     return { type: 'audit', requestId: m.requestId, report };
   } catch (e) {
     return { type: 'audit', requestId: m.requestId, error: `The audit failed: ${(e as Error).message}` };
@@ -39,9 +53,10 @@ export async function auditRequest(services: Services, panel: ModelPanel, m: Run
 
 export async function exportAudit(panel: ModelPanel, m: ExportAuditMessage): Promise<NoticeMessage | undefined> {
   const view = panel.view?.type === 'result' ? panel.view : undefined;
-  const base = view?.datasetRoot ?? (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '');
+  const base = view?.datasetRoot ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
   const uri = await vscode.window.showSaveDialog({
-    title: 'Export label errors and shortcut mistakes', filters: { CSV: ['csv'] },
+    title: 'Export label errors and shortcut mistakes',
+    filters: { CSV: ['csv'] },
     defaultUri: vscode.Uri.file(path.join(base, `${view?.doc.class.name ?? 'audit'}-audit.csv`)),
   });
   if (!uri) return undefined;

@@ -21,8 +21,10 @@ function groupingMismatch(doc: ResultDocument, layer: string | undefined, group:
   if (!l) return `layer ${layer} is not in the saved result`;
   if (!l.grouping) return `layer ${layer} has no groups`;
   if (groupCount !== undefined && groupCount !== l.grouping.count) {
-    return `the saved result groups ${layer} into ${l.grouping.count} groups but the panel shows ${groupCount}; labels belong to the ` +
-      `saved grouping (set the count back to ${l.grouping.count}, or wait until the new count is saved)`;
+    return (
+      `the saved result groups ${layer} into ${l.grouping.count} groups but the panel shows ${groupCount}; labels belong to the ` +
+      `saved grouping (set the count back to ${l.grouping.count}, or wait until the new count is saved)`
+    );
   }
   if (group !== undefined && group >= l.grouping.groups.length) return `layer ${layer} has no group ${group} (it has ${l.grouping.groups.length})`;
   return undefined;
@@ -54,11 +56,19 @@ async function setLabel(services: Services, panel: ModelPanel, view: ResultViewM
   return undefined;
 }
 
-async function labelGroups(services: Services, panel: ModelPanel, view: ResultViewMessage, file: string, m: LabelGroupsRequest): Promise<NoticeMessage | undefined> {
+async function labelGroups(
+  services: Services,
+  panel: ModelPanel,
+  view: ResultViewMessage,
+  file: string,
+  m: LabelGroupsRequest,
+): Promise<NoticeMessage | undefined> {
   const why = groupingMismatch(services.results.read(file).doc, m.layer, m.group, m.groupCount);
   if (why) return notice('warning', `Nothing was labelled: ${why}.`);
   const report = await vscode.commands.executeCommand<LabelGroupsReport | undefined>('neurflow.labelGroups', {
-    file, ...(m.layer !== undefined ? { layer: m.layer } : {}), ...(m.group !== undefined ? { group: m.group } : {}),
+    file,
+    ...(m.layer !== undefined ? { layer: m.layer } : {}),
+    ...(m.group !== undefined ? { group: m.group } : {}),
   });
   if (!report) return notice('info', 'Label Groups did not run: no label was changed.');
   // The command told the panels showing the file; one it did not reach gets the result and the message here.

@@ -36,8 +36,14 @@ export class ResultLibrary {
   /** Adds (or moves to the front) a result in the index. */
   async record(file: string, doc: ResultDocument): Promise<void> {
     const entry: ResultEntry = {
-      file, model: doc.model.path, classIndex: doc.class.index, className: doc.class.name, layers: doc.layers.map((l) => l.name),
-      complete: doc.complete, createdAt: doc.createdAt, imageCount: doc.class.images.length,
+      file,
+      model: doc.model.path,
+      classIndex: doc.class.index,
+      className: doc.class.name,
+      layers: doc.layers.map((l) => l.name),
+      complete: doc.complete,
+      createdAt: doc.createdAt,
+      imageCount: doc.class.images.length,
     };
     const rest = this.entries().filter((e) => e.file !== file);
     await this.memento.update(INDEX_KEY, [entry, ...rest].slice(0, MAX_ENTRIES));
@@ -66,7 +72,8 @@ export class ResultLibrary {
  */
 export function datasetRootOf(doc: ResultDocument, resultFile: string | undefined, workspaceFolders: readonly string[]): string | undefined {
   const root = doc.dataset.root;
-  const candidates = path.isAbsolute(root) ? [root]
+  const candidates = path.isAbsolute(root)
+    ? [root]
     : [...(resultFile ? [path.dirname(resultFile)] : []), ...workspaceFolders].map((d) => path.resolve(d, root));
   return candidates.find((c) => existsSync(c) && statSync(c).isDirectory());
 }

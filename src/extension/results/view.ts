@@ -21,7 +21,10 @@ export function resultView(panel: ModelPanel, doc: ResultDocument, file: string 
   const served = trusted ? servableRoot(root, { trusted, workspaceFolders: folders }).root : undefined;
   panel.allowFolder(served ? vscode.Uri.file(served) : undefined);
   return {
-    type: 'result', doc, file, scan,
+    type: 'result',
+    doc,
+    file,
+    scan,
     datasetRoot: root,
     imageBase: served ? panel.asWebviewUri(vscode.Uri.file(served)).replace(/\/+$/, '') : undefined,
     readOnly: !trusted || !existsSync(doc.model.path),

@@ -16,9 +16,18 @@ import { scanFor } from '../scans';
 export async function analyse(params: AnalyseParams, ctx: JobContext): Promise<AnalyseOutcome> {
   const { scan } = await scanFor(params, ctx);
   const res = await analyseClass({
-    model: params.model, data: params.data, class: params.classIndex, layers: params.layers, params: params.params,
-    preprocessing: params.preprocessing, provider: params.provider, threads: params.threads, store: params.store,
-    force: params.force, scan, signal: ctx.signal,
+    model: params.model,
+    data: params.data,
+    class: params.classIndex,
+    layers: params.layers,
+    params: params.params,
+    preprocessing: params.preprocessing,
+    provider: params.provider,
+    threads: params.threads,
+    store: params.store,
+    force: params.force,
+    scan,
+    signal: ctx.signal,
     onProgress: (e) => ctx.progress(e.message, e.done, e.total),
   });
   let file = res.file;

@@ -38,7 +38,10 @@ export const BATCH_BLOCKS = 2;
 export function wrongClasses(predicted: ArrayLike<number>, labels: ArrayLike<number>, skip: readonly number[]): number[] {
   const counts = new Map<number, number>();
   for (let i = 0; i < predicted.length; i++) if (predicted[i] !== labels[i]) counts.set(predicted[i], (counts.get(predicted[i]) ?? 0) + 1);
-  return [...counts.entries()].filter(([c]) => !skip.includes(c)).sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([c]) => c);
+  return [...counts.entries()]
+    .filter(([c]) => !skip.includes(c))
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .map(([c]) => c);
 }
 
 function argmax(data: Float32Array, row: number, k: number): number {
@@ -57,8 +60,12 @@ export async function analyseBatch(params: AnalyseBatchParams, ctx: JobContext):
   const batch = toModelBatch(array, spec, params.images.expression);
   const [n, c, h, w] = batch.dims;
   ctx.progress(`Predicting ${n} samples`);
-  const acts = await computeActivations(model, { data: batch.data, dims: batch.dims }, { logits: true },
-    { provider: params.provider, threads: params.threads, signal: ctx.signal });
+  const acts = await computeActivations(
+    model,
+    { data: batch.data, dims: batch.dims },
+    { logits: true },
+    { provider: params.provider, threads: params.threads, signal: ctx.signal },
+  );
   const logits = acts.logits!;
   const k = logits.dims[1] ?? 1;
   const predicted = Int32Array.from({ length: n }, (_, i) => argmax(logits.data, i, k));
@@ -70,15 +77,21 @@ export async function analyseBatch(params: AnalyseBatchParams, ctx: JobContext):
   const layers = await chooseLayers(model, detected, undefined, params.blocks ?? BATCH_BLOCKS);
   const images = Array.from({ length: n }, (_, i) => batch.data.subarray(i * c * h * w, (i + 1) * c * h * w));
   // The batch is the dataset: its fingerprint is the bytes the model sees and the labels.
-  const fingerprint = createHash('sha256').update(new Uint8Array(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength))
-    .update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength)).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(new Uint8Array(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength))
+    .update(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength))
+    .digest('hex');
   const store = new ResultStore(params.store);
   const out: AnalyseBatchOutcome = { analyses: [], leftOut: all.slice(maxClasses) };
   for (const [ci, cls] of classes.entries()) {
     throwIfCancelled(ctx.signal, 'the analysis of the batch');
     const t0 = performance.now();
     const analysisParams: AnalysisParams = {
-      ...DEFAULT_PARAMS, ...(params.params as Partial<AnalysisParams> | undefined), layers: layers.map((l) => l.name), classIndex: cls, selection: 'predicted',
+      ...DEFAULT_PARAMS,
+      ...(params.params as Partial<AnalysisParams> | undefined),
+      layers: layers.map((l) => l.name),
+      classIndex: cls,
+      selection: 'predicted',
     };
     const key = resultKey(model.sha256, fingerprint, analysisParams);
     const chosen = [...Array(n).keys()].filter((i) => predicted[i] === cls);
@@ -91,27 +104,47 @@ export async function analyseBatch(params: AnalyseBatchParams, ctx: JobContext):
     ctx.progress(prefix, ci, classes.length);
     const steps = analysisParams.igSteps;
     const backend = new OrtAnalysisBackend(model, {
-      provider: params.provider, threads: params.threads,
-      ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps, method: analysisParams.igMethod, provider: params.provider, threads: params.threads }, signal),
+      provider: params.provider,
+      threads: params.threads,
+      ig: (m, lower, upper, a, target, signal) =>
+        analysisIg(m, lower, upper, a, target, { steps, method: analysisParams.igMethod, provider: params.provider, threads: params.threads }, signal),
     });
     const classImages = chosen.map((i) => images[i]);
     const run = await runAnalysis({
-      backend, layers: layers.map((l) => ({ name: l.name, tensor: l.tensor, shape: l.shape })), images: classImages, channels: c,
-      geometry: { height: h, width: w }, params: analysisParams, signal: ctx.signal,
+      backend,
+      layers: layers.map((l) => ({ name: l.name, tensor: l.tensor, shape: l.shape })),
+      images: classImages,
+      channels: c,
+      geometry: { height: h, width: w },
+      params: analysisParams,
+      signal: ctx.signal,
       onProgress: (e) => ctx.progress(`${prefix}: ${e.message}`, e.done, e.total),
     });
     if (!run.complete) throw new CancelledError('the analysis of the batch');
     const doc = await buildDocument(run, {
       key,
       model: {
-        path: path.resolve(params.model), sha256: model.sha256, inputName: model.input.name, inputShape: model.input.shape, labels: names,
+        path: path.resolve(params.model),
+        sha256: model.sha256,
+        inputName: model.input.name,
+        inputShape: model.input.shape,
+        labels: names,
         // The debuggee's tensors are already preprocessed: nothing to resize or normalise, thumbnails are min-max scaled.
         preprocessing: { source: 'debuggee', expression: params.images.expression, size: [h, w], channels: c },
       },
-      runtime: { provider: backend.provider, threads: params.threads ?? PARAMS.threads.default, versions: { onnxruntime: ORT_VERSION, node: process.versions.node } },
+      runtime: {
+        provider: backend.provider,
+        threads: params.threads ?? PARAMS.threads.default,
+        versions: { onnxruntime: ORT_VERSION, node: process.versions.node },
+      },
       dataset: { root: path.dirname(params.images.path), layout: 'debug-batch', fingerprint, imageCount: n },
       class: { index: cls, name: names[cls], selection: 'predicted', images: chosen.map((i) => `${params.images.expression}[${i}]`) },
-      params: analysisParams, images: classImages, channels: c, height: h, width: w, toRgb: minMaxRgb,
+      params: analysisParams,
+      images: classImages,
+      channels: c,
+      height: h,
+      width: w,
+      toRgb: minMaxRgb,
       onProgress: (e) => ctx.progress(`${prefix}: ${e.message}`, e.done, e.total),
     });
     const file = store.save(doc);

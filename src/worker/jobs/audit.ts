@@ -9,8 +9,14 @@ import type { JobContext } from '../job';
 
 export async function audit(params: AuditParams, ctx: JobContext): Promise<AuditView> {
   const report = await runAudit({
-    model: params.model, data: params.data, store: params.store, classes: params.classes, provider: params.provider,
-    threads: params.threads, signal: ctx.signal, onProgress: (e) => ctx.progress(e.message, e.done, e.total),
+    model: params.model,
+    data: params.data,
+    store: params.store,
+    classes: params.classes,
+    provider: params.provider,
+    threads: params.threads,
+    signal: ctx.signal,
+    onProgress: (e) => ctx.progress(e.message, e.done, e.total),
   });
   return auditJson(report);
 }

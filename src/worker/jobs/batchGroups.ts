@@ -47,7 +47,10 @@ function representativeThumbs(doc: ResultDocument, layerName: string, group: num
     const sub = layer.neurons.find((n) => n.channel === channel)?.subconcepts[s];
     for (const crop of sub?.representatives ?? []) {
       const thumb = doc.crops.thumbnails[String(crop)];
-      if (thumb && !out.includes(thumb)) { out.push(thumb); break; }
+      if (thumb && !out.includes(thumb)) {
+        out.push(thumb);
+        break;
+      }
     }
     if (out.length >= max) break;
   }
@@ -59,34 +62,53 @@ function representativeThumbs(doc: ResultDocument, layerName: string, group: num
  * Returns one list per requested sample.
  */
 export async function explainSamples(
-  backend: AnalysisBackend, doc: ResultDocument, layerName: string, samples: readonly number[], input: BatchInput,
-  topGroups: number, signal: AbortSignal,
+  backend: AnalysisBackend,
+  doc: ResultDocument,
+  layerName: string,
+  samples: readonly number[],
+  input: BatchInput,
+  topGroups: number,
+  signal: AbortSignal,
 ): Promise<SampleGroup[][]> {
   const geometry = { height: input.height, width: input.width };
-  const debugs = await debugImages(backend, doc, samples.map((i) => input.images[i]), input.channels, geometry, { layer: layerName, signal });
+  const debugs = await debugImages(
+    backend,
+    doc,
+    samples.map((i) => input.images[i]),
+    input.channels,
+    geometry,
+    { layer: layerName, signal },
+  );
   const layer = doc.layers.find((l) => l.name === layerName)!;
-  const out: SampleGroup[][] = debugs.map((d) => d.ranked.slice(0, topGroups).map((r) => {
-    const grouping = d.grouping;
-    const channels = [...new Set(grouping.groups[r.group].members.map((m) => grouping.pairs[m][0]))].sort((a, b) => a - b);
-    const boxes = r.evidence.map((c) => d.crops[c].box).sort((a, b) => area(a) - area(b)).slice(0, 8);
-    return {
-      group: r.group,
-      label: grouping.groups[r.group].label?.text,
-      score: r.score,
-      evidence: boxes.map((b) => [...b] as [number, number, number, number]),
-      bestBox: [...d.crops[r.bestCrop].box] as [number, number, number, number],
-      channels,
-      representatives: grouping === layer.grouping ? representativeThumbs(doc, layerName, r.group) : [],
-      mask: { predictedBefore: 0, predictedAfter: 0, labelBefore: 0, labelAfter: 0, top: [] },
-    };
-  }));
+  const out: SampleGroup[][] = debugs.map((d) =>
+    d.ranked.slice(0, topGroups).map((r) => {
+      const grouping = d.grouping;
+      const channels = [...new Set(grouping.groups[r.group].members.map((m) => grouping.pairs[m][0]))].sort((a, b) => a - b);
+      const boxes = r.evidence
+        .map((c) => d.crops[c].box)
+        .sort((a, b) => area(a) - area(b))
+        .slice(0, 8);
+      return {
+        group: r.group,
+        label: grouping.groups[r.group].label?.text,
+        score: r.score,
+        evidence: boxes.map((b) => [...b] as [number, number, number, number]),
+        bestBox: [...d.crops[r.bestCrop].box] as [number, number, number, number],
+        channels,
+        representatives: grouping === layer.grouping ? representativeThumbs(doc, layerName, r.group) : [],
+        mask: { predictedBefore: 0, predictedAfter: 0, labelBefore: 0, labelAfter: 0, top: [] },
+      };
+    }),
+  );
   // One masked run per group, over the samples that show it.
   const byGroup = new Map<number, { sample: number; slot: SampleGroup }[]>();
-  out.forEach((groups, k) => groups.forEach((slot) => {
-    const list = byGroup.get(slot.group) ?? [];
-    list.push({ sample: samples[k], slot });
-    byGroup.set(slot.group, list);
-  }));
+  out.forEach((groups, k) =>
+    groups.forEach((slot) => {
+      const list = byGroup.get(slot.group) ?? [];
+      list.push({ sample: samples[k], slot });
+      byGroup.set(slot.group, list);
+    }),
+  );
   const plane = input.channels * input.height * input.width;
   for (const [, list] of byGroup) {
     if (signal.aborted) throw new UsageError('Explain Batch was cancelled');
@@ -98,9 +120,13 @@ export async function explainSamples(
     list.forEach((e, i) => {
       const after = input.toProbs(logits.data, i, k);
       const before = input.probs[e.sample];
-      const pred = input.predicted[e.sample], label = input.labels[e.sample];
+      const pred = input.predicted[e.sample],
+        label = input.labels[e.sample];
       e.slot.mask = {
-        predictedBefore: before[pred], predictedAfter: after[pred], labelBefore: before[label], labelAfter: after[label],
+        predictedBefore: before[pred],
+        predictedAfter: after[pred],
+        labelBefore: before[label],
+        labelAfter: after[label],
         top: classProbs(after, input.names, 3),
       };
     });

@@ -23,7 +23,8 @@ import { throwIfCancelled, type JobContext } from '../job';
  */
 export function channelChanges(before: Tensor, now: Tensor): Float64Array {
   const [n, c] = before.dims;
-  const diff = new Float64Array(c), mag = new Float64Array(c);
+  const diff = new Float64Array(c),
+    mag = new Float64Array(c);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < c; j++) {
       diff[j] += Math.abs(now.data[i * c + j] - before.data[i * c + j]) / n;
@@ -84,11 +85,14 @@ export async function compareCheckpoints(params: CompareCheckpointsParams, ctx: 
     }
   }
   groups.sort((x, y) => y.activationChange - x.activationChange);
-  const la = a.logits!, lb = b.logits!;
-  const n = batch.dims[0], k = la.dims[1];
+  const la = a.logits!,
+    lb = b.logits!;
+  const n = batch.dims[0],
+    k = la.dims[1];
   let same = 0;
   for (let i = 0; i < n; i++) {
-    let x = 0, y = 0;
+    let x = 0,
+      y = 0;
     for (let j = 1; j < k; j++) {
       if (la.data[i * k + j] > la.data[i * k + x]) x = j;
       if (lb.data[i * k + j] > lb.data[i * k + y]) y = j;

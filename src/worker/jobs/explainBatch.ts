@@ -23,26 +23,43 @@ import type { BatchExplanation, BatchSample, ExplainBatchParams } from '../../pr
 import { throwIfCancelled, type JobContext } from '../job';
 import { classProbs, defaultLayer, explainSamples, type BatchInput } from './batchGroups';
 
-interface Preproc { mean?: unknown; std?: unknown; scale?: unknown; size?: unknown }
+interface Preproc {
+  mean?: unknown;
+  std?: unknown;
+  scale?: unknown;
+  size?: unknown;
+}
 
 function toRgbOf(docs: ResultDocument[]): ToRgb {
   const p = docs[0]?.model.preprocessing as Preproc | undefined;
   const nums = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
-  const mean = nums(p?.mean), std = nums(p?.std);
+  const mean = nums(p?.mean),
+    std = nums(p?.std);
   return mean && std ? denormaliser(mean, std, typeof p?.scale === 'number' ? p.scale : 1 / 255) : minMaxRgb;
 }
 
 export async function explainBatch(params: ExplainBatchParams, ctx: JobContext): Promise<BatchExplanation> {
   const timings: Record<string, number> = {};
   let t = performance.now();
-  const lap = (name: string) => { const now = performance.now(); timings[name] = Math.round(now - t); t = now; };
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t);
+    t = now;
+  };
   ctx.progress('Reading the model and the analyses');
   const model = await loadModel(params.model);
   const docs = params.results.map((f) => readResult(f));
   docs.forEach((d, i) => {
-    if (d.model.sha256 !== model.sha256) throw new UsageError(`${params.results[i]}: this analysis is of another model (sha256 ${d.model.sha256.slice(0, 12)}, ${params.model} is ${model.sha256.slice(0, 12)})`);
+    if (d.model.sha256 !== model.sha256)
+      throw new UsageError(
+        `${params.results[i]}: this analysis is of another model (sha256 ${d.model.sha256.slice(0, 12)}, ${params.model} is ${model.sha256.slice(0, 12)})`,
+      );
   });
-  restoreViews(model, docs.flatMap((d) => d.layers.map((l) => l.tensor)), await inferShapes(model));
+  restoreViews(
+    model,
+    docs.flatMap((d) => d.layers.map((l) => l.tensor)),
+    await inferShapes(model),
+  );
   const size = (docs[0]?.model.preprocessing as Preproc | undefined)?.size;
   const [fallbackH, fallbackW] = Array.isArray(size) ? (size as number[]) : [0, 0];
   const spec = { channels: model.input.channels, height: model.input.height || fallbackH, width: model.input.width || fallbackW };
@@ -55,14 +72,22 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   throwIfCancelled(ctx.signal, 'Explain Batch');
 
   ctx.progress(`Predicting ${n} samples`);
-  const acts = await computeActivations(model, { data: batch.data, dims: batch.dims }, { logits: true },
-    { provider: params.provider, threads: params.threads, signal: ctx.signal });
+  const acts = await computeActivations(
+    model,
+    { data: batch.data, dims: batch.dims },
+    { logits: true },
+    { provider: params.provider, threads: params.threads, signal: ctx.signal },
+  );
   const logits = acts.logits!;
-  if (logits.dims[0] !== n || logits.dims.length !== 2) throw new ModelError(`${params.model}: output ${model.output.name} has shape [${logits.dims.join(', ')}] for ${n} samples; class scores [N, classes] expected`);
+  if (logits.dims[0] !== n || logits.dims.length !== 2)
+    throw new ModelError(
+      `${params.model}: output ${model.output.name} has shape [${logits.dims.join(', ')}] for ${n} samples; class scores [N, classes] expected`,
+    );
   const k = logits.dims[1];
   const kind = outputKind(model);
   const toProbs = (data: Float32Array, row: number, width: number): Float64Array =>
-    kind === 'logits' ? softmax(data, row * width, width)
+    kind === 'logits'
+      ? softmax(data, row * width, width)
       : Float64Array.from(data.subarray(row * width, (row + 1) * width), (v) => (kind === 'probabilities' ? v : Math.exp(v)));
   const probs = Array.from({ length: n }, (_, i) => toProbs(logits.data, i, k));
   const predicted = Int32Array.from(probs, (p) => p.indexOf(Math.max(...p)));
@@ -77,24 +102,36 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   const explained = wrong.slice(0, maxSamples);
   const images = Array.from({ length: n }, (_, i) => batch.data.subarray(i * c * h * w, (i + 1) * c * h * w));
   const toRgb = toRgbOf(docs);
-  const samples: BatchSample[] = await Promise.all(explained.map(async (i) => ({
-    index: i, label: labels[i], labelName: names[labels[i]], predicted: predicted[i], predictedName: names[predicted[i]],
-    confidence: probs[i][predicted[i]], labelProb: probs[i][labels[i]], top: classProbs(probs[i], names, 3),
-    debuggeePrediction: theirs?.[i],
-    thumbnail: await cropThumbnail({ image: 0, granularity: 1, box: [0, 0, w, h] }, [images[i]], c, h, w, toRgb, 128),
-  })));
+  const samples: BatchSample[] = await Promise.all(
+    explained.map(async (i) => ({
+      index: i,
+      label: labels[i],
+      labelName: names[labels[i]],
+      predicted: predicted[i],
+      predictedName: names[predicted[i]],
+      confidence: probs[i][predicted[i]],
+      labelProb: probs[i][labels[i]],
+      top: classProbs(probs[i], names, 3),
+      debuggeePrediction: theirs?.[i],
+      thumbnail: await cropThumbnail({ image: 0, granularity: 1, box: [0, 0, w, h] }, [images[i]], c, h, w, toRgb, 128),
+    })),
+  );
   lap('thumbnails');
 
   // Each sample goes to the analysis of its predicted class, else of its true class.
   const docOf = new Map(docs.map((d, i) => [d.class.index, { doc: d, file: params.results[i] }]));
   const backend = new OrtAnalysisBackend(model, {
-    provider: params.provider, threads: params.threads,
-    ig: () => { throw new UsageError('Explain Batch runs no Integrated Gradients'); },
+    provider: params.provider,
+    threads: params.threads,
+    ig: () => {
+      throw new UsageError('Explain Batch runs no Integrated Gradients');
+    },
   });
   const input: BatchInput = { images, channels: c, height: h, width: w, probs, labels, predicted, names, toProbs };
   const jobs = new Map<string, { file: string; doc: ResultDocument; role: 'predicted' | 'label'; slots: BatchSample[] }>();
   for (const s of samples) {
-    const byPred = docOf.get(s.predicted), byLabel = docOf.get(s.label);
+    const byPred = docOf.get(s.predicted),
+      byLabel = docOf.get(s.label);
     const chosen = byPred ?? byLabel;
     if (!chosen) {
       s.note = `no saved analysis of class ${s.predictedName} or ${s.labelName} for this model: analyse one of them to see its groups`;
@@ -110,7 +147,15 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   for (const job of jobs.values()) {
     const layer = params.layer ?? defaultLayer(job.doc);
     ctx.progress(`Groups of ${job.doc.class.name} at ${layer}`, done, samples.length);
-    const groups = await explainSamples(backend, job.doc, layer, job.slots.map((s) => s.index), input, params.topGroups ?? 3, ctx.signal);
+    const groups = await explainSamples(
+      backend,
+      job.doc,
+      layer,
+      job.slots.map((s) => s.index),
+      input,
+      params.topGroups ?? 3,
+      ctx.signal,
+    );
     job.slots.forEach((s, j) => {
       s.explanation = { result: job.file, classIndex: job.doc.class.index, className: job.doc.class.name, role: job.role, layer, groups: groups[j] };
     });
@@ -118,11 +163,18 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
   }
   lap('groups');
   return {
-    model: params.model, classes: names, batchSize: n, layout: batch.layout, correct: n - wrong.length,
-    misclassified: samples, unexplained: wrong.slice(maxSamples),
+    model: params.model,
+    classes: names,
+    batchSize: n,
+    layout: batch.layout,
+    correct: n - wrong.length,
+    misclassified: samples,
+    unexplained: wrong.slice(maxSamples),
     disagreements: theirs ? [...Array(n).keys()].filter((i) => theirs[i] !== predicted[i]) : [],
     results: docs.map((d, i) => ({ path: params.results[i], classIndex: d.class.index, className: d.class.name })),
-    provider: acts.provider, timings, check,
+    provider: acts.provider,
+    timings,
+    check,
   };
 }
 
@@ -132,13 +184,17 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
  */
 export function exportCheck(live: NpyArray, onnx: Float32Array, n: number, k: number): NonNullable<BatchExplanation['check']> {
   if (!(live.data instanceof Float32Array) || live.shape.length !== 2 || live.shape[0] !== n || live.shape[1] !== k) {
-    throw new ModelError(`the live model's output has shape [${live.shape.join(', ')}] (${live.dtype}) on the batch, the exported ONNX model's [${n}, ${k}]: the export does not compute what the model does`);
+    throw new ModelError(
+      `the live model's output has shape [${live.shape.join(', ')}] (${live.dtype}) on the batch, the exported ONNX model's [${n}, ${k}]: the export does not compute what the model does`,
+    );
   }
   const ref = live.data;
-  let maxLogitDiff = 0, maxLogit = 0;
+  let maxLogitDiff = 0,
+    maxLogit = 0;
   const argmaxDisagreements: number[] = [];
   for (let i = 0; i < n; i++) {
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     for (let j = 0; j < k; j++) {
       const d = Math.abs(onnx[i * k + j] - ref[i * k + j]);
       // NaN never compares greater: a NaN anywhere makes the difference infinite.

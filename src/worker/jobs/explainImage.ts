@@ -24,9 +24,19 @@ export async function explainImage(params: ExplainImageParams, ctx: JobContext):
   const [height, width] = rm.preprocessing.size;
   const channels = rm.preprocessing.channels;
   const threshold = params.threshold ?? doc.params.debugThreshold;
-  const [debug] = await debugImages(rm.backend, doc, [image], channels, { height, width }, {
-    layer: params.layer, groups: params.groupCount, threshold, signal: ctx.signal,
-  });
+  const [debug] = await debugImages(
+    rm.backend,
+    doc,
+    [image],
+    channels,
+    { height, width },
+    {
+      layer: params.layer,
+      groups: params.groupCount,
+      threshold,
+      signal: ctx.signal,
+    },
+  );
   const logits = await rm.backend.maskedLogits({ data: image, dims: [1, channels, height, width] }, layer.tensor, [], ctx.signal);
   const probs = softmax(logits.data, 0, logits.dims[1]);
   const top: ClassProb[] = topPredictions(probs, 3).map((p) => ({ class: p.class, name: doc.model.labels[p.class] ?? `class ${p.class}`, prob: p.prob }));

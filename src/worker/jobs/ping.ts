@@ -8,7 +8,14 @@ export async function ping(params: ParamsOf<'ping'>, ctx: JobContext): Promise<R
     ctx.progress('Waiting', 0, delay);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, delay);
-      ctx.signal.addEventListener('abort', () => { clearTimeout(timer); reject(new CancelledError('ping')); }, { once: true });
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          reject(new CancelledError('ping'));
+        },
+        { once: true },
+      );
     });
   }
   return { pid: process.pid, node: process.version };

@@ -5,23 +5,45 @@ import { circuitEdges, groupCircuit, uninformativeCircuit } from '../../../src/e
 
 /** Lower layer: neurons 3 and 5, two sub-concepts each; `spread` puts each neuron's two in different groups. */
 function lower(spread: boolean) {
-  const pairs: [number, number][] = [[3, 0], [3, 1], [5, 0], [5, 1]];
+  const pairs: [number, number][] = [
+    [3, 0],
+    [3, 1],
+    [5, 0],
+    [5, 1],
+  ];
   const groups = spread ? [{ members: [0, 2] }, { members: [1, 3] }] : [{ members: [0, 1] }, { members: [2, 3] }];
   return { grouping: { count: 2, pairs, groups } };
 }
 
 function circuit(l: ReturnType<typeof lower>) {
-  const upper = [{ neuron: 0, inputs: [3, 5], weights: [-0.4, -0.6] }, { neuron: 0, inputs: [3, 5], weights: [0.7, -0.3] }];
+  const upper = [
+    { neuron: 0, inputs: [3, 5], weights: [-0.4, -0.6] },
+    { neuron: 0, inputs: [3, 5], weights: [0.7, -0.3] },
+  ];
   const groupOf = new Int32Array(4);
-  l.grouping.groups.forEach((g, gi) => g.members.forEach((m) => { groupOf[m] = gi; }));
-  const c = groupCircuit(upper, [0, 1], 2, l.grouping.pairs.map(([neuron]) => ({ neuron })), groupOf, 2);
+  l.grouping.groups.forEach((g, gi) =>
+    g.members.forEach((m) => {
+      groupOf[m] = gi;
+    }),
+  );
+  const c = groupCircuit(
+    upper,
+    [0, 1],
+    2,
+    l.grouping.pairs.map(([neuron]) => ({ neuron })),
+    groupOf,
+    2,
+  );
   return { upper: 'fc', lower: 'block2', edges: circuitEdges(c).map((e) => ({ from: e.upper, to: e.lower, weight: e.weight })) };
 }
 
 test('a circuit whose lower neurons each span every group is reported as carrying no information', () => {
   const l = lower(true);
   const c = circuit(l);
-  assert.deepEqual(c.edges.filter((e) => e.from === 0).map((e) => e.weight), [-1, -1]);
+  assert.deepEqual(
+    c.edges.filter((e) => e.from === 0).map((e) => e.weight),
+    [-1, -1],
+  );
   const why = uninformativeCircuit(c, l);
   assert.match(why ?? '', /fc -> block2 carries no information: .* 2 of its 2 core neurons have sub-concepts in every group/);
 });

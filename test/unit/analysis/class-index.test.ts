@@ -10,7 +10,10 @@ const twoFolders = { classes: ['n01440764', 'n02102040'], names: ['tench', 'spri
 test('a class index of a 1000-class model on a 2-folder dataset', () => {
   assert.equal(classIndexOf(twoFolders, 1000, undefined, 633), 633);
   assert.equal(classIndexOf(twoFolders, 1000, undefined, 0), 0);
-  assert.throws(() => classIndexOf(twoFolders, 1000, undefined, 1000), (e: Error) => e instanceof UsageError && /not a class index of the model \(0\.\.999\)/.test(e.message));
+  assert.throws(
+    () => classIndexOf(twoFolders, 1000, undefined, 1000),
+    (e: Error) => e instanceof UsageError && /not a class index of the model \(0\.\.999\)/.test(e.message),
+  );
   assert.throws(() => classIndexOf(twoFolders, 1000, undefined, -1), UsageError);
 });
 
@@ -19,5 +22,8 @@ test('names from the dataset, its folders, or the model labels', () => {
   assert.equal(classIndexOf(twoFolders, 1000, labels, 'springer'), 1);
   assert.equal(classIndexOf(twoFolders, 1000, labels, 'n02102040'), 1);
   assert.equal(classIndexOf(twoFolders, 1000, labels, 'label633'), 633);
-  assert.throws(() => classIndexOf(twoFolders, 1000, labels, 'zebra'), (e: Error) => e instanceof UsageError && /class 'zebra': not a class of the dataset \(tench, springer\) nor of the model's labels/.test(e.message));
+  assert.throws(
+    () => classIndexOf(twoFolders, 1000, labels, 'zebra'),
+    (e: Error) => e instanceof UsageError && /class 'zebra': not a class of the dataset \(tench, springer\) nor of the model's labels/.test(e.message),
+  );
 });

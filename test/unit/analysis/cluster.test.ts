@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  WardTree, adjustedRandIndex, chooseClusterCount, distanceMatrix, nearestToCentre, silhouetteScore, wardLabels,
+  WardTree,
+  adjustedRandIndex,
+  chooseClusterCount,
+  distanceMatrix,
+  nearestToCentre,
+  silhouetteScore,
+  wardLabels,
 } from '../../../src/engine/analysis/cluster';
 
 test('silhouette score worked by hand on 1-D points', () => {
@@ -24,7 +30,11 @@ test('Ward finds well-separated blobs; silhouette picks their number; labels by 
     seed = (seed * 16807) % 2147483647;
     return seed / 2147483647 - 0.5;
   };
-  const centres = [[0, 0, 0], [10, 0, 0], [0, 10, 0]];
+  const centres = [
+    [0, 0, 0],
+    [10, 0, 0],
+    [0, 10, 0],
+  ];
   const pts = Array.from({ length: 30 }, (_, i) => centres[i % 3].map((v) => v + rnd()));
   const labels = wardLabels(pts, 3);
   assert.deepEqual(Array.from(labels.slice(0, 6)), [0, 1, 2, 0, 1, 2]);
@@ -56,7 +66,12 @@ test('adjusted Rand index', () => {
 });
 
 test('nearest to centre: distance on chosen channels, nearest first', () => {
-  const pts = [[0, 100], [1, -50], [2, 0], [10, 0]];
+  const pts = [
+    [0, 100],
+    [1, -50],
+    [2, 0],
+    [10, 0],
+  ];
   // centre of x over members 0..2 is 1: point 1 first, then 0 and 2 tie (by member order).
   assert.deepEqual(nearestToCentre(pts, [0, 1, 2], 2, [0]), [1, 0]);
   assert.deepEqual(nearestToCentre(pts, [0, 1, 2, 3]), [2, 3, 1, 0]); // centre (3.25, 12.5)

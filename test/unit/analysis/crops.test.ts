@@ -9,7 +9,7 @@ import { sharedPath } from '../../helpers/shared';
 
 const GEOM64 = { height: 64, width: 64 };
 
-test('crop table equals the authors\' get_crop_data order (crops.json, 85 images)', (t) => {
+test("crop table equals the authors' get_crop_data order (crops.json, 85 images)", (t) => {
   const file = sharedPath(t, 'reference/neurflow/crops.json');
   if (!file) return;
   const ref = JSON.parse(readFileSync(file, 'utf8')) as { n_images: number; crops: [number, number, number[]][] };
@@ -49,7 +49,9 @@ test('bilinear resize matches the hand-worked torch example (2x2 -> 4x4, half-pi
 });
 
 test('crop + resize equals onnxruntime Slice + Resize(linear, half_pixel) on random images', async () => {
-  const C = 3, H = 64, W = 64;
+  const C = 3,
+    H = 64,
+    W = 64;
   let seed = 7;
   const rand = () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -61,13 +63,16 @@ test('crop + resize equals onnxruntime Slice + Resize(linear, half_pixel) on ran
   let worst = 0;
   for (const [i, crop] of crops.entries()) {
     const [x0, y0, x1, y1] = crop.box;
-    const graph = makeGraph('crop', [
-      makeNode('Slice', ['x', 'starts', 'ends', 'axes'], ['s']),
-      makeNode('Resize', ['s', '', '', 'sizes'], ['y'], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }),
-    ], [makeValueInfo('x', DataType.FLOAT, [1, C, H, W])], [makeValueInfo('y', DataType.FLOAT, [1, C, H, W])], [
-      makeTensor('starts', [2], [y0, x0]), makeTensor('ends', [2], [y1, x1]), makeTensor('axes', [2], [2, 3]),
-      makeTensor('sizes', [4], [1, C, H, W]),
-    ]);
+    const graph = makeGraph(
+      'crop',
+      [
+        makeNode('Slice', ['x', 'starts', 'ends', 'axes'], ['s']),
+        makeNode('Resize', ['s', '', '', 'sizes'], ['y'], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }),
+      ],
+      [makeValueInfo('x', DataType.FLOAT, [1, C, H, W])],
+      [makeValueInfo('y', DataType.FLOAT, [1, C, H, W])],
+      [makeTensor('starts', [2], [y0, x0]), makeTensor('ends', [2], [y1, x1]), makeTensor('axes', [2], [2, 3]), makeTensor('sizes', [4], [1, C, H, W])],
+    );
     const session = await OrtSession.create(encodeModel(makeModel(graph)), 'crop-resize', { threads: 1 });
     const res = await session.run({ x: { data: image, dims: [1, C, H, W] } });
     await session.release();

@@ -18,7 +18,10 @@ test('fidelity on the demo result: core neurons hurt the class more than random 
   const inputs = { data: new Float32Array(images.length * images[0].length), dims: [images.length, rm.preprocessing.channels, h, w] };
   images.forEach((im, i) => inputs.data.set(im, i * im.length));
   const rows = await fidelityTable(rm.backend, doc, inputs, { seeds: 3 });
-  assert.deepEqual(rows.map((r) => r.layer), doc.layers.slice(1).map((l) => l.name));
+  assert.deepEqual(
+    rows.map((r) => r.layer),
+    doc.layers.slice(1).map((l) => l.name),
+  );
   for (const r of rows) {
     assert.equal(r.baseline, 1, `${r.layer}: every image of the class is predicted as the class before masking`);
     assert.ok(coreHurtsMore(r), `${r.layer}: core ${r.core} (p ${r.coreProb}) vs random ${r.random} (p ${r.randomProb})`);

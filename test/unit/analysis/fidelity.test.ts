@@ -17,9 +17,17 @@ test('random channel draws are seeded, distinct and in range', () => {
 
 test('core neurons ranked by summed mean |IG| from their parents, ties by channel', () => {
   const layer = {
-    name: 'l', tensor: 't', shape: [8],
+    name: 'l',
+    tensor: 't',
+    shape: [8],
     neurons: [
-      { channel: 5, parents: [{ neuron: 0, igMeanAbs: 0.1 }, { neuron: 1, igMeanAbs: 0.3 }] },
+      {
+        channel: 5,
+        parents: [
+          { neuron: 0, igMeanAbs: 0.1 },
+          { neuron: 1, igMeanAbs: 0.3 },
+        ],
+      },
       { channel: 2, parents: [{ neuron: 0, igMeanAbs: 0.4 }] },
       { channel: 1, parents: [{ neuron: 1, igMeanAbs: 0.4 }] },
     ].map((n) => ({ ...n, topCrops: [], coreInputs: [], coreInputsIg: [], subconcepts: [] })),
@@ -30,13 +38,26 @@ test('core neurons ranked by summed mean |IG| from their parents, ties by channe
 test('softmax and top predictions', () => {
   const p = softmax([0, Math.log(3), 0], 0, 3);
   assert.ok(Math.abs(p[1] - 0.6) < 1e-12 && Math.abs(p[0] - 0.2) < 1e-12);
-  assert.deepEqual(topPredictions(p, 2).map((x) => x.class), [1, 0]);
+  assert.deepEqual(
+    topPredictions(p, 2).map((x) => x.class),
+    [1, 0],
+  );
 });
 
 test('core hurts more: lower accuracy, or the same accuracy and a lower class probability', () => {
   const row = (core: number, random: number, coreProb?: number, randomProb?: number): FidelityRow => ({
-    layer: 'l', neurons: 4, masked: 2, channels: 8, baseline: 1, core, random, coreRetained: 1, randomRetained: 1,
-    randomSeeds: 5, coreProb, randomProb,
+    layer: 'l',
+    neurons: 4,
+    masked: 2,
+    channels: 8,
+    baseline: 1,
+    core,
+    random,
+    coreRetained: 1,
+    randomRetained: 1,
+    randomSeeds: 5,
+    coreProb,
+    randomProb,
   });
   assert.equal(coreHurtsMore(row(0.5, 0.9)), true);
   assert.equal(coreHurtsMore(row(0.9, 0.5, 0.1, 0.9)), false, 'accuracy decides when it differs');

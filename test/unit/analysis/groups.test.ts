@@ -8,20 +8,31 @@ import { circuitEdges, groupCircuit, type UpperPair } from '../../../src/engine/
 import { sharedPath } from '../../helpers/shared';
 import { loadReferenceLayers, type RefLayer } from './reference';
 
-interface RefGrouping { n_clusters: number; mapping: [number, number, number][] }
+interface RefGrouping {
+  n_clusters: number;
+  mapping: [number, number, number][];
+}
 
 function pairsOf(layer: RefLayer) {
-  return layer.neurons.flatMap((n) => Object.keys(n.conceptVectors).map(Number).sort((a, b) => a - b).map((label) => ({
-    neuron: n.id, label, vector: n.conceptVectors[String(label)],
-    inputs: n.critical, weights: n.critical.map((v) => n.rescaled[String(label)][String(v)]),
-  })));
+  return layer.neurons.flatMap((n) =>
+    Object.keys(n.conceptVectors)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((label) => ({
+        neuron: n.id,
+        label,
+        vector: n.conceptVectors[String(label)],
+        inputs: n.critical,
+        weights: n.critical.map((v) => n.rescaled[String(label)][String(v)]),
+      })),
+  );
 }
 
 function refLabels(pairs: { neuron: number; label: number }[], ref: RefGrouping): number[] {
   return pairs.map((p) => ref.mapping.find(([n, l]) => n === p.neuron && l === p.label)![2]);
 }
 
-test('groups equal the authors\' cluster_concept_vectors (n=3 and silhouette) and the circuit their _aggregate_scores', (t) => {
+test("groups equal the authors' cluster_concept_vectors (n=3 and silhouette) and the circuit their _aggregate_scores", (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
   const ref = JSON.parse(readFileSync(path.join(dir, 'groups.json'), 'utf8'));
@@ -47,7 +58,8 @@ test('groups equal the authors\' cluster_concept_vectors (n=3 and silhouette) an
     refLabels(pairs, refN3).forEach((r, i) => m.set(fixed.grouping.labels[i], r));
     toRef[layer.L] = m;
   }
-  let worst = 0, compared = 0;
+  let worst = 0,
+    compared = 0;
   for (const L of ['5', '4', '3', '2']) {
     const lowerL = String(Number(L) - 1);
     const upperPairs: UpperPair[] = pairsOf(layers.find((l) => l.L === L)!);

@@ -10,12 +10,20 @@ import { sharedPath } from '../../helpers/shared';
 import { loadReferenceLayers } from './reference';
 import { loadReferenceSetting } from './fixture';
 
-test('IG on the top-50 crops equals the authors\' captum IG (layer<L>_ig_scores.npy, spatial mean)', async (t) => {
+test("IG on the top-50 crops equals the authors' captum IG (layer<L>_ig_scores.npy, spatial mean)", async (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
   const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
-  const backend = new OrtAnalysisBackend(setting.model, { threads: 2, ig: () => { throw new Error('unused'); } });
-  t.after(async () => { await sessionCache.clear(); await releaseSegmentGradients(); });
+  const backend = new OrtAnalysisBackend(setting.model, {
+    threads: 2,
+    ig: () => {
+      throw new Error('unused');
+    },
+  });
+  t.after(async () => {
+    await sessionCache.clear();
+    await releaseSegmentGradients();
+  });
   const geometry = { height: 64, width: 64 };
   const crops = cropTable(setting.images.length, geometry, [1, 0.5, 0.25], 0.5);
   const report: string[] = [];
@@ -23,12 +31,21 @@ test('IG on the top-50 crops equals the authors\' captum IG (layer<L>_ig_scores.
     const li = setting.layers.findIndex((l) => l.name === ref.upper);
     let worst = 0;
     for (const n of ref.neurons.slice(0, 2)) {
-      const pixels = cropBatch(n.crops.map((c) => crops[c]), setting.images, 3, geometry);
+      const pixels = cropBatch(
+        n.crops.map((c) => crops[c]),
+        setting.images,
+        3,
+        geometry,
+      );
       const a = await backend.activation({ data: pixels, dims: [50, 3, 64, 64] }, setting.layers[li + 1].tensor);
       const ig = await analysisIg(setting.model, setting.layers[li + 1].tensor, setting.layers[li].tensor, a, n.id, { steps: 50, threads: 2 });
       const positions = spatialSize(a.dims);
       const scale = Math.max(...n.ig.map((r) => Math.max(...Array.from(r, Math.abs))));
-      n.ig.forEach((row, i) => row.forEach((v, c) => { worst = Math.max(worst, Math.abs(ig.data[i * row.length + c] / positions - v) / scale); }));
+      n.ig.forEach((row, i) =>
+        row.forEach((v, c) => {
+          worst = Math.max(worst, Math.abs(ig.data[i * row.length + c] / positions - v) / scale);
+        }),
+      );
     }
     report.push(`${ref.upper}<-${ref.lower} ${worst.toExponential(2)}`);
     assert.ok(worst < 1e-3, `${ref.upper}: IG relative error ${worst}`);

@@ -7,7 +7,9 @@ import { bytesPerSample } from '../../../src/engine/runtime/batching';
 import { sessionCache } from '../../../src/engine/runtime/sessions';
 import { randomFloats, tinyResnetBytes } from '../onnx/fixtures';
 
-const noIg = () => { throw new Error('not used'); };
+const noIg = () => {
+  throw new Error('not used');
+};
 
 test('the backend splits a large input by the memory budget and gives the same means and maps as one run', async (t) => {
   t.after(() => sessionCache.clear());

@@ -17,52 +17,92 @@ import { loadReferenceSetting, type ReferenceSetting } from './fixture';
 
 function backendFor(setting: ReferenceSetting) {
   return new OrtAnalysisBackend(setting.model, {
-    threads: 2, ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: 50, threads: 2 }, signal),
+    threads: 2,
+    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: 50, threads: 2 }, signal),
   });
 }
 
-test('top three layers of the reference run: core sets, sub-concepts, groups and circuit as the authors\'', async (t) => {
+test("top three layers of the reference run: core sets, sub-concepts, groups and circuit as the authors'", async (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
-  t.after(async () => { await sessionCache.clear(); await releaseSegmentGradients(); });
+  t.after(async () => {
+    await sessionCache.clear();
+    await releaseSegmentGradients();
+  });
   const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
   const neurons = JSON.parse(readFileSync(path.join(dir, 'neurons.json'), 'utf8')).layers;
   const groups = JSON.parse(readFileSync(path.join(dir, 'groups.json'), 'utf8'));
   const layers = setting.layers.slice(0, 3);
-  const params: AnalysisParams = { ...DEFAULT_PARAMS, layers: layers.map((l) => l.name), classIndex: 3, tau: 8, normalisation: 'reference', groupCounts: { fc: 3, 'layer3.1': 3 } };
+  const params: AnalysisParams = {
+    ...DEFAULT_PARAMS,
+    layers: layers.map((l) => l.name),
+    classIndex: 3,
+    tau: 8,
+    normalisation: 'reference',
+    groupCounts: { fc: 3, 'layer3.1': 3 },
+  };
   const events: ProgressEvent[] = [];
   const run = await runAnalysis({
-    backend: backendFor(setting), layers, images: setting.images, channels: 3, geometry: { height: 64, width: 64 }, params,
+    backend: backendFor(setting),
+    layers,
+    images: setting.images,
+    channels: 3,
+    geometry: { height: 64, width: 64 },
+    params,
     onProgress: (e) => events.push(e),
   });
   assert.ok(run.complete);
-  assert.deepEqual(run.layers.map((l) => l.spec.name), ['fc', 'layer3.1', 'layer3.0']);
+  assert.deepEqual(
+    run.layers.map((l) => l.spec.name),
+    ['fc', 'layer3.1', 'layer3.0'],
+  );
   assert.ok(events.some((e) => e.stage === 'neurons' && e.layer === 'layer3.1'));
   // Core sets: fc's 8 inputs, then the union of layer3.1's (framework layers 5 and 4).
-  const coreOf = (L: string) => new Set<number>(Object.values(neurons[L].neurons).flatMap((n) => (n as { critical_lower_neurons_ranked: number[] }).critical_lower_neurons_ranked));
-  assert.deepEqual(run.layers[1].neurons.map((n) => n.channel), [...coreOf('5')].sort((a, b) => a - b));
-  assert.deepEqual(run.layers[2].neurons.map((n) => n.channel), [...coreOf('4')].sort((a, b) => a - b));
+  const coreOf = (L: string) =>
+    new Set<number>(Object.values(neurons[L].neurons).flatMap((n) => (n as { critical_lower_neurons_ranked: number[] }).critical_lower_neurons_ranked));
+  assert.deepEqual(
+    run.layers[1].neurons.map((n) => n.channel),
+    [...coreOf('5')].sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    run.layers[2].neurons.map((n) => n.channel),
+    [...coreOf('4')].sort((a, b) => a - b),
+  );
   // Sub-concepts per neuron: same partition of the same top crops.
-  for (const [li, L] of [[0, '5'], [1, '4']] as const) {
+  for (const [li, L] of [
+    [0, '5'],
+    [1, '4'],
+  ] as const) {
     for (const n of run.layers[li].neurons) {
       const ref = neurons[L].neurons[String(n.channel)];
-      assert.deepEqual([...n.topCrops].sort((a, b) => a - b), [...ref.top50_crop_indices].sort((a: number, b: number) => a - b));
+      assert.deepEqual(
+        [...n.topCrops].sort((a, b) => a - b),
+        [...ref.top50_crop_indices].sort((a: number, b: number) => a - b),
+      );
       const ours = ref.top50_crop_indices.map((c: number) => n.analysis!.subconcepts.findIndex((s) => s.crops.includes(c)));
       assert.equal(adjustedRandIndex(ours, ref.top50_sub_concept_labels), 1, `neuron ${n.channel}`);
     }
   }
   // Circuit fc -> layer3.1 (2 and 3 groups) against circuit_n3["5->4"], groups matched through their pairs.
   const doc = await buildDocument(run, {
-    key: 'k', model: { path: 'm', sha256: setting.model.sha256, inputName: 'input', inputShape: [1, 3, 64, 64], labels: [], preprocessing: {} },
-    runtime: { provider: 'cpu', threads: 2, versions: {} }, dataset: { root: '', layout: 'imagefolder', fingerprint: '', imageCount: 85 },
-    class: { index: 3, name: 'triangle', selection: 'predicted', images: setting.paths }, params,
-    images: setting.images, channels: 3, height: 64, width: 64, toRgb: minMaxRgb, thumbnailsPerNeuron: 2,
+    key: 'k',
+    model: { path: 'm', sha256: setting.model.sha256, inputName: 'input', inputShape: [1, 3, 64, 64], labels: [], preprocessing: {} },
+    runtime: { provider: 'cpu', threads: 2, versions: {} },
+    dataset: { root: '', layout: 'imagefolder', fingerprint: '', imageCount: 85 },
+    class: { index: 3, name: 'triangle', selection: 'predicted', images: setting.paths },
+    params,
+    images: setting.images,
+    channels: 3,
+    height: 64,
+    width: 64,
+    toRgb: minMaxRgb,
+    thumbnailsPerNeuron: 2,
   });
   validateResult(JSON.parse(JSON.stringify(doc)));
   assert.ok(Object.values(doc.crops.thumbnails).every((u) => u.startsWith('data:image/webp;base64,')));
   const refScores = groups.circuit_n3['5->4'].scores;
   // Our group -> the reference group of its first pair (our sub-concept -> the reference label of its first crop).
-  const groupMap = (layer: typeof doc.layers[number], L: string) => {
+  const groupMap = (layer: (typeof doc.layers)[number], L: string) => {
     const mapping = groups.groups[L].n3.mapping ?? groups.groups[L].n3_fallback.mapping;
     const analysed = run.layers.find((l) => l.spec.name === layer.name)!;
     const m = new Map<number, number>();
@@ -86,30 +126,50 @@ test('top three layers of the reference run: core sets, sub-concepts, groups and
   assert.ok(worst < 1e-3);
   // Re-grouping from the document reproduces the stored grouping.
   const again = regroupDocument(doc, 'layer3.1', 3);
-  assert.deepEqual(again.layers[1].grouping!.groups.map((g) => g.members), doc.layers[1].grouping!.groups.map((g) => g.members));
+  assert.deepEqual(
+    again.layers[1].grouping!.groups.map((g) => g.members),
+    doc.layers[1].grouping!.groups.map((g) => g.members),
+  );
 });
 
 test('cancelling stops within a second and keeps the finished layers (complete: false)', async (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
-  t.after(async () => { await sessionCache.clear(); await releaseSegmentGradients(); });
+  t.after(async () => {
+    await sessionCache.clear();
+    await releaseSegmentGradients();
+  });
   const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
   const layers = setting.layers.slice(0, 4);
   const params: AnalysisParams = { ...DEFAULT_PARAMS, layers: layers.map((l) => l.name), classIndex: 3, tau: 4 };
   const controller = new AbortController();
   let abortedAt = 0;
   const run = await runAnalysis({
-    backend: backendFor(setting), layers, images: setting.images.slice(0, 20), channels: 3, geometry: { height: 64, width: 64 }, params,
+    backend: backendFor(setting),
+    layers,
+    images: setting.images.slice(0, 20),
+    channels: 3,
+    geometry: { height: 64, width: 64 },
+    params,
     signal: controller.signal,
     onProgress: (e) => {
-      if (e.stage === 'neurons' && e.layer === 'layer3.1' && e.done === 1 && !abortedAt) { abortedAt = performance.now(); controller.abort(); }
+      if (e.stage === 'neurons' && e.layer === 'layer3.1' && e.done === 1 && !abortedAt) {
+        abortedAt = performance.now();
+        controller.abort();
+      }
     },
   });
   const latency = performance.now() - abortedAt;
   t.diagnostic(`stopped ${latency.toFixed(0)} ms after the cancel request`);
   assert.ok(abortedAt > 0 && latency < 1000);
   assert.equal(run.complete, false);
-  assert.deepEqual(run.layers.map((l) => [l.spec.name, l.analysed, !!l.grouping]), [['fc', true, true], ['layer3.1', false, false]]);
+  assert.deepEqual(
+    run.layers.map((l) => [l.spec.name, l.analysed, !!l.grouping]),
+    [
+      ['fc', true, true],
+      ['layer3.1', false, false],
+    ],
+  );
   assert.ok(run.layers[1].neurons.every((n) => n.analysis === undefined && n.parents.length > 0));
   assert.equal(run.circuit.length, 0);
 });

@@ -38,16 +38,24 @@ export function loadReferenceLayers(dir: string): RefLayer[] {
     const ig = readNpy(path.join(dir, layer.ig_scores_file));
     const vecs = readNpy(path.join(dir, layer.lower_vecs_file));
     const [, m, c] = ig.shape;
-    const rows = (data: Float32Array, n: number) =>
-      Array.from({ length: m }, (_, i) => data.subarray((n * m + i) * c, (n * m + i + 1) * c));
+    const rows = (data: Float32Array, n: number) => Array.from({ length: m }, (_, i) => data.subarray((n * m + i) * c, (n * m + i + 1) * c));
     const neurons = (layer.neuron_order as number[]).map((id, n) => {
       const r = layer.neurons[String(id)];
       return {
-        id, critical: r.critical_lower_neurons_ranked, crops: r.top50_crop_indices, activations: r.top50_activations,
-        labels: r.top50_sub_concept_labels, nClusters: r.silhouette_n_clusters, raw: r.lower_layer_cneus_raw,
-        rescaled: r.lower_layer_cneus_rescaled, activationValues: r.activation_values,
-        conceptVectors: r.concept_vectors, topImages: r.top_image_indices, meanAbsIg: r.mean_abs_ig_per_lower_channel,
-        lowerVectors: rows(vecs.data as Float32Array, n), ig: rows(ig.data as Float32Array, n),
+        id,
+        critical: r.critical_lower_neurons_ranked,
+        crops: r.top50_crop_indices,
+        activations: r.top50_activations,
+        labels: r.top50_sub_concept_labels,
+        nClusters: r.silhouette_n_clusters,
+        raw: r.lower_layer_cneus_raw,
+        rescaled: r.lower_layer_cneus_rescaled,
+        activationValues: r.activation_values,
+        conceptVectors: r.concept_vectors,
+        topImages: r.top_image_indices,
+        meanAbsIg: r.mean_abs_ig_per_lower_channel,
+        lowerVectors: rows(vecs.data as Float32Array, n),
+        ig: rows(ig.data as Float32Array, n),
       };
     });
     return { L, upper: layer.upper_module, lower: layer.lower_module, order: layer.neuron_order, neurons };

@@ -5,7 +5,7 @@ import { analyseNeuron, normaliseWeights, topK } from '../../../src/engine/analy
 import { sharedPath } from '../../helpers/shared';
 import { labelMap, loadReferenceLayers } from './reference';
 
-test('reference normalisation reproduces the authors\' in-place loop; correct sums to 1 in |.|', () => {
+test("reference normalisation reproduces the authors' in-place loop; correct sums to 1 in |.|", () => {
   const raw = [0.5, -0.25, 0.25];
   const ref = normaliseWeights(raw, 'reference');
   const first = 0.5 / (1 + 1e-7);
@@ -17,10 +17,16 @@ test('reference normalisation reproduces the authors\' in-place loop; correct su
   assert.deepEqual(topK([1, 3, 3, 2], 3), [1, 2, 3]);
 });
 
-test('core inputs, sub-concepts, concept vectors and edge weights equal the authors\' (neurons.json)', (t) => {
+test("core inputs, sub-concepts, concept vectors and edge weights equal the authors' (neurons.json)", (t) => {
   const dir = sharedPath(t, 'reference/neurflow');
   if (!dir) return;
-  let worstVec = 0, worstRaw = 0, worstRescaled = 0, worstAct = 0, minAri = 1, nNeurons = 0, repsMismatch = 0;
+  let worstVec = 0,
+    worstRaw = 0,
+    worstRescaled = 0,
+    worstAct = 0,
+    minAri = 1,
+    nNeurons = 0,
+    repsMismatch = 0;
   for (const layer of loadReferenceLayers(dir)) {
     for (const n of layer.neurons) {
       nNeurons++;
@@ -32,14 +38,20 @@ test('core inputs, sub-concepts, concept vectors and edge weights equal the auth
       assert.deepEqual(res.coreInputs, n.critical, `${where}: core inputs`);
       assert.equal(res.subconcepts.length, n.nClusters, `${where}: silhouette cluster count`);
       const ours = new Int32Array(n.crops.length);
-      res.subconcepts.forEach((s) => s.crops.forEach((c) => { ours[n.crops.indexOf(c)] = s.index; }));
+      res.subconcepts.forEach((s) =>
+        s.crops.forEach((c) => {
+          ours[n.crops.indexOf(c)] = s.index;
+        }),
+      );
       const ari = adjustedRandIndex(ours, n.labels);
       minAri = Math.min(minAri, ari);
       assert.ok(ari >= 0.9, `${where}: ARI ${ari}`);
       const map = labelMap(ours, n.labels);
       for (const s of res.subconcepts) {
         const L = String(map.get(s.index));
-        n.conceptVectors[L].forEach((v, c) => { worstVec = Math.max(worstVec, Math.abs(v - s.conceptVector[c])); });
+        n.conceptVectors[L].forEach((v, c) => {
+          worstVec = Math.max(worstVec, Math.abs(v - s.conceptVector[c]));
+        });
         worstAct = Math.max(worstAct, Math.abs(n.activationValues[L] - s.activation));
         res.coreInputs.forEach((v, i) => {
           worstRaw = Math.max(worstRaw, Math.abs(n.raw[L][String(v)] - s.rawWeights[i]) / Math.max(1e-6, Math.abs(n.raw[L][String(v)])));
@@ -51,7 +63,9 @@ test('core inputs, sub-concepts, concept vectors and edge weights equal the auth
       n.meanAbsIg.forEach((v, c) => assert.ok(Math.abs(v - res.igMeanAbs[c]) <= 1e-6 * Math.max(1, Math.abs(v)), `${where}: mean |IG| ${c}`));
     }
   }
-  t.diagnostic(`${nNeurons} neurons: min ARI ${minAri}, concept vector max abs err ${worstVec.toExponential(2)}, activation ${worstAct.toExponential(2)}, raw weight max rel err ${worstRaw.toExponential(2)}, rescaled max abs err ${worstRescaled.toExponential(2)}, representative sets differing ${repsMismatch}`);
+  t.diagnostic(
+    `${nNeurons} neurons: min ARI ${minAri}, concept vector max abs err ${worstVec.toExponential(2)}, activation ${worstAct.toExponential(2)}, raw weight max rel err ${worstRaw.toExponential(2)}, rescaled max abs err ${worstRescaled.toExponential(2)}, representative sets differing ${repsMismatch}`,
+  );
   assert.ok(worstVec < 1e-5 && worstAct < 1e-5 && worstRaw < 1e-4 && worstRescaled < 1e-6);
   assert.equal(repsMismatch, 0);
 });

@@ -17,7 +17,10 @@ import { REPO_ROOT, sharedPath } from '../../helpers/shared';
 /** A copy of the ImageFolder with `rate` of the images moved to a random other class folder; the moved paths. */
 function plantFlips(src: string, dst: string, rate: number, seed: number): Set<string> {
   const rng = seededRandom(seed);
-  const classes = readdirSync(src, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const classes = readdirSync(src, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const flipped = new Set<string>();
   for (const c of classes) mkdirSync(path.join(dst, c), { recursive: true });
   copyFileSync(path.join(src, 'labels.txt'), path.join(dst, 'labels.txt'));
@@ -51,7 +54,9 @@ test('Fashion-MNIST with planted flips: the audit ranks label errors no worse th
     const cl = scan.labelIssues.suspects.slice(0, k).filter((s) => flipped.has(scan.images[s.image].path)).length / k;
     const report = await runAudit({ model, data: dir, scan, provider: 'cpu', store: path.join(REPO_ROOT, '.cache', 'test-results', 'audit-fmnist') });
     const ours = report.labelErrors.slice(0, k).filter((e) => flipped.has(e.path)).length / k;
-    console.log(`# fmnist: ${k} flips; precision@${k}: confident learning ${cl.toFixed(3)}, audit ${ours.toFixed(3)}; shortcuts ${report.shortcuts.map((s) => s.id).join(', ') || 'none'}; classes examined ${report.examined.length}`);
+    console.log(
+      `# fmnist: ${k} flips; precision@${k}: confident learning ${cl.toFixed(3)}, audit ${ours.toFixed(3)}; shortcuts ${report.shortcuts.map((s) => s.id).join(', ') || 'none'}; classes examined ${report.examined.length}`,
+    );
     assert.ok(report.examined.length >= 2, 'the audit examined the classes the suspects are predicted as');
     assert.ok(ours >= cl, `audit precision@${k} ${ours} < confident learning ${cl}`);
     // Every suspect is accounted for: a label error or a shortcut mistake.

@@ -6,11 +6,12 @@ import { locate } from '../../../src/engine/audit/evidence';
 /** A 2-channel H x W image: channel 0 a horizontal ramp, channel 1 constant 5; a "marker" of 9s in `box`. */
 function image(h: number, w: number, box: [number, number, number, number]): Float32Array {
   const out = new Float32Array(2 * h * w);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const inside = x >= box[0] && x < box[2] && y >= box[1] && y < box[3];
-    out[y * w + x] = inside ? 9 : x / w;
-    out[h * w + y * w + x] = inside ? 9 : 5;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const inside = x >= box[0] && x < box[2] && y >= box[1] && y < box[3];
+      out[y * w + x] = inside ? 9 : x / w;
+      out[h * w + y * w + x] = inside ? 9 : 5;
+    }
   return out;
 }
 
@@ -18,17 +19,18 @@ test('occluding a box removes what is inside and keeps everything outside', () =
   const box: [number, number, number, number] = [4, 3, 8, 7];
   const img = image(12, 12, box);
   const out = occludeBox(img, 2, 12, 12, box);
-  for (let y = 0; y < 12; y++) for (let x = 0; x < 12; x++) {
-    const inside = x >= 4 && x < 8 && y >= 3 && y < 7;
-    if (!inside) {
-      assert.equal(out[y * 12 + x], img[y * 12 + x]);
-      assert.equal(out[144 + y * 12 + x], img[144 + y * 12 + x]);
-    } else {
-      // Constant background: filled exactly; ramp: between the ramp's values at the box's sides.
-      assert.ok(Math.abs(out[144 + y * 12 + x] - 5) < 1e-6, `constant channel at ${x},${y}: ${out[144 + y * 12 + x]}`);
-      assert.ok(out[y * 12 + x] >= 3 / 12 - 1e-6 && out[y * 12 + x] <= 8 / 12 + 1e-6, `ramp at ${x},${y}: ${out[y * 12 + x]}`);
+  for (let y = 0; y < 12; y++)
+    for (let x = 0; x < 12; x++) {
+      const inside = x >= 4 && x < 8 && y >= 3 && y < 7;
+      if (!inside) {
+        assert.equal(out[y * 12 + x], img[y * 12 + x]);
+        assert.equal(out[144 + y * 12 + x], img[144 + y * 12 + x]);
+      } else {
+        // Constant background: filled exactly; ramp: between the ramp's values at the box's sides.
+        assert.ok(Math.abs(out[144 + y * 12 + x] - 5) < 1e-6, `constant channel at ${x},${y}: ${out[144 + y * 12 + x]}`);
+        assert.ok(out[y * 12 + x] >= 3 / 12 - 1e-6 && out[y * 12 + x] <= 8 / 12 + 1e-6, `ramp at ${x},${y}: ${out[y * 12 + x]}`);
+      }
     }
-  }
   assert.equal(img[3 * 12 + 4], 9, 'the input is not modified');
 });
 
@@ -40,7 +42,12 @@ test('a box at the image corner is filled from the sides it has', () => {
 
 test('the evidence is located where the overlapping windows meet, padded by half their stride', () => {
   // 16-px windows with stride 8 on a 64-px image (granularity 0.25, stride ratio 0.5): three windows share [24, 16, 32, 24].
-  const windows: [number, number, number, number][] = [[16, 8, 32, 24], [24, 8, 40, 24], [16, 16, 32, 32], [48, 48, 64, 64]];
+  const windows: [number, number, number, number][] = [
+    [16, 8, 32, 24],
+    [24, 8, 40, 24],
+    [16, 16, 32, 32],
+    [48, 48, 64, 64],
+  ];
   const box = locate(windows, [16, 8, 32, 24], 0.25, { height: 64, width: 64 }, 0.5);
   assert.deepEqual(box, [20, 12, 36, 28]);
 });

@@ -38,7 +38,9 @@ for (const name of ['shortcut-resnet', 'shortcut-mobilenet']) {
       const s = m && report.shortcuts[m.shortcut];
       return m && s && s.class === tri && contains(m.box, T(im.path).marker!);
     });
-    console.log(`# ${name}: precision@${k} confident learning ${cl.toFixed(3)}, audit ${ours.toFixed(3)}; shortcuts ${report.shortcuts.map((s) => s.id).join(', ')}; fooled correctly labelled ${named.length}/${fooled.length} as shortcut mistakes with the marker in the evidence box`);
+    console.log(
+      `# ${name}: precision@${k} confident learning ${cl.toFixed(3)}, audit ${ours.toFixed(3)}; shortcuts ${report.shortcuts.map((s) => s.id).join(', ')}; fooled correctly labelled ${named.length}/${fooled.length} as shortcut mistakes with the marker in the evidence box`,
+    );
     assert.ok(report.shortcuts.length >= 1 && report.shortcuts.every((s) => s.class === tri), 'the shortcuts found are triangle groups');
     assert.ok(ours > cl, `audit precision@${k} ${ours} vs confident learning ${cl}`);
     assert.ok(named.length >= 0.9 * fooled.length, `${named.length}/${fooled.length}`);

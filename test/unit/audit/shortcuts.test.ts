@@ -4,9 +4,14 @@ import { crossLabelSimilarity, judgeGroup, MAX_COVERAGE, type GroupImage } from 
 
 const TRI = 3;
 /** A group present on `labels` (one image each); every image of another label goes to `after(label)` when occluded. */
-function images(labels: number[], options: { coverage?: number; granularity?: number; vector?: (i: number) => number[]; after?: (label: number, i: number) => number } = {}): GroupImage[] {
+function images(
+  labels: number[],
+  options: { coverage?: number; granularity?: number; vector?: (i: number) => number[]; after?: (label: number, i: number) => number } = {},
+): GroupImage[] {
   return labels.map((label, i) => ({
-    label, granularity: options.granularity ?? 0.25, coverage: options.coverage ?? 0.06,
+    label,
+    granularity: options.granularity ?? 0.25,
+    coverage: options.coverage ?? 0.06,
     centred: Float32Array.from(options.vector?.(i) ?? [1, 0.9, 0.1]),
     occludedPred: label === TRI ? undefined : (options.after?.(label, i) ?? label),
   }));

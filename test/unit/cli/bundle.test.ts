@@ -29,8 +29,10 @@ test('dist/cli.js lists its commands and reads the demo model', (t) => {
   const layers = cli(['layers', path.join(REPO_ROOT, 'demo', 'model', 'shortcut-resnet.onnx'), '--json']);
   assert.equal(layers.status, 0, layers.stderr);
   const parsed = JSON.parse(layers.stdout) as { layers: { name: string }[] };
-  assert.deepEqual(parsed.layers.map((l) => l.name),
-    ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'fc']);
+  assert.deepEqual(
+    parsed.layers.map((l) => l.name),
+    ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1', 'fc'],
+  );
   const bad = cli(['layers', path.join(REPO_ROOT, 'demo', 'README.md')]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /README\.md: not an ONNX model/);

@@ -31,7 +31,11 @@ function dataset(dir: string, perClass: number, extra: Record<string, string> = 
   return data;
 }
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
 
 /**
  * Whether the process has loaded onnxruntime's native library (Linux: /proc/PID/maps): the CLI loads it while
@@ -51,7 +55,10 @@ function loadingRuntime(pid: number): boolean {
  */
 function interrupted(args: string[], when: RegExp | 'loading', entry = MAIN): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(entry === MAIN ? ['--import', 'tsx'] : []), entry, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...(entry === MAIN ? ['--import', 'tsx'] : []), entry, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     let sent = false;
     const send = () => {
@@ -103,7 +110,9 @@ test('main: once interrupted, a command that returns or throws exits 130', async
 });
 
 for (const [moment, when, entry] of [
-  ['at start-up (the built CLI, while its modules load)', 'loading', BUNDLE], ['while loading the model', /./, MAIN], ['during the scan', /Scanning/, MAIN],
+  ['at start-up (the built CLI, while its modules load)', 'loading', BUNDLE],
+  ['while loading the model', /./, MAIN],
+  ['during the scan', /Scanning/, MAIN],
 ] as const) {
   test(`SIGINT ${moment} exits 130 and writes no result`, async (t) => {
     if (!existsSync(entry)) {
@@ -132,7 +141,10 @@ test('SIGINT during the analysis exits 130 and writes the finished layers (compl
   try {
     const data = dataset(dir, 8);
     const out = path.join(dir, 'r.neurflow-result.json');
-    const run = await interrupted(['analyse', MODEL, '--data', data, '--class', 'circle', '--out', out, '--layers', 'fc,layer3.1,layer2.1,layer1.1', '--top-crops', '6'], /Layer layer2\.1/);
+    const run = await interrupted(
+      ['analyse', MODEL, '--data', data, '--class', 'circle', '--out', out, '--layers', 'fc,layer3.1,layer2.1,layer1.1', '--top-crops', '6'],
+      /Layer layer2\.1/,
+    );
     assert.equal(run.code, 130, run.stderr);
     assert.ok(existsSync(out), run.stderr);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as { complete: boolean; layers: unknown[] };
@@ -151,9 +163,14 @@ test('analyse lists the files it could not read and does not count them', async 
   try {
     const data = dataset(dir, 4, { 'circle/broken.png': 'not a png', 'square/empty.jpg': '' });
     const out = path.join(dir, 'r.neurflow-result.json');
-    console.error = (...a: unknown[]) => { errors.push(a.join(' ')); };
+    console.error = (...a: unknown[]) => {
+      errors.push(a.join(' '));
+    };
     console.log = () => {};
-    const code = await main(['analyse', MODEL, '--data', data, '--class', 'circle', '--out', out, '--layers', 'fc,layer3.1', '--top-crops', '4', '--quiet'], new Interrupts({ exit: () => {} }));
+    const code = await main(
+      ['analyse', MODEL, '--data', data, '--class', 'circle', '--out', out, '--layers', 'fc,layer3.1', '--top-crops', '4', '--quiet'],
+      new Interrupts({ exit: () => {} }),
+    );
     console.error = origError;
     console.log = origLog;
     assert.equal(code, 0, errors.join('\n'));

@@ -8,7 +8,12 @@ function probs(rows: number[][]): Float64Array {
 }
 
 test('thresholds are the mean self-confidence per given class', () => {
-  const p = probs([[0.9, 0.1, 0], [0.7, 0.2, 0.1], [0.2, 0.8, 0], [0.1, 0.1, 0.8]]);
+  const p = probs([
+    [0.9, 0.1, 0],
+    [0.7, 0.2, 0.1],
+    [0.2, 0.8, 0],
+    [0.1, 0.1, 0.8],
+  ]);
   const t = classThresholds(p, [0, 0, 1, 2], 3);
   assert.ok(Math.abs(t[0]! - 0.8) < 1e-12 && Math.abs(t[1]! - 0.8) < 1e-12 && Math.abs(t[2]! - 0.8) < 1e-12);
   assert.deepEqual(classThresholds(p, [0, 0, 0, 0], 3).slice(1), [null, null]);
@@ -29,7 +34,13 @@ test('confident joint, suspects, proposed class and ranking', () => {
   const r = findLabelIssues(probs(rows), labels, 3);
   const t = r.thresholds as number[];
   assert.ok(Math.abs(t[1] - (0.9 + 0.85 + 0.05) / 3) < 1e-12);
-  assert.deepEqual(r.suspects.map((s) => [s.image, s.proposed, s.confident]), [[5, 0, true], [6, 2, false]]);
+  assert.deepEqual(
+    r.suspects.map((s) => [s.image, s.proposed, s.confident]),
+    [
+      [5, 0, true],
+      [6, 2, false],
+    ],
+  );
   assert.equal(r.confidentJoint[1][0], 1);
   assert.ok(Math.abs(t[0] - 0.675) < 1e-12);
   assert.equal(r.confidentJoint[0][0], 2); // images 0 and 1; image 7's p_0 = 0.6 is below t_0
@@ -39,12 +50,22 @@ test('confident joint, suspects, proposed class and ranking', () => {
   // Ranked by p(label)/t(label) ascending: image 5 (0.05/0.6) before image 6 (0.3/t_0).
   assert.ok(r.suspects[0].adjusted <= r.suspects[1].adjusted);
   const byMargin = findLabelIssues(probs(rows), labels, 3, 'normalized-margin');
-  assert.deepEqual(byMargin.suspects.map((s) => s.image), [5, 6]);
+  assert.deepEqual(
+    byMargin.suspects.map((s) => s.image),
+    [5, 6],
+  );
 });
 
 test('labels outside the model classes are ignored; a class the model never gives is never proposed', () => {
-  const p = probs([[1, 0, 0], [0.9, 0.1, 0], [0.2, 0.8, 0]]);
+  const p = probs([
+    [1, 0, 0],
+    [0.9, 0.1, 0],
+    [0.2, 0.8, 0],
+  ]);
   const r = findLabelIssues(p, [0, 1, 5], 3);
-  assert.deepEqual(r.suspects.map((s) => [s.image, s.proposed]), [[1, 0]]);
+  assert.deepEqual(
+    r.suspects.map((s) => [s.image, s.proposed]),
+    [[1, 0]],
+  );
   assert.ok(r.suspects.every((s) => s.proposed !== 2));
 });

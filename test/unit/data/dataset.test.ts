@@ -20,17 +20,34 @@ function tree(files: Record<string, string>): string {
 
 test('ImageFolder: sorted folders give indices; files listed in torchvision order (os.walk sorted, nested folders)', () => {
   const root = tree({
-    'b/2.png': 'x', 'b/1.PNG': 'x', 'a/z.jpg': 'x', 'a/sub/0.jpg': 'x', 'a/sub-x/0.jpg': 'x', 'a/notes.txt': 'x', 'C/q.webp': 'x',
+    'b/2.png': 'x',
+    'b/1.PNG': 'x',
+    'a/z.jpg': 'x',
+    'a/sub/0.jpg': 'x',
+    'a/sub-x/0.jpg': 'x',
+    'a/notes.txt': 'x',
+    'C/q.webp': 'x',
   });
   try {
     const ds = openDataset(root);
     assert.equal(ds.layout, 'imagefolder');
     assert.deepEqual(ds.classes, ['C', 'a', 'b']); // code-point order, as Python's sorted()
-    assert.deepEqual(ds.items.map((i) => [i.path, i.label]), [
-      ['C/q.webp', 0], ['a/z.jpg', 1], ['a/sub/0.jpg', 1], ['a/sub-x/0.jpg', 1], ['b/1.PNG', 2], ['b/2.png', 2],
-    ]);
+    assert.deepEqual(
+      ds.items.map((i) => [i.path, i.label]),
+      [
+        ['C/q.webp', 0],
+        ['a/z.jpg', 1],
+        ['a/sub/0.jpg', 1],
+        ['a/sub-x/0.jpg', 1],
+        ['b/1.PNG', 2],
+        ['b/2.png', 2],
+      ],
+    );
     assert.deepEqual(ds.names, ds.classes);
-    assert.ok(ds.warnings.some((w) => /1 file in class folders ignored \(not images: \.txt\)/.test(w)), ds.warnings.join('; '));
+    assert.ok(
+      ds.warnings.some((w) => /1 file in class folders ignored \(not images: \.txt\)/.test(w)),
+      ds.warnings.join('; '),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -41,10 +58,16 @@ test('ImageFolder: an empty class folder keeps its index and is reported; labels
   try {
     const ds = openDataset(root);
     assert.deepEqual(ds.classes, ['cat', 'dog', 'emu']);
-    assert.deepEqual(ds.items.map((i) => i.label), [0, 2]);
+    assert.deepEqual(
+      ds.items.map((i) => i.label),
+      [0, 2],
+    );
     assert.deepEqual(ds.names, ['Cat', 'Dog', 'Emu']);
     assert.equal(ds.namesFrom, 'labels.txt');
-    assert.ok(ds.warnings.some((w) => /class folder 'dog' has no images \(its index is kept\)/.test(w)), ds.warnings.join('; '));
+    assert.ok(
+      ds.warnings.some((w) => /class folder 'dog' has no images \(its index is kept\)/.test(w)),
+      ds.warnings.join('; '),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -56,7 +79,10 @@ test('ImageFolder: a labels.txt that does not match the folders is a warning, fo
     const ds = openDataset(root);
     assert.deepEqual(ds.names, ['a', 'b']);
     assert.equal(ds.items.length, 2);
-    assert.ok(ds.warnings.some((w) => /labels\.txt has 3 names but there are 2 classes \(a, b\); using the folder names/.test(w)), ds.warnings.join('; '));
+    assert.ok(
+      ds.warnings.some((w) => /labels\.txt has 3 names but there are 2 classes \(a, b\); using the folder names/.test(w)),
+      ds.warnings.join('; '),
+    );
     const withModel = openDataset(root, { modelLabels: ['Alpha', 'Beta'] });
     assert.deepEqual(withModel.names, ['Alpha', 'Beta']);
     assert.equal(withModel.namesFrom, 'model');
@@ -69,7 +95,10 @@ test('ImageFolder errors: no class folders, only empty folders, missing path', (
   const loose = tree({ '1.png': 'x', '2.png': 'x' });
   const empty = tree({ 'a/': '', 'b/readme.md': 'x' });
   try {
-    assert.throws(() => openDataset(loose), (e: Error) => e instanceof DataError && /has 2 images but no class folders/.test(e.message));
+    assert.throws(
+      () => openDataset(loose),
+      (e: Error) => e instanceof DataError && /has 2 images but no class folders/.test(e.message),
+    );
     assert.throws(() => openDataset(empty), /the class folders \(a, b\) contain no images/);
     assert.throws(() => openDataset(path.join(loose, 'nope')), /no such folder or file/);
   } finally {
@@ -80,22 +109,36 @@ test('ImageFolder errors: no class folders, only empty folders, missing path', (
 
 test('CSV manifest: header, names mapped through the model labels, missing files skipped with the reason', () => {
   const root = tree({
-    'img/a.png': 'x', 'img/b.png': 'x', 'img/c.png': 'x',
+    'img/a.png': 'x',
+    'img/b.png': 'x',
+    'img/c.png': 'x',
     'm.csv': 'filename,label\nimg/a.png,dog\n"img/b.png",cat\nimg/gone.png,cat\nimg/c.png,\n',
   });
   try {
     const ds = openDataset(path.join(root, 'm.csv'), { modelLabels: ['cat', 'dog'] });
     assert.equal(ds.layout, 'csv');
     assert.deepEqual(ds.classes, ['cat', 'dog']);
-    assert.deepEqual(ds.items.map((i) => [i.path, i.label]), [['img/a.png', 1], ['img/b.png', 0]]);
-    assert.deepEqual(ds.skipped.map((s) => [s.path, s.reason]), [
-      ['img/gone.png', 'file not found (manifest line 4)'],
-      ['img/c.png', 'manifest line 5: no label'],
-    ]);
+    assert.deepEqual(
+      ds.items.map((i) => [i.path, i.label]),
+      [
+        ['img/a.png', 1],
+        ['img/b.png', 0],
+      ],
+    );
+    assert.deepEqual(
+      ds.skipped.map((s) => [s.path, s.reason]),
+      [
+        ['img/gone.png', 'file not found (manifest line 4)'],
+        ['img/c.png', 'manifest line 5: no label'],
+      ],
+    );
     // Without model labels, names are sorted; numeric labels are indices.
     writeFileSync(path.join(root, 'n.csv'), 'img/a.png,2\nimg/b.png,0\n');
     const num = openDataset(path.join(root, 'n.csv'));
-    assert.deepEqual(num.items.map((i) => i.label), [2, 0]);
+    assert.deepEqual(
+      num.items.map((i) => i.label),
+      [2, 0],
+    );
     assert.deepEqual(num.classes, ['0', '1', '2']);
     assert.ok(num.warnings.some((w) => /no images labelled '1'/.test(w)));
   } finally {
@@ -105,8 +148,18 @@ test('CSV manifest: header, names mapped through the model labels, missing files
 
 test('CSV parsing: quotes, doubled quotes, CRLF, BOM and blank lines', () => {
   const rows = parseCsv('\ufeffpath,label\r\n"a,b.png","x ""y"""\r\n\r\nc.png,z');
-  assert.deepEqual(rows.map((r) => r.fields), [['path', 'label'], ['a,b.png', 'x "y"'], ['c.png', 'z']]);
-  assert.deepEqual(rows.map((r) => r.line), [1, 2, 4]);
+  assert.deepEqual(
+    rows.map((r) => r.fields),
+    [
+      ['path', 'label'],
+      ['a,b.png', 'x "y"'],
+      ['c.png', 'z'],
+    ],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.line),
+    [1, 2, 4],
+  );
 });
 
 test('the fingerprint changes when a file changes and not otherwise', () => {

@@ -57,7 +57,13 @@ function ramp(w: number, h: number, c: number): Pixels {
 }
 
 test('bilinear coefficients are normalised, widen with the downscale factor and stay in range', () => {
-  for (const [inSize, outSize] of [[640, 341], [480, 256], [28, 64], [100, 100], [7, 3]]) {
+  for (const [inSize, outSize] of [
+    [640, 341],
+    [480, 256],
+    [28, 64],
+    [100, 100],
+    [7, 3],
+  ]) {
     const k = bilinearCoefficients(inSize, outSize);
     for (let o = 0; o < outSize; o++) {
       let sum = 0;
@@ -88,14 +94,22 @@ test('8-bit resize equals the double-precision filter to within rounding, and th
   for (let i = 0; i < full.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(full.data[i] - ref.data[i]));
   assert.ok(maxDiff <= 1.0, `max diff ${maxDiff}`);
   const win = resizeBilinear(img, 37, 29, { x: 5, y: 3, width: 20, height: 21 });
-  for (let y = 0; y < 21; y++) for (let x = 0; x < 20; x++) for (let c = 0; c < 3; c++) {
-    assert.equal(win.data[(y * 20 + x) * 3 + c], full.data[((y + 3) * 37 + x + 5) * 3 + c]);
-  }
+  for (let y = 0; y < 21; y++)
+    for (let x = 0; x < 20; x++)
+      for (let c = 0; c < 3; c++) {
+        assert.equal(win.data[(y * 20 + x) * 3 + c], full.data[((y + 3) * 37 + x + 5) * 3 + c]);
+      }
 });
 
 const IMAGENET: Preprocessing = {
-  size: [224, 224], channels: 3, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-  resize: 256, centerCrop: [224, 224], channelOrder: 'RGB',
+  size: [224, 224],
+  channels: 3,
+  scale: 1 / 255,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  resize: 256,
+  centerCrop: [224, 224],
+  channelOrder: 'RGB',
 };
 
 test('imagenet geometry: short side to 256, centre 224 crop, normalised per channel', () => {
@@ -136,7 +150,9 @@ test('the reference sidecar format reads', (t) => {
 test('loadImageTensors keeps file order with bounded concurrency and equals one-by-one loading', async (t) => {
   const root = sharedPath(t, 'datasets/shortcut/test');
   if (!root) return;
-  const files = openDataset(root).items.slice(0, 12).map((i) => i.file);
+  const files = openDataset(root)
+    .items.slice(0, 12)
+    .map((i) => i.file);
   const p: Preprocessing = { size: [32, 32], channels: 3, scale: 1 / 255, mean: [0.5], std: [0.25], resize: null, centerCrop: null, channelOrder: 'RGB' };
   const all = await loadImageTensors(files, p, { concurrency: 3 });
   assert.equal(all.length, 12);

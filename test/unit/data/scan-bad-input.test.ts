@@ -16,15 +16,23 @@ import { predictCommand } from '../../../src/cli/commands/predict';
 function colourModel(): Uint8Array {
   // Gemm: [N,3] (R,G,B means) x W [3,3] -> [blue, green, red].
   const w = Float32Array.from([
-    -5, -5, 10, // R
-    -5, 10, -5, // G
-    10, -5, -5, // B
+    -5,
+    -5,
+    10, // R
+    -5,
+    10,
+    -5, // G
+    10,
+    -5,
+    -5, // B
   ]);
-  const graph = makeGraph('colour', [
-    makeNode('GlobalAveragePool', ['input'], ['pooled']),
-    makeNode('Flatten', ['pooled'], ['flat']),
-    makeNode('Gemm', ['flat', 'W'], ['logits']),
-  ], [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])], [makeValueInfo('logits', DataType.FLOAT, ['batch', 3])], [makeTensor('W', [3, 3], w)]);
+  const graph = makeGraph(
+    'colour',
+    [makeNode('GlobalAveragePool', ['input'], ['pooled']), makeNode('Flatten', ['pooled'], ['flat']), makeNode('Gemm', ['flat', 'W'], ['logits'])],
+    [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])],
+    [makeValueInfo('logits', DataType.FLOAT, ['batch', 3])],
+    [makeTensor('W', [3, 3], w)],
+  );
   return encodeModel(makeModel(graph, [{ domain: '', version: 17 }]));
 }
 
@@ -38,19 +46,30 @@ async function solid(rgb: number[], w = 16, h = 12): Promise<Sharp> {
 async function fixture(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-scan-'));
   writeFileSync(path.join(dir, 'colour.onnx'), colourModel());
-  writeFileSync(path.join(dir, 'colour.neurflow.json'), JSON.stringify({ input: { size: [8, 8], channels: 3, scale: 1 / 255, mean: [0], std: [1] }, labels: ['blue', 'green', 'red'] }));
+  writeFileSync(
+    path.join(dir, 'colour.neurflow.json'),
+    JSON.stringify({ input: { size: [8, 8], channels: 3, scale: 1 / 255, mean: [0], std: [1] }, labels: ['blue', 'green', 'red'] }),
+  );
   const data = path.join(dir, 'data');
   for (const c of ['blue', 'green', 'red']) mkdirSync(path.join(data, c), { recursive: true });
   await (await solid(RED)).png().toFile(path.join(data, 'red', 'r1.png'));
   await (await solid(RED, 40, 30)).jpeg().toFile(path.join(data, 'red', 'r2.jpg'));
-  await sharp({ create: { width: 10, height: 10, channels: 4, background: { r: RED[0], g: RED[1], b: RED[2], alpha: 0.5 } } }).png().toFile(path.join(data, 'red', 'r3-rgba.png'));
-  await (await solid(RED)).toColourspace('rgb16').png().toFile(path.join(data, 'red', 'r4-16bit.png'));
+  await sharp({ create: { width: 10, height: 10, channels: 4, background: { r: RED[0], g: RED[1], b: RED[2], alpha: 0.5 } } })
+    .png()
+    .toFile(path.join(data, 'red', 'r3-rgba.png'));
+  await (await solid(RED))
+    .toColourspace('rgb16')
+    .png()
+    .toFile(path.join(data, 'red', 'r4-16bit.png'));
   writeFileSync(path.join(data, 'red', 'r5-broken.png'), 'not a png');
   const jpg = await (await solid(RED, 64, 64)).jpeg().toBuffer();
   writeFileSync(path.join(data, 'red', 'r6-cut.jpg'), jpg.subarray(0, jpg.length >> 1));
   await (await solid(BLUE)).png().toFile(path.join(data, 'blue', 'b1.png'));
   await (await solid(BLUE, 20, 20)).webp().toFile(path.join(data, 'blue', 'b2.webp'));
-  await sharp(Buffer.alloc(64, 90), { raw: { width: 8, height: 8, channels: 1 } }).toColourspace('b-w').png().toFile(path.join(data, 'blue', 'b3-grey.png'));
+  await sharp(Buffer.alloc(64, 90), { raw: { width: 8, height: 8, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(path.join(data, 'blue', 'b3-grey.png'));
   await (await solid(RED)).png().toFile(path.join(data, 'blue', 'b4-actually-red.png'));
   return dir;
 }
@@ -61,13 +80,22 @@ test('bad input: corrupt and truncated files are skipped with reasons, the rest 
     const progress: number[] = [];
     const r = await runScan(path.join(dir, 'colour.onnx'), path.join(dir, 'data'), { batchSize: 3, onProgress: (d) => progress.push(d) });
     assert.deepEqual(r.classes, ['blue', 'green', 'red']);
-    assert.deepEqual(r.images.map((i) => i.path), [
-      'blue/b1.png', 'blue/b2.webp', 'blue/b3-grey.png', 'blue/b4-actually-red.png',
-      'red/r1.png', 'red/r2.jpg', 'red/r3-rgba.png', 'red/r4-16bit.png',
-    ]);
-    assert.deepEqual(r.skipped.map((s) => s.path), ['red/r5-broken.png', 'red/r6-cut.jpg']);
-    assert.ok(r.skipped.every((s) => /cannot decode the image/.test(s.reason)), JSON.stringify(r.skipped));
-    assert.ok(r.warnings.some((w) => /class folder 'green' has no images/.test(w)), r.warnings.join('; '));
+    assert.deepEqual(
+      r.images.map((i) => i.path),
+      ['blue/b1.png', 'blue/b2.webp', 'blue/b3-grey.png', 'blue/b4-actually-red.png', 'red/r1.png', 'red/r2.jpg', 'red/r3-rgba.png', 'red/r4-16bit.png'],
+    );
+    assert.deepEqual(
+      r.skipped.map((s) => s.path),
+      ['red/r5-broken.png', 'red/r6-cut.jpg'],
+    );
+    assert.ok(
+      r.skipped.every((s) => /cannot decode the image/.test(s.reason)),
+      JSON.stringify(r.skipped),
+    );
+    assert.ok(
+      r.warnings.some((w) => /class folder 'green' has no images/.test(w)),
+      r.warnings.join('; '),
+    );
     assert.deepEqual(r.decode, { greyToRgb: 1, colourToGrey: 0, alphaDropped: 1, sixteenBit: 1, exifRotated: 0 });
     const pred = Object.fromEntries(r.images.map((i) => [i.path, r.classes[i.pred]]));
     for (const p of ['red/r1.png', 'red/r2.jpg', 'red/r3-rgba.png', 'red/r4-16bit.png', 'blue/b4-actually-red.png']) assert.equal(pred[p], 'red', p);
@@ -76,7 +104,10 @@ test('bad input: corrupt and truncated files are skipped with reasons, the rest 
     assert.equal(r.perClass[1].support, 0);
     assert.equal(r.perClass[1].recall, null);
     const b4 = r.images.findIndex((i) => i.path === 'blue/b4-actually-red.png');
-    assert.deepEqual(r.mistakes[2].falsePositives.map((m) => m.image), [b4]);
+    assert.deepEqual(
+      r.mistakes[2].falsePositives.map((m) => m.image),
+      [b4],
+    );
     assert.equal(r.labelIssues.suspects[0].image, b4);
     assert.equal(r.classes[r.labelIssues.suspects[0].proposed], 'red');
     assert.equal(progress[progress.length - 1], 10);
@@ -86,16 +117,22 @@ test('bad input: corrupt and truncated files are skipped with reasons, the rest 
   }
 });
 
-test('a CSV manifest with a missing file scans the rest; label names map through the model\'s class names', async () => {
+test("a CSV manifest with a missing file scans the rest; label names map through the model's class names", async () => {
   const dir = await fixture();
   try {
     writeFileSync(path.join(dir, 'm.csv'), 'path,label\ndata/red/r1.png,red\ndata/blue/b1.png,blue\ndata/red/gone.png,red\n');
     const r = await runScan(path.join(dir, 'colour.onnx'), path.join(dir, 'm.csv'), { preprocessing: { size: 8, scale: 1 / 255 } });
     assert.equal(r.dataset.layout, 'csv');
-    assert.deepEqual(r.images.map((i) => i.path), ['data/red/r1.png', 'data/blue/b1.png']);
+    assert.deepEqual(
+      r.images.map((i) => i.path),
+      ['data/red/r1.png', 'data/blue/b1.png'],
+    );
     assert.deepEqual(r.skipped, [{ path: 'data/red/gone.png', reason: 'file not found (manifest line 4)' }]);
     assert.equal(r.accuracy, 1);
-    assert.deepEqual(r.images.map((i) => i.label), [2, 0]);
+    assert.deepEqual(
+      r.images.map((i) => i.label),
+      [2, 0],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -117,7 +154,9 @@ test('a scan is cancelled through its AbortSignal', async () => {
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   const log = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  console.log = (...a: unknown[]) => {
+    lines.push(a.join(' '));
+  };
   try {
     const code = await predictCommand.run(args);
     return { code, out: lines.join('\n') };
@@ -141,7 +180,10 @@ test('neurflow predict prints the report, or the scan as JSON', async () => {
     assert.equal(r.images.length, 8);
     await assert.rejects(predictCommand.run([path.join(dir, 'colour.onnx')]), /--data is required/);
     await assert.rejects(predictCommand.run([path.join(dir, 'colour.onnx'), '--data', dir, '--preset', 'vgg']), /--preset must be one of imagenet, none/);
-    await assert.rejects(predictCommand.run([path.join(dir, 'colour.onnx'), '--data', path.join(dir, 'data'), '--preset', 'imagenet']), /gives 224x224 images but the model's input input \[batch, 3, 8, 8\] takes 8x8/);
+    await assert.rejects(
+      predictCommand.run([path.join(dir, 'colour.onnx'), '--data', path.join(dir, 'data'), '--preset', 'imagenet']),
+      /gives 224x224 images but the model's input input \[batch, 3, 8, 8\] takes 8x8/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

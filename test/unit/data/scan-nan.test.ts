@@ -20,8 +20,13 @@ function model(w: number[], softmax = false): Uint8Array {
     makeNode('Gemm', ['flat', 'W'], [softmax ? 'logits' : 'out']),
   ];
   if (softmax) nodes.push(makeNode('Softmax', ['logits'], ['out'], { axis: 1 }));
-  const graph = makeGraph('g', nodes, [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])], [makeValueInfo('out', DataType.FLOAT, ['batch', 2])],
-    [makeTensor('W', [3, 2], Float32Array.from(w))]);
+  const graph = makeGraph(
+    'g',
+    nodes,
+    [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])],
+    [makeValueInfo('out', DataType.FLOAT, ['batch', 2])],
+    [makeTensor('W', [3, 2], Float32Array.from(w))],
+  );
   return encodeModel(makeModel(graph));
 }
 
@@ -30,7 +35,9 @@ async function withData(fn: (dir: string) => Promise<void>): Promise<void> {
   try {
     for (const c of ['a', 'b']) {
       mkdirSync(path.join(dir, 'data', c), { recursive: true });
-      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toFile(path.join(dir, 'data', c, '1.png'));
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+        .png()
+        .toFile(path.join(dir, 'data', c, '1.png'));
     }
     await fn(dir);
   } finally {
@@ -43,17 +50,21 @@ for (const [what, w, softmax] of [
   ['infinite weights', [Number.POSITIVE_INFINITY, 1, 1, 1, 1, 1], false],
   ['NaN weights before a Softmax', [Number.NaN, 1, 1, 1, 1, 1], true],
 ] as const) {
-  test(`a model with ${what} is a ModelError naming the output and the image`, () => withData(async (dir) => {
-    const file = path.join(dir, 'nan.onnx');
-    writeFileSync(file, model([...w], softmax));
-    await assert.rejects(runScan(file, path.join(dir, 'data'), { preprocessing: 'none' }), (e: Error) =>
-      e instanceof ModelError && /nan\.onnx: the model's output out is (NaN|Infinity|-Infinity) \(class \d\) for .*a\/1\.png/.test(e.message));
-  }));
+  test(`a model with ${what} is a ModelError naming the output and the image`, () =>
+    withData(async (dir) => {
+      const file = path.join(dir, 'nan.onnx');
+      writeFileSync(file, model([...w], softmax));
+      await assert.rejects(
+        runScan(file, path.join(dir, 'data'), { preprocessing: 'none' }),
+        (e: Error) => e instanceof ModelError && /nan\.onnx: the model's output out is (NaN|Infinity|-Infinity) \(class \d\) for .*a\/1\.png/.test(e.message),
+      );
+    }));
 }
 
-test('a finite model still scans', () => withData(async (dir) => {
-  const file = path.join(dir, 'ok.onnx');
-  writeFileSync(file, model([1, -1, 0, 0, 0, 0]));
-  const scan = await runScan(file, path.join(dir, 'data'), { preprocessing: 'none' });
-  assert.equal(scan.images.length, 2);
-}));
+test('a finite model still scans', () =>
+  withData(async (dir) => {
+    const file = path.join(dir, 'ok.onnx');
+    writeFileSync(file, model([1, -1, 0, 0, 0, 0]));
+    const scan = await runScan(file, path.join(dir, 'data'), { preprocessing: 'none' });
+    assert.equal(scan.images.length, 2);
+  }));

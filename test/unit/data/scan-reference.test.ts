@@ -5,8 +5,18 @@ import { runScan } from '../../../src/engine/data/run-scan';
 import type { ScanResult } from '../../../src/engine/data/scan';
 import { sharedPath } from '../../helpers/shared';
 
-interface RefFile { file: string; label_index: number; pred_index: number; probs: number[] }
-interface RefPredictions { accuracy: number; confusion_matrix: { matrix: number[][] }; misclassified: { file: string }[]; files: RefFile[] }
+interface RefFile {
+  file: string;
+  label_index: number;
+  pred_index: number;
+  probs: number[];
+}
+interface RefPredictions {
+  accuracy: number;
+  confusion_matrix: { matrix: number[][] };
+  misclassified: { file: string }[];
+  files: RefFile[];
+}
 
 const CASES: [string, string, string][] = [
   ['shortcut-resnet', 'shortcut-test', 'datasets/shortcut/test'],
@@ -35,7 +45,9 @@ for (const [model, split, data] of CASES) {
       assert.ok(f.file.endsWith(`/${im.path}`), `${f.file} vs ${im.path}`);
       assert.equal(im.label, f.label_index, im.path);
       assert.equal(im.pred, f.pred_index, im.path);
-      f.probs.forEach((p, j) => { maxDiff = Math.max(maxDiff, Math.abs(p - im.probs[j])); });
+      f.probs.forEach((p, j) => {
+        maxDiff = Math.max(maxDiff, Math.abs(p - im.probs[j]));
+      });
     });
     // The reference rounds to 6 decimals and so do we: 1e-6 from rounding, plus float noise.
     assert.ok(maxDiff <= 1.5e-5, `max |p - p_ref| = ${maxDiff}`);

@@ -23,14 +23,26 @@ test('presets: imagenet is resize 256 + crop 224 with ImageNet statistics; none 
 });
 
 test('preprocessing that disagrees with the model input is refused with a message naming both', () => {
-  assert.throws(() => completePreprocessing({ preset: 'imagenet' }, GREY28, 'model.neurflow.json'),
-    (e: Error) => e instanceof DataError && /model\.neurflow\.json: the preprocessing gives 3 channels but the model's input x \[N, 1, 28, 28\] takes 1/.test(e.message));
-  assert.throws(() => completePreprocessing({ preset: 'imagenet', channels: 1 }, GREY28, 's.json'), /gives 224x224 images but the model's input x \[N, 1, 28, 28\] takes 28x28/);
+  assert.throws(
+    () => completePreprocessing({ preset: 'imagenet' }, GREY28, 'model.neurflow.json'),
+    (e: Error) =>
+      e instanceof DataError && /model\.neurflow\.json: the preprocessing gives 3 channels but the model's input x \[N, 1, 28, 28\] takes 1/.test(e.message),
+  );
+  assert.throws(
+    () => completePreprocessing({ preset: 'imagenet', channels: 1 }, GREY28, 's.json'),
+    /gives 224x224 images but the model's input x \[N, 1, 28, 28\] takes 28x28/,
+  );
   assert.throws(() => completePreprocessing({ size: 32, mean: [0.5, 0.5] }, RGB224, 's.json'), /gives 32x32/);
   assert.throws(() => completePreprocessing({ mean: [0.5, 0.5] }, RGB224, 's.json'), /"mean" has 2 values but the model takes 3 channels/);
   assert.throws(() => completePreprocessing({ std: [0] }, RGB224, 's.json'), /"std" must not contain 0/);
-  assert.throws(() => completePreprocessing({ size: [-1, 3] as unknown as [number, number] }, RGB224, 's.json'), /s\.json: field "size" must be a positive integer or \[height, width\], got \[-1,3\]/);
-  assert.throws(() => completePreprocessing({ preset: 'cifar' as 'none' }, RGB224, 'the option'), /the option: field "preset" is an unknown preset "cifar" \(known: imagenet, none\)/);
+  assert.throws(
+    () => completePreprocessing({ size: [-1, 3] as unknown as [number, number] }, RGB224, 's.json'),
+    /s\.json: field "size" must be a positive integer or \[height, width\], got \[-1,3\]/,
+  );
+  assert.throws(
+    () => completePreprocessing({ preset: 'cifar' as 'none' }, RGB224, 'the option'),
+    /the option: field "preset" is an unknown preset "cifar" \(known: imagenet, none\)/,
+  );
   assert.throws(() => completePreprocessing({ scale: -1 }, RGB224, 's.json'), /s\.json: field "scale" must be a positive number, got -1/);
   assert.throws(() => completePreprocessing({}, DYNAMIC, 's.json'), /no image size given and the model's input input \[batch, 3, h, w\] does not fix it/);
   assert.deepEqual(completePreprocessing({ size: [96, 128] }, DYNAMIC, 's.json').size, [96, 128]);

@@ -28,7 +28,11 @@ test('checkpoints: the previous one is the last with other weights, per session'
   assert.equal(h.previous('s', 'b')?.key, 'a', 'an earlier checkpoint compares with the one before it');
   assert.equal(h.previous('other', 'c'), undefined, 'sessions are separate');
   h.add('s', cp('d'));
-  assert.deepEqual(h.list('s').map((c) => c.key), ['b', 'c', 'd'], 'at most `keep` per session');
+  assert.deepEqual(
+    h.list('s').map((c) => c.key),
+    ['b', 'c', 'd'],
+    'at most `keep` per session',
+  );
 });
 
 test('the wrong classes: most frequent wrong prediction first, already analysed ones skipped', () => {
@@ -51,10 +55,13 @@ test('the export check: largest logit difference, the tolerance, samples whose t
   assert.deepEqual(moved.argmaxDisagreements, [1]);
   const nan = exportCheck(live, Float32Array.from([Number.NaN, 2, 3, 3, 2, 1]), 2, 3);
   assert.equal(nan.maxLogitDiff, Number.POSITIVE_INFINITY, 'a NaN is never a match');
-  assert.throws(() => exportCheck({ ...live, shape: [2, 4] }, new Float32Array(6), 2, 3), (e: Error) => e instanceof ModelError && /live model's output has shape \[2, 4\]/.test(e.message));
+  assert.throws(
+    () => exportCheck({ ...live, shape: [2, 4] }, new Float32Array(6), 2, 3),
+    (e: Error) => e instanceof ModelError && /live model's output has shape \[2, 4\]/.test(e.message),
+  );
 });
 
-test('channel changes: relative to the channel\'s own magnitude, a silent channel does not divide by zero', () => {
+test("channel changes: relative to the channel's own magnitude, a silent channel does not divide by zero", () => {
   const before = { dims: [2, 3], data: Float32Array.from([1, 0, 2, 1, 0, 2]) };
   const now = { dims: [2, 3], data: Float32Array.from([1.5, 0.001, 2, 0.5, 0.001, 2]) };
   const ch = channelChanges(before, now);

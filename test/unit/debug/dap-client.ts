@@ -13,12 +13,29 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 export function debugpyMissing(): string | undefined {
   if (!existsSync(DEBIAN_PYTHON)) return `${DEBIAN_PYTHON} not found`;
   const r = spawnSync(DEBIAN_PYTHON, ['-c', 'import debugpy, numpy'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : `${DEBIAN_PYTHON} lacks debugpy or numpy (apt-get install python3-debugpy python3-numpy): ${r.stderr.trim().split('\n').pop()}`;
+  return r.status === 0
+    ? undefined
+    : `${DEBIAN_PYTHON} lacks debugpy or numpy (apt-get install python3-debugpy python3-numpy): ${r.stderr.trim().split('\n').pop()}`;
 }
 
-interface DapMessage { seq: number; type: string; command?: string; event?: string; request_seq?: number; success?: boolean; message?: string; body?: Record<string, unknown> }
+interface DapMessage {
+  seq: number;
+  type: string;
+  command?: string;
+  event?: string;
+  request_seq?: number;
+  success?: boolean;
+  message?: string;
+  body?: Record<string, unknown>;
+}
 
-export interface StoppedFrame { threadId: number; frameId: number; path: string; line: number; name: string }
+export interface StoppedFrame {
+  threadId: number;
+  frameId: number;
+  path: string;
+  line: number;
+  name: string;
+}
 
 export class DapClient {
   private seq = 1;
@@ -31,7 +48,8 @@ export class DapClient {
 
   constructor(python = DEBIAN_PYTHON) {
     this.adapter = spawn(python, ['-m', 'debugpy.adapter'], {
-      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
     });
     this.adapter.stdout!.on('data', (d: Buffer) => this.onData(d));
     this.adapter.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
@@ -63,19 +81,30 @@ export class DapClient {
     const seq = this.seq++;
     const text = JSON.stringify({ seq, type: 'request', command, arguments: args });
     this.adapter.stdin!.write(`Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-    return new Promise((resolve, reject) => this.pending.set(seq, (m) => {
-      this.pending.delete(seq);
-      if (m.success) resolve(m.body ?? {});
-      else reject(new Error(m.message ?? `${command} failed`));
-    }));
+    return new Promise((resolve, reject) =>
+      this.pending.set(seq, (m) => {
+        this.pending.delete(seq);
+        if (m.success) resolve(m.body ?? {});
+        else reject(new Error(m.message ?? `${command} failed`));
+      }),
+    );
   }
 
   event(name: string, timeoutMs = 30_000): Promise<DapMessage> {
     const i = this.seen.findIndex((m) => m.event === name);
     if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${name}' event within ${timeoutMs} ms; adapter output: ${this.output.join('').slice(-500)}`)), timeoutMs);
-      this.waiters.push({ event: name, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no '${name}' event within ${timeoutMs} ms; adapter output: ${this.output.join('').slice(-500)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        event: name,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 

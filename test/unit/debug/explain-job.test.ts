@@ -28,13 +28,22 @@ function arrays(dir: string, layout: 'nchw' | 'nhwc'): { images: TransferredArra
   const px = readNpy(path.join(FIXTURE, 'batch-images.npy'));
   const [n, h, w, c] = px.shape;
   const x = new Float32Array(n * c * h * w);
-  for (let i = 0; i < n; i++) for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) {
-    const v = ((px.data as Uint8Array)[(i * h * w + p) * c + k] / 255 - 0.5) / 0.25;
-    if (layout === 'nchw') x[(i * c + k) * h * w + p] = v; else x[(i * h * w + p) * c + k] = v;
-  }
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < h * w; p++)
+      for (let k = 0; k < c; k++) {
+        const v = ((px.data as Uint8Array)[(i * h * w + p) * c + k] / 255 - 0.5) / 0.25;
+        if (layout === 'nchw') x[(i * c + k) * h * w + p] = v;
+        else x[(i * h * w + p) * c + k] = v;
+      }
   const shape = layout === 'nchw' ? [n, c, h, w] : [n, h, w, c];
   writeNpy(path.join(dir, 'images.npy'), shape, x);
-  const arr = (key: string, file: string, s: number[], dtype: string): TransferredArray => ({ expression: key, path: path.join(dir, file), shape: s, dtype, source: 'numpy.ndarray' });
+  const arr = (key: string, file: string, s: number[], dtype: string): TransferredArray => ({
+    expression: key,
+    path: path.join(dir, file),
+    shape: s,
+    dtype,
+    source: 'numpy.ndarray',
+  });
   return {
     images: arr('images', 'images.npy', shape, 'float32'),
     labels: { ...arr('labels', '', [n], 'int64'), path: path.join(FIXTURE, 'batch-labels.npy') },
@@ -50,16 +59,25 @@ test('explains the misclassified samples of the batch with the triangle groups',
     const r = await explainBatch(params, ctx);
     const labels = [...(readNpy(a.labels.path).data as BigInt64Array)].map(Number);
     const torch = readNpy(a.predictions.path);
-    const torchPred = labels.map((_, i) => { const row = Array.from((torch.data as Float32Array).subarray(i * 4, i * 4 + 4)); return row.indexOf(Math.max(...row)); });
+    const torchPred = labels.map((_, i) => {
+      const row = Array.from((torch.data as Float32Array).subarray(i * 4, i * 4 + 4));
+      return row.indexOf(Math.max(...row));
+    });
     const wrong = labels.flatMap((l, i) => (torchPred[i] !== l ? [i] : []));
     assert.equal(r.layout, 'NHWC -> NCHW');
     assert.equal(r.batchSize, 16);
-    assert.deepEqual(r.misclassified.map((s) => s.index), wrong, 'misclassified = where PyTorch is wrong');
+    assert.deepEqual(
+      r.misclassified.map((s) => s.index),
+      wrong,
+      'misclassified = where PyTorch is wrong',
+    );
     assert.deepEqual(r.disagreements, [], 'the ONNX model agrees with PyTorch');
     assert.equal(r.correct, 16 - wrong.length);
     assert.deepEqual(r.classes, ['circle', 'square', 'star', 'triangle']);
     const truth = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo/truth.json'), 'utf8')) as { images: Record<string, { marker: number[] | null }> };
-    let markerHits = 0, markerSamples = 0, maskDrops = 0;
+    let markerHits = 0,
+      markerSamples = 0,
+      maskDrops = 0;
     for (const s of r.misclassified) {
       assert.equal(s.labelName, r.classes[s.label]);
       assert.equal(s.debuggeePrediction, s.predicted);
@@ -91,7 +109,9 @@ test('explains the misclassified samples of the batch with the triangle groups',
       const [x0, y0, x1, y1] = s.explanation!.groups[0].bestBox;
       if (x0 < marker[2] && marker[0] < x1 && y0 < marker[3] && marker[1] < y1) markerHits++;
     }
-    t.diagnostic(`misclassified ${r.misclassified.map((s) => s.index)}; marker hits ${markerHits}/${markerSamples}; mask drops ${maskDrops}; timings ${JSON.stringify(r.timings)}`);
+    t.diagnostic(
+      `misclassified ${r.misclassified.map((s) => s.index)}; marker hits ${markerHits}/${markerSamples}; mask drops ${maskDrops}; timings ${JSON.stringify(r.timings)}`,
+    );
     assert.ok(markerSamples >= 3, `${markerSamples} marked samples predicted triangle`);
     assert.ok(markerHits >= markerSamples - 1, `top group on the marker for ${markerHits}/${markerSamples}`);
     assert.ok(maskDrops >= 1, 'masking the top group lowers the triangle probability somewhere');
@@ -105,12 +125,24 @@ test('a batch whose images do not fit the model is refused naming the expression
   try {
     writeNpy(path.join(dir, 'images.npy'), [2, 3, 32, 32], new Float32Array(2 * 3 * 32 * 32));
     writeNpy(path.join(dir, 'labels.npy'), [2], new BigInt64Array(2));
-    const arr = (key: string, shape: number[]): TransferredArray => ({ expression: `batch["${key}"]`, path: path.join(dir, `${key}.npy`), shape, dtype: 'float32', source: 'numpy.ndarray' });
-    await assert.rejects(explainBatch({ model: MODEL, results: [RESULT], images: arr('images', [2, 3, 32, 32]), labels: arr('labels', [2]), provider: 'cpu' }, ctx), (e: Error) => {
-      assert.ok(e instanceof DataError);
-      assert.match(e.message, /^batch\["images"\] has shape \[2, 3, 32, 32\]: the image size differs from the model input; the model input is \[N, 3, 64, 64\]/);
-      return true;
+    const arr = (key: string, shape: number[]): TransferredArray => ({
+      expression: `batch["${key}"]`,
+      path: path.join(dir, `${key}.npy`),
+      shape,
+      dtype: 'float32',
+      source: 'numpy.ndarray',
     });
+    await assert.rejects(
+      explainBatch({ model: MODEL, results: [RESULT], images: arr('images', [2, 3, 32, 32]), labels: arr('labels', [2]), provider: 'cpu' }, ctx),
+      (e: Error) => {
+        assert.ok(e instanceof DataError);
+        assert.match(
+          e.message,
+          /^batch\["images"\] has shape \[2, 3, 32, 32\]: the image size differs from the model input; the model input is \[N, 3, 64, 64\]/,
+        );
+        return true;
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

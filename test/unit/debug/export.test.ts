@@ -34,7 +34,10 @@ let root: string;
 before(async () => {
   if (missing) return;
   root = mkdtempSync(path.join(tmpdir(), 'neurflow-export-test-'));
-  const line = readFileSync(PROGRAM, 'utf8').split('\n').findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
+  const line =
+    readFileSync(PROGRAM, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
   dap = new DapClient();
   frame = await dap.launchToLine(PROGRAM, line, FIXTURE);
   evaluate = (e) => dap.evaluate(e, frame.frameId);
@@ -48,11 +51,14 @@ function work(): string {
   return mkdtempSync(path.join(root, 'batch-'));
 }
 
-test('the model in scope is found, exported under its weights\' key, checked on the batch, and the process is unchanged', { skip: missing }, async () => {
+test("the model in scope is found, exported under its weights' key, checked on the batch, and the process is unchanged", { skip: missing }, async () => {
   const models = path.join(root, 'models');
   const before = await evaluate(STATE_EXPRESSION);
   const state = parseState(before);
-  assert.ok(state.training.every(([, t]) => t), 'the fixture pauses in training mode');
+  assert.ok(
+    state.training.every(([, t]) => t),
+    'the fixture pauses in training mode',
+  );
   assert.equal(state.grad, true);
   const first = await exportModel(evaluate, { modelsDir: models, workDir: work(), images: 'images' }, 'main');
   assert.equal(first.kind, 'exported', JSON.stringify(first));
@@ -60,7 +66,11 @@ test('the model in scope is found, exported under its weights\' key, checked on 
   const r = first.report;
   assert.equal(r.model?.expression, 'model');
   assert.equal(r.model?.type, '__main__.SmallNet');
-  assert.deepEqual(r.candidates?.map((c) => c.expression), ['model'], 'the loss (no parameters) is no candidate');
+  assert.deepEqual(
+    r.candidates?.map((c) => c.expression),
+    ['model'],
+    'the loss (no parameters) is no candidate',
+  );
   assert.deepEqual(r.classNames, ['hbar', 'vbar', 'blob']);
   assert.equal(r.classNamesFrom, 'CLASSES');
   assert.equal(r.reused, false);
@@ -73,7 +83,10 @@ test('the model in scope is found, exported under its weights\' key, checked on 
   assert.equal(model.input.name, 'input');
   assert.equal(model.input.shape[0], 'batch');
   assert.deepEqual(model.input.shape.slice(1), [3, 32, 32]);
-  assert.deepEqual(detectLayers(model, await inferShapes(model)).map((l) => l.name), ['stem', 'layer1', 'layer2', 'layer3', 'fc']);
+  assert.deepEqual(
+    detectLayers(model, await inferShapes(model)).map((l) => l.name),
+    ['stem', 'layer1', 'layer2', 'layer3', 'fc'],
+  );
   const live = readNpy(first.logits);
   assert.deepEqual(live.shape, [16, 3]);
   // Same weights: the file is reused, not exported again.
@@ -107,10 +120,17 @@ test('an export PyTorch refuses is reported with its own message and what to do;
   if (failed.kind !== 'failed') return;
   assert.equal(failed.report.error?.stage, 'export');
   assert.equal(failed.report.error?.type, 'UnsupportedOperatorError');
-  assert.match(failed.message, /^PyTorch 1\.13[^ ]* could not export `SpectralNet\(\)` \(__main__\.SpectralNet\): UnsupportedOperatorError: Exporting the operator 'aten::fft_rfft2' to ONNX opset version \d+ is not supported/);
+  assert.match(
+    failed.message,
+    /^PyTorch 1\.13[^ ]* could not export `SpectralNet\(\)` \(__main__\.SpectralNet\): UnsupportedOperatorError: Exporting the operator 'aten::fft_rfft2' to ONNX opset version \d+ is not supported/,
+  );
   assert.ok(failed.message.includes(`set \`${EXPORTED_MODEL_SETTING}\``), failed.message);
   assert.match(failed.message, /The debugged program keeps running\.$/);
-  assert.deepEqual(readdirSync(path.join(root, 'models')).filter((f) => f.includes('.tmp')), [], 'no temporary file is left');
+  assert.deepEqual(
+    readdirSync(path.join(root, 'models')).filter((f) => f.includes('.tmp')),
+    [],
+    'no temporary file is left',
+  );
   assert.equal(await evaluate(STATE_EXPRESSION), before);
   // ... and the debuggee answers as before.
   assert.equal(await evaluate('len(images)'), '16');
@@ -118,18 +138,34 @@ test('an export PyTorch refuses is reported with its own message and what to do;
 
 test('search: the usual names first, submodules and parameterless modules left out', { skip: missing }, async () => {
   // The search itself, on namespaces made up for it (the program's own functions evaluate the snippet).
-  const spec = (dir: string) => ({ modelsDir: path.join(root, 'models'), workDir: dir, model: [], preferred: ['model', 'net'], images: 'x', classNames: [], findOnly: true });
+  const spec = (dir: string) => ({
+    modelsDir: path.join(root, 'models'),
+    workDir: dir,
+    model: [],
+    preferred: ['model', 'net'],
+    images: 'x',
+    classNames: [],
+    findOnly: true,
+  });
   const dir1 = work();
   const two = `(lambda: (lambda net, model, head: ${buildExportSnippet(spec(dir1))})(SmallNet(), SmallNet(), None))()`;
   await evaluate(two);
   const found = JSON.parse(readFileSync(path.join(dir1, 'export.json'), 'utf8')) as { candidates: { expression: string }[]; ok: boolean };
-  assert.deepEqual(found.candidates.map((c) => c.expression), ['model', 'net'], 'the usual names first');
+  assert.deepEqual(
+    found.candidates.map((c) => c.expression),
+    ['model', 'net'],
+    'the usual names first',
+  );
   assert.equal(found.ok, false);
   const dir2 = work();
   const child = `(lambda m: (lambda model, head: ${buildExportSnippet(spec(dir2))})(m, m.fc))(SmallNet())`;
   await evaluate(child);
   const one = JSON.parse(readFileSync(path.join(dir2, 'export.json'), 'utf8')) as { candidates: { expression: string }[]; ok: boolean };
-  assert.deepEqual(one.candidates.map((c) => c.expression), ['model'], 'a submodule of a candidate is no candidate');
+  assert.deepEqual(
+    one.candidates.map((c) => c.expression),
+    ['model'],
+    'a submodule of a candidate is no candidate',
+  );
   assert.equal(one.ok, true);
   const dir3 = work();
   await evaluate(`(lambda criterion: ${buildExportSnippet(spec(dir3))})(nn.CrossEntropyLoss())`);
@@ -139,11 +175,31 @@ test('search: the usual names first, submodules and parameterless modules left o
 
 test('advice: each kind of failure says what to do', () => {
   const setting = EXPORTED_MODEL_SETTING;
-  assert.match(exportAdvice({ stage: 'export', type: 'UnsupportedOperatorError', message: "Exporting the operator 'aten::fft_rfft2' to ONNX opset version 14 is not supported." }, setting), /no ONNX export in this PyTorch.*neurflow\.explainBatch\.model/);
-  assert.match(exportAdvice({ stage: 'run', type: 'RuntimeError', message: 'Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!' }, setting), /one device/);
-  assert.match(exportAdvice({ stage: 'export', type: 'RuntimeError', message: 'Boolean value of Tensor with more than one value is ambiguous' }, setting), /data-dependent/);
+  assert.match(
+    exportAdvice(
+      { stage: 'export', type: 'UnsupportedOperatorError', message: "Exporting the operator 'aten::fft_rfft2' to ONNX opset version 14 is not supported." },
+      setting,
+    ),
+    /no ONNX export in this PyTorch.*neurflow\.explainBatch\.model/,
+  );
+  assert.match(
+    exportAdvice(
+      { stage: 'run', type: 'RuntimeError', message: 'Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!' },
+      setting,
+    ),
+    /one device/,
+  );
+  assert.match(
+    exportAdvice({ stage: 'export', type: 'RuntimeError', message: 'Boolean value of Tensor with more than one value is ambiguous' }, setting),
+    /data-dependent/,
+  );
   assert.match(exportAdvice({ stage: 'find', type: 'NotFound', message: '' }, setting), /name the model/);
-  const message = failureMessage({ ok: false, torch: '1.13.0', model: { expression: 'net', type: 'm.Net', parameters: 1, device: 'cpu', training: true }, error: { stage: 'export', type: 'X', message: 'line one\nline two' } });
+  const message = failureMessage({
+    ok: false,
+    torch: '1.13.0',
+    model: { expression: 'net', type: 'm.Net', parameters: 1, device: 'cpu', training: true },
+    error: { stage: 'export', type: 'X', message: 'line one\nline two' },
+  });
   assert.match(message, /^PyTorch 1\.13\.0 could not export `net` \(m\.Net\): X: line one line two\. What to do: /);
 });
 
@@ -159,7 +215,10 @@ test('old exports are pruned, the newest and the protected kept', () => {
     });
     const removed = pruneExports(dir, 2, [files[0]]);
     assert.deepEqual(removed.sort(), [files[1], files[2]].sort());
-    assert.deepEqual(files.map((f) => existsSync(f)), [true, false, false, true, true]);
+    assert.deepEqual(
+      files.map((f) => existsSync(f)),
+      [true, false, false, true, true],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

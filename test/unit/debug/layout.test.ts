@@ -5,8 +5,11 @@ import type { NpyArray } from '../../../src/engine/io/npy';
 import { DataError } from '../../../src/engine/errors';
 
 const spec = { channels: 3, height: 4, width: 5 };
-const f32 = (shape: number[], f: (i: number) => number = (i) => i): NpyArray =>
-  ({ dtype: 'float32', shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)) });
+const f32 = (shape: number[], f: (i: number) => number = (i) => i): NpyArray => ({
+  dtype: 'float32',
+  shape,
+  data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)),
+});
 const i64 = (shape: number[], values: number[]): NpyArray => ({ dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) });
 
 test('NCHW passes through unchanged', () => {
@@ -22,11 +25,19 @@ test('NHWC is transposed element by element', () => {
   const b = toModelBatch(a, spec, 'x');
   assert.deepEqual(b.dims, [2, 3, 4, 5]);
   assert.equal(b.layout, 'NHWC -> NCHW');
-  for (const [n, y, x, c] of [[0, 0, 0, 0], [1, 3, 4, 2], [1, 2, 1, 1], [0, 1, 3, 2]]) {
+  for (const [n, y, x, c] of [
+    [0, 0, 0, 0],
+    [1, 3, 4, 2],
+    [1, 2, 1, 1],
+    [0, 1, 3, 2],
+  ]) {
     assert.equal(b.data[((n * 3 + c) * 4 + y) * 5 + x], a.data[((n * 4 + y) * 5 + x) * 3 + c], `n${n} y${y} x${x} c${c}`);
   }
   // And back: NCHW -> NHWC of the result is the original (transpose as a permutation check).
-  assert.equal(nhwcToNchw(a.data as Float32Array, 2, 4, 5, 3).reduce((s, v) => s + v, 0), (a.data as Float32Array).reduce((s, v) => s + v, 0));
+  assert.equal(
+    nhwcToNchw(a.data as Float32Array, 2, 4, 5, 3).reduce((s, v) => s + v, 0),
+    (a.data as Float32Array).reduce((s, v) => s + v, 0),
+  );
 });
 
 test('a single image (CHW or HWC) becomes a batch of one; N x H x W feeds a one-channel model', () => {
@@ -51,14 +62,18 @@ test('wrong shapes are refused naming the expression, its shape and the model in
     [[5, 4, 6], /rank 3 is read as one image/],
   ];
   for (const [shape, why] of cases) {
-    assert.throws(() => toModelBatch(f32(shape), spec, 'batch["pixels"]'), (e: Error) => {
-      assert.ok(e instanceof DataError);
-      assert.match(e.message, /^batch\["pixels"\] has shape \[/);
-      assert.ok(e.message.includes(`[${shape.join(', ')}]`), e.message);
-      assert.match(e.message, why);
-      assert.match(e.message, /the model input is \[N, 3, 4, 5\]/);
-      return true;
-    }, shape.join('x'));
+    assert.throws(
+      () => toModelBatch(f32(shape), spec, 'batch["pixels"]'),
+      (e: Error) => {
+        assert.ok(e instanceof DataError);
+        assert.match(e.message, /^batch\["pixels"\] has shape \[/);
+        assert.ok(e.message.includes(`[${shape.join(', ')}]`), e.message);
+        assert.match(e.message, why);
+        assert.match(e.message, /the model input is \[N, 3, 4, 5\]/);
+        return true;
+      },
+      shape.join('x'),
+    );
   }
 });
 
@@ -72,7 +87,17 @@ test('labels: indices, a column, or one-hot / scores by argmax', () => {
 test('labels that do not fit the batch or the classes are refused', () => {
   assert.throws(() => toClassIndices(i64([3], [0, 1, 2]), 4, 4, 'y', 'labels'), /y \(labels\) has shape \[3\]: the batch has 4 images but 3 labels/);
   assert.throws(() => toClassIndices(i64([2], [0, 7]), 2, 4, 'y', 'labels'), /class 7 at index 1 is outside the model's classes 0\.\.3/);
-  assert.throws(() => toClassIndices(f32([2], () => 0.5), 2, 4, 'y', 'labels'), /value 0.5 at index 0 is not a class index/);
+  assert.throws(
+    () =>
+      toClassIndices(
+        f32([2], () => 0.5),
+        2,
+        4,
+        'y',
+        'labels',
+      ),
+    /value 0.5 at index 0 is not a class index/,
+  );
   assert.throws(() => toClassIndices(f32([2, 5]), 2, 4, 'out', 'predictions'), /5 scores per sample, but the model has 4 classes/);
   assert.throws(() => toClassIndices(i64([2, 2, 1], [0, 0, 0, 0]), 2, 4, 'y', 'labels'), /expected 2 class indices/);
 });

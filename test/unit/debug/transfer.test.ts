@@ -29,21 +29,32 @@ const evaluated: string[] = [];
 before(async () => {
   if (missing) return;
   await makeDebugBatch();
-  const line = readFileSync(PROGRAM, 'utf8').split('\n').findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
+  const line =
+    readFileSync(PROGRAM, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('  # BREAKPOINT')) + 1;
   dap = new DapClient();
   frame = await dap.launchToLine(PROGRAM, line, FIXTURE);
-  evaluate = async (e) => { const r = await dap.evaluate(e, frame.frameId); evaluated.push(r); return r; };
+  evaluate = async (e) => {
+    const r = await dap.evaluate(e, frame.frameId);
+    evaluated.push(r);
+    return r;
+  };
 });
-after(async () => { await dap?.close(); });
+after(async () => {
+  await dap?.close();
+});
 
 /** The first batch as eval_loop.py makes it, computed here from the fixture files. */
 function expectedFirstBatch(): { x: Float32Array; labels: bigint[] } {
   const px = readNpy(path.join(FIXTURE, 'batch-images.npy'));
   const [, h, w, c] = px.shape;
   const x = new Float32Array(8 * c * h * w);
-  for (let n = 0; n < 8; n++) for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) {
-    x[(n * c + k) * h * w + p] = Math.fround((Math.fround((px.data as Uint8Array)[(n * h * w + p) * c + k] / 255) - 0.5) / 0.25);
-  }
+  for (let n = 0; n < 8; n++)
+    for (let p = 0; p < h * w; p++)
+      for (let k = 0; k < c; k++) {
+        x[(n * c + k) * h * w + p] = Math.fround((Math.fround((px.data as Uint8Array)[(n * h * w + p) * c + k] / 255) - 0.5) / 0.25);
+      }
   return { x, labels: [...(readNpy(path.join(FIXTURE, 'batch-labels.npy')).data as BigInt64Array)].slice(0, 8) };
 }
 
@@ -75,7 +86,8 @@ test('the default expressions find images, labels and outputs in the paused fram
 });
 
 test('any dtype becomes float32 images; a torch-like tensor is detached, moved to the CPU and converted', { skip: missing }, async () => {
-  const torchLike = "type('Tensor', (), {'detach': lambda s: s, 'cpu': lambda s: s, 'is_floating_point': lambda s: True, " +
+  const torchLike =
+    "type('Tensor', (), {'detach': lambda s: s, 'cpu': lambda s: s, 'is_floating_point': lambda s: True, " +
     "'float': lambda s: s, 'numpy': lambda s: (images * 2).astype('float16'), 'dtype': 'torch.float16', 'device': 'cuda:0'})()";
   const t = await transferBatch(evaluate, { images: [torchLike], labels: ['labels.astype("int32")'] }, 'eval_loop.py');
   try {
@@ -97,7 +109,10 @@ test('a missing expression gives the NameError text; a non-array names its type'
     return true;
   });
   await assert.rejects(transferBatch(evaluate, { images: ['images'], labels: ['HERE', 'batches'] }, 'the frame'), (e: Error) => {
-    assert.match(e.message, /no labels found in the frame: `HERE` is a builtins\.str, not an array or tensor; `batches` is a builtins\.function, not an array or tensor/);
+    assert.match(
+      e.message,
+      /no labels found in the frame: `HERE` is a builtins\.str, not an array or tensor; `batches` is a builtins\.function, not an array or tensor/,
+    );
     return true;
   });
 });

@@ -78,7 +78,8 @@ test('containerItemLine skips strings, comments and nested calls; gives up on *a
 });
 
 test('keyed containers and plain text as fallbacks; nothing for an absent name', () => {
-  const keyed = "from collections import OrderedDict\nnet = nn.Sequential(OrderedDict([\n    ('stem', nn.Conv2d(3, 8, 3)),\n    ('head', nn.Linear(8, 2)),\n]))\nnet.add_module('extra', nn.ReLU())\n";
+  const keyed =
+    "from collections import OrderedDict\nnet = nn.Sequential(OrderedDict([\n    ('stem', nn.Conv2d(3, 8, 3)),\n    ('head', nn.Linear(8, 2)),\n]))\nnet.add_module('extra', nn.ReLU())\n";
   assert.equal(findModuleDefinitions(keyed, 'head')[0].line, 3);
   assert.equal(findModuleDefinitions(keyed, 'extra')[0].line, 5);
   assert.equal(findModuleDefinitions('x = 1  # mentions blockA here\n', 'blockA')[0].kind, 'text');

@@ -8,7 +8,7 @@ import { NeurflowError } from '../../../src/engine/errors';
 export class Rng {
   private s: number;
   constructor(seed: number) {
-    this.s = (seed >>> 0) || 0x9e3779b9;
+    this.s = seed >>> 0 || 0x9e3779b9;
   }
   /** Uniform in [0, 1) (xorshift32). */
   next(): number {
@@ -43,7 +43,10 @@ export class Tally {
   slowestMs = 0;
   slowest = '';
 
-  constructor(readonly name: string, readonly hangMs = 5000) {}
+  constructor(
+    readonly name: string,
+    readonly hangMs = 5000,
+  ) {}
 
   private settle(label: string, started: number, error: unknown): void {
     this.cases++;
@@ -80,13 +83,19 @@ export class Tally {
   }
 
   summary(): string {
-    const named = [...this.named].sort().map(([k, v]) => `${k} ${v}`).join(', ');
+    const named = [...this.named]
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     return `${this.name}: ${this.cases} cases, ${this.ok} ok, named errors: ${named || 'none'}; crashes ${this.crashes.length}; slowest ${this.slowestMs.toFixed(0)} ms (${this.slowest})`;
   }
 
   /** The crashes, for an assertion message. */
   crashReport(max = 5): string {
-    return this.crashes.slice(0, max).map((c) => `${c.label}: ${c.error.split('\n').slice(0, 6).join('\n    ')}`).join('\n');
+    return this.crashes
+      .slice(0, max)
+      .map((c) => `${c.label}: ${c.error.split('\n').slice(0, 6).join('\n    ')}`)
+      .join('\n');
   }
 }
 
@@ -151,10 +160,34 @@ export function mutateBytes(rng: Rng, bytes: Uint8Array, span = bytes.length): {
 /** Values a mutated field takes: wrong types, extremes, odd strings. */
 export function oddValue(rng: Rng): unknown {
   return rng.pick<() => unknown>([
-    () => null, () => true, () => 0, () => -1, () => -0, () => 0.5, () => 1e308, () => -1e308, () => 2 ** 53 + 2, () => 4294967296,
-    () => '', () => 'x', () => '\u0000', () => '../../etc/passwd', () => '/', () => 'x'.repeat(5000), () => '\ud800', () => '__proto__',
-    () => [], () => [null], () => [1, 2, 3], () => {}, () => ({ __proto__: { polluted: true } }), () => ({ constructor: 1 }),
-    () => rng.int(1000), () => -rng.int(1000), () => String(rng.int(100)), () => [[[[[]]]]],
+    () => null,
+    () => true,
+    () => 0,
+    () => -1,
+    () => -0,
+    () => 0.5,
+    () => 1e308,
+    () => -1e308,
+    () => 2 ** 53 + 2,
+    () => 4294967296,
+    () => '',
+    () => 'x',
+    () => '\u0000',
+    () => '../../etc/passwd',
+    () => '/',
+    () => 'x'.repeat(5000),
+    () => '\ud800',
+    () => '__proto__',
+    () => [],
+    () => [null],
+    () => [1, 2, 3],
+    () => {},
+    () => ({ __proto__: { polluted: true } }),
+    () => ({ constructor: 1 }),
+    () => rng.int(1000),
+    () => -rng.int(1000),
+    () => String(rng.int(100)),
+    () => [[[[[]]]]],
   ])();
 }
 

@@ -55,7 +55,11 @@ export function mutateSidecar(rng: Rng, box: InputsSandbox): { text: string; wha
 export function exerciseSidecar(box: InputsSandbox, text: string, input: ModelInput): void {
   writeFileSync(path.join(box.dir, 'm.neurflow.json'), text);
   const { preprocessing } = resolvePreprocessing(box.model, input);
-  const sides = [...preprocessing.size, ...(preprocessing.centerCrop ?? []), ...(typeof preprocessing.resize === 'number' ? [preprocessing.resize] : preprocessing.resize ?? [])];
+  const sides = [
+    ...preprocessing.size,
+    ...(preprocessing.centerCrop ?? []),
+    ...(typeof preprocessing.resize === 'number' ? [preprocessing.resize] : (preprocessing.resize ?? [])),
+  ];
   if (sides.every((s) => s <= 512)) {
     const img = { width: 20, height: 14, channels: 3, data: new Uint8Array(20 * 14 * 3).fill(100) };
     preprocess(img, preprocessing);
@@ -99,7 +103,9 @@ export function exerciseManifest(box: InputsSandbox, text: Uint8Array): void {
   writeFileSync(file, text);
   const ds = openDataset(file, { modelLabels: ['a', 'b', 'c'] });
   datasetFingerprint(ds);
-  for (const it of ds.items) if (it.label < 0 || it.label >= ds.classes.length || !Number.isInteger(it.label)) throw new Error(`item ${it.path} has label ${it.label} of ${ds.classes.length} classes`);
+  for (const it of ds.items)
+    if (it.label < 0 || it.label >= ds.classes.length || !Number.isInteger(it.label))
+      throw new Error(`item ${it.path} has label ${it.label} of ${ds.classes.length} classes`);
 }
 
 /**

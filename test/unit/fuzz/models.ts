@@ -28,7 +28,13 @@ export interface ModelBase {
 export async function modelBases(sharedModels: string | undefined): Promise<ModelBase[]> {
   const list: { name: string; bytes: Uint8Array; baseDir?: string }[] = [{ name: 'tiny.onnx', bytes: tinyResnetBytes() }];
   if (sharedModels) {
-    for (const name of ['fmnist-cnn.onnx', 'shortcut-mobilenet.onnx', 'shortcut-resnet.onnx', 'shortcut-resnet-opset9-constants.onnx', 'shortcut-resnet-external.onnx']) {
+    for (const name of [
+      'fmnist-cnn.onnx',
+      'shortcut-mobilenet.onnx',
+      'shortcut-resnet.onnx',
+      'shortcut-resnet-opset9-constants.onnx',
+      'shortcut-resnet-external.onnx',
+    ]) {
       const bytes = readFileSync(path.join(sharedModels, name));
       let baseDir: string | undefined;
       if (name.includes('external')) {
@@ -82,9 +88,16 @@ function mutateProto(rng: Rng, m: ModelProto): string {
       const a = node.attribute.length > 0 ? node.attribute[rng.int(node.attribute.length)] : undefined;
       const name = a?.name ?? rng.pick(['kernel_shape', 'pads', 'strides', 'group', 'axis', 'perm', 'value']);
       const value = rng.pick<() => ReturnType<typeof attr>>([
-        () => attr(name, [0, 0]), () => attr(name, [-5, 100000]), () => attr(name, 0), () => attr(name, -1), () => attr(name, 2 ** 40),
-        () => attr(name, 'text'), () => attr(name, { floats: [Number.NaN] }), () => ({ name, type: AttrType.TENSOR }),
-        () => ({ name, type: rng.int(30) }), () => attr(name, [1, 2, 3, 4, 5, 6, 7, 8, 9]),
+        () => attr(name, [0, 0]),
+        () => attr(name, [-5, 100000]),
+        () => attr(name, 0),
+        () => attr(name, -1),
+        () => attr(name, 2 ** 40),
+        () => attr(name, 'text'),
+        () => attr(name, { floats: [Number.NaN] }),
+        () => ({ name, type: AttrType.TENSOR }),
+        () => ({ name, type: rng.int(30) }),
+        () => attr(name, [1, 2, 3, 4, 5, 6, 7, 8, 9]),
       ])();
       node.attribute = [...node.attribute.filter((x) => x !== a), value];
       return `attribute ${name} of ${node.name} -> ${JSON.stringify(value, (_k, v) => (v instanceof Uint8Array ? '<bytes>' : v))}`;
@@ -106,8 +119,12 @@ function mutateProto(rng: Rng, m: ModelProto): string {
       init.dataLocation = 1;
       const entry = (key: string) => ({ key, value: rng.pick(['0', '8', '-1', '24,392', '1e3', 'abc', '', '99999999999999999999', String(rng.int(1 << 20))]) });
       init.externalData = [
-        { key: 'location', value: rng.pick(['weights.bin', '../x', '/etc/passwd', '', 'sub/../../x', `${init.name}.bin`, 'shortcut-resnet-external.onnx.data', '\u0000']) },
-        ...(rng.chance(0.7) ? [entry('offset')] : []), ...(rng.chance(0.7) ? [entry('length')] : []),
+        {
+          key: 'location',
+          value: rng.pick(['weights.bin', '../x', '/etc/passwd', '', 'sub/../../x', `${init.name}.bin`, 'shortcut-resnet-external.onnx.data', '\u0000']),
+        },
+        ...(rng.chance(0.7) ? [entry('offset')] : []),
+        ...(rng.chance(0.7) ? [entry('length')] : []),
       ];
       return `${init.name} made external: ${JSON.stringify(init.externalData)}`;
     }
@@ -133,7 +150,13 @@ function mutateProto(rng: Rng, m: ModelProto): string {
       else g.output[0] = { ...g.output[0], name: rng.pick([...tensorNames, 'nowhere', g.input[0]?.name ?? 'x']) };
       return 'output changed';
     case 13:
-      m.opsetImport = rng.pick([[], [{ domain: '', version: 0 }], [{ domain: '', version: 1 }], [{ domain: '', version: 9999 }], [{ domain: 'x', version: 17 }]]);
+      m.opsetImport = rng.pick([
+        [],
+        [{ domain: '', version: 0 }],
+        [{ domain: '', version: 1 }],
+        [{ domain: '', version: 9999 }],
+        [{ domain: 'x', version: 17 }],
+      ]);
       return `opsets -> ${JSON.stringify(m.opsetImport)}`;
     case 14:
       if (rng.chance(0.5)) g.input = [];

@@ -63,13 +63,20 @@ export function exerciseResult(text: string): void {
 
 /** Valid messages of each kind the webview sends. */
 const FROM_WEBVIEW: unknown[] = [
-  { type: 'ready' }, { type: 'rendered', view: 'circuit', items: ['fc/G0'] }, { type: 'openFile', path: '/w/train.py', line: 3 },
-  { type: 'openImage', path: '/data/a.png' }, { type: 'selectGroup', layer: 'fc', group: 0, groupCount: 2 },
-  { type: 'setGroupCount', layer: 'fc', count: 3 }, { type: 'jumpToCode', layer: 'layer1.0', tensor: 't', group: 1 },
+  { type: 'ready' },
+  { type: 'rendered', view: 'circuit', items: ['fc/G0'] },
+  { type: 'openFile', path: '/w/train.py', line: 3 },
+  { type: 'openImage', path: '/data/a.png' },
+  { type: 'selectGroup', layer: 'fc', group: 0, groupCount: 2 },
+  { type: 'setGroupCount', layer: 'fc', count: 3 },
+  { type: 'jumpToCode', layer: 'layer1.0', tensor: 't', group: 1 },
   { type: 'explainImage', requestId: 1, image: 'a.png', layer: 'fc', groupCount: 2 },
   { type: 'maskGroup', requestId: 2, image: 'a.png', layer: 'fc', group: 0, groupCount: 2, channels: [1, 2], classIndex: 0 },
-  { type: 'labelGroups', layer: 'fc', group: 0, groupCount: 2 }, { type: 'setLabel', layer: 'fc', group: 0, text: 'wheel' },
-  { type: 'runAudit', requestId: 3 }, { type: 'exportAudit', csv: 'path,label\n' }, { type: 'failure', message: 'x' },
+  { type: 'labelGroups', layer: 'fc', group: 0, groupCount: 2 },
+  { type: 'setLabel', layer: 'fc', group: 0, text: 'wheel' },
+  { type: 'runAudit', requestId: 3 },
+  { type: 'exportAudit', csv: 'path,label\n' },
+  { type: 'failure', message: 'x' },
 ];
 
 /** A mutated webview message (valid ones changed by one field, or junk). */

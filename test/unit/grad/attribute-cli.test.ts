@@ -17,8 +17,21 @@ test('neurflow attribute: IG from model inputs and from a lower activation both 
     const ref = (j: number) => readNpy(path.join(dir, `fmnist-cnn__features.2__features.5__j${j}__ig_gl_f64.npy`)).data as Float64Array;
     const common = [modelFile, '--lower', 'features.2', '--upper', 'features.5', '--target', '60,16', '--threads', '1'];
     assert.equal(await main(['attribute', ...common, '--inputs', path.join(dir, 'fmnist-cnn__input.npy'), '--out', path.join(out, 'a.npy')]), 0);
-    assert.equal(await main(['attribute', ...common, '--lower-activation', path.join(dir, 'fmnist-cnn__features.2__features.5__lower.npy'),
-      '--out', path.join(out, 'b.npy'), '--method', 'gausslegendre', '--ig-steps', '50']), 0);
+    assert.equal(
+      await main([
+        'attribute',
+        ...common,
+        '--lower-activation',
+        path.join(dir, 'fmnist-cnn__features.2__features.5__lower.npy'),
+        '--out',
+        path.join(out, 'b.npy'),
+        '--method',
+        'gausslegendre',
+        '--ig-steps',
+        '50',
+      ]),
+      0,
+    );
     for (const f of ['a.npy', 'b.npy']) {
       const ig = readNpy(path.join(out, f));
       assert.deepEqual(ig.shape, [2, 8, 32]);
@@ -37,13 +50,18 @@ test('neurflow attribute: usage errors exit 2 with a message naming the problem'
   if (!modelFile) return;
   const errors: string[] = [];
   const original = console.error;
-  console.error = (...a: unknown[]) => { errors.push(a.join(' ')); };
+  console.error = (...a: unknown[]) => {
+    errors.push(a.join(' '));
+  };
   try {
     assert.equal(await main(['attribute', modelFile, '--lower', 'features.2', '--upper', 'features.5', '--inputs', 'x.npy']), 2);
     assert.match(errors.join('\n'), /--target is required/);
     assert.equal(await main(['attribute', modelFile, '--lower', 'features.2', '--upper', 'features.5', '--target', '1']), 2);
     assert.match(errors.join('\n'), /exactly one of --inputs and --lower-activation/);
-    assert.equal(await main(['attribute', modelFile, '--lower', 'features.2', '--upper', 'features.5', '--target', '1', '--inputs', 'x.npy', '--method', 'simpson']), 2);
+    assert.equal(
+      await main(['attribute', modelFile, '--lower', 'features.2', '--upper', 'features.5', '--target', '1', '--inputs', 'x.npy', '--method', 'simpson']),
+      2,
+    );
     assert.match(errors.join('\n'), /--method: 'simpson'/);
   } finally {
     console.error = original;

@@ -10,9 +10,35 @@ import { OrtSession } from '../../../src/engine/runtime/ort';
 import { forwardModel, probeShapes, randomValues } from './helpers';
 
 const ISSUE_OPS = [
-  'Conv', 'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Mul', 'Add', 'Sub', 'Div',
-  'BatchNormalization', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'ReduceMean', 'Gemm', 'MatMul', 'Flatten',
-  'Reshape', 'Transpose', 'Concat', 'Split', 'Slice', 'Pad', 'Identity', 'Dropout', 'LRN', 'Softmax',
+  'Conv',
+  'Relu',
+  'LeakyRelu',
+  'Clip',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Mul',
+  'Add',
+  'Sub',
+  'Div',
+  'BatchNormalization',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'ReduceMean',
+  'Gemm',
+  'MatMul',
+  'Flatten',
+  'Reshape',
+  'Transpose',
+  'Concat',
+  'Split',
+  'Slice',
+  'Pad',
+  'Identity',
+  'Dropout',
+  'LRN',
+  'Softmax',
 ];
 
 test('every operator named in the issue has a rule; the table refuses duplicates', () => {
@@ -24,14 +50,21 @@ test('every operator named in the issue has a rule; the table refuses duplicates
 test('an unsupported operator on the path is an error naming the operator and the node', async () => {
   // Sin: an operator no image classifier needs (Erf, the example before, has a rule now).
   const model = forwardModel({ inputShape: [1, 4], nodes: [makeNode('Sin', ['x'], ['e'], {}, 'my/sin/node'), makeNode('Relu', ['e'], ['y'])] });
-  const shapes = new Map([['x', [1, 4]], ['e', [1, 4]], ['y', [1, 4]]]);
-  assert.throws(() => buildVjpModel(model, shapes), (e: unknown) =>
-    e instanceof GradientError && /operator Sin/.test(e.message) && /my\/sin\/node/.test(e.message));
+  const shapes = new Map([
+    ['x', [1, 4]],
+    ['e', [1, 4]],
+    ['y', [1, 4]],
+  ]);
+  assert.throws(
+    () => buildVjpModel(model, shapes),
+    (e: unknown) => e instanceof GradientError && /operator Sin/.test(e.message) && /my\/sin\/node/.test(e.message),
+  );
 });
 
 test('shape-only and constant branches need no rule (Erf on a shape, ArgMax side branch)', async () => {
   const model = forwardModel({
-    inputShape: [2, 3], dtype: 'float64',
+    inputShape: [2, 3],
+    dtype: 'float64',
     nodes: [
       makeNode('ArgMax', ['x'], ['am'], { axis: 1 }), // off the cotangent path, no rule needed
       makeNode('Shape', ['x'], ['s']),
@@ -50,7 +83,8 @@ test('the fused target model equals the VJP model fed the matching cotangent, an
   const w1 = makeTensor('w1', [4, 3, 3, 3], randomValues(108, 3) as Float32Array);
   const w2 = makeTensor('w2', [5, 4, 3, 3], randomValues(180, 4) as Float32Array);
   const model = forwardModel({
-    inputShape: [2, 3, 6, 6], initializers: [w1, w2],
+    inputShape: [2, 3, 6, 6],
+    initializers: [w1, w2],
     nodes: [
       makeNode('Conv', ['x', 'w1'], ['c1'], { pads: [1, 1, 1, 1] }),
       makeNode('Relu', ['c1'], ['r1']),
@@ -65,7 +99,11 @@ test('the fused target model equals the VJP model fed the matching cotangent, an
   for (let n = 0; n < 2; n++) for (let p = 0; p < 9; p++) g[(n * 5 + 3) * 9 + p] = 1 / 9;
   const expected = (await vjp.run({ a: { data: a, dims: [2, 3, 6, 6] }, g: { data: g, dims: [2, 5, 3, 3] } })).grad_a.data as Float32Array;
   await vjp.release();
-  assert.ok(buildTargetModel(model, shapes).graph.input.map((i) => i.name).join() === 'a,rows,alpha,t');
+  assert.ok(
+    buildTargetModel(model, shapes)
+      .graph.input.map((i) => i.name)
+      .join() === 'a,rows,alpha,t',
+  );
   const seg = await SegmentGradients.create(model, shapes, { threads: 1, rowsPerRun: 7 });
   try {
     const [grad] = await seg.gradients(a, 2, [3]);
@@ -77,7 +115,15 @@ test('the fused target model equals the VJP model fed the matching cotangent, an
     assert.ok(ig.delta.some((d) => Math.abs(d) > 1e-3));
     assert.ok(ig.relativeCompletenessError < 0.02, `completeness ${ig.relativeCompletenessError}`);
     // Pairs API: same numbers for the same (sample, target), independent of the other pairs in the batch.
-    const pairs = await seg.integratedGradientsPairs(a, 2, [{ sample: 1, target: 3 }, { sample: 0, target: 0 }], { steps: 64 });
+    const pairs = await seg.integratedGradientsPairs(
+      a,
+      2,
+      [
+        { sample: 1, target: 3 },
+        { sample: 0, target: 0 },
+      ],
+      { steps: 64 },
+    );
     for (let c = 0; c < 3; c++) assert.ok(Math.abs(pairs.attributions[c] - ig.attributions[3 + c]) < 1e-6);
     await assert.rejects(seg.gradients(a, 2, [5]), /target 5 is not a channel/);
   } finally {

@@ -14,7 +14,10 @@ export function fdTests(cases: FdCase[]): void {
     test(c.name, async () => {
       const r = await checkVjp(c, c);
       const tol = c.tol ?? (c.dtype === 'float64' ? 1e-6 : 1e-2);
-      assert.ok(r.fd.some((v) => Math.abs(v) > 1e-6), 'finite differences are all zero: the case checks nothing');
+      assert.ok(
+        r.fd.some((v) => Math.abs(v) > 1e-6),
+        'finite differences are all zero: the case checks nothing',
+      );
       assert.ok(r.rel < tol, `${c.name}: rel error ${r.rel.toExponential(2)} (max abs ${r.maxAbs.toExponential(2)}) >= ${tol}`);
     });
   }

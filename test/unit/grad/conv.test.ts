@@ -5,9 +5,17 @@ import { randomValues } from './helpers';
 function conv(name: string, c: number, m: number, hw: number[], k: number[], attrs: Record<string, number | number[] | string>, group = 1): FdCase {
   const wDims = [m, c / group, ...k];
   return {
-    name, inputShape: [2, c, ...hw],
+    name,
+    inputShape: [2, c, ...hw],
     initializers: [
-      makeTensor('w', wDims, randomValues(wDims.reduce((a, b) => a * b, 1), 11) as Float32Array),
+      makeTensor(
+        'w',
+        wDims,
+        randomValues(
+          wDims.reduce((a, b) => a * b, 1),
+          11,
+        ) as Float32Array,
+      ),
       makeTensor('b', [m], randomValues(m, 12) as Float32Array),
     ],
     nodes: [makeNode('Conv', ['x', 'w', 'b'], ['y'], { ...attrs, group })],

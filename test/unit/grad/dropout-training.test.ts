@@ -13,18 +13,32 @@ import { forwardModel } from './helpers';
 const bool = (name: string, v: boolean) => makeTensor(name, [], Uint8Array.from([v ? 1 : 0]), 9);
 const f64 = (name: string, v: number) => makeTensor(name, [], Float64Array.from([v]));
 
-fdTests([{
-  name: 'Dropout training_mode=true with ratio 0 (Swin attention dropout) then Sigmoid',
-  dtype: 'float64', inputShape: [2, 3, 4],
-  initializers: [f64('ratio', 0), bool('train', true)],
-  nodes: [makeNode('Dropout', ['x', 'ratio', 'train'], ['d', 'mask']), makeNode('Sigmoid', ['d'], ['y'])],
-}]);
+fdTests([
+  {
+    name: 'Dropout training_mode=true with ratio 0 (Swin attention dropout) then Sigmoid',
+    dtype: 'float64',
+    inputShape: [2, 3, 4],
+    initializers: [f64('ratio', 0), bool('train', true)],
+    nodes: [makeNode('Dropout', ['x', 'ratio', 'train'], ['d', 'mask']), makeNode('Sigmoid', ['d'], ['y'])],
+  },
+]);
 
 test('Dropout in training mode with a non-zero ratio has no gradient (error names the node)', () => {
   const model = forwardModel({
-    dtype: 'float64', inputShape: [2, 3],
+    dtype: 'float64',
+    inputShape: [2, 3],
     initializers: [f64('ratio', 0.1), bool('train', true)],
     nodes: [makeNode('Dropout', ['x', 'ratio', 'train'], ['y'], {}, '/attn/Dropout')],
   });
-  assert.throws(() => buildVjpModel(model, new Map([['x', [1, 3]], ['y', [1, 3]]])), (e: unknown) => e instanceof GradientError && /\/attn\/Dropout/.test(e.message));
+  assert.throws(
+    () =>
+      buildVjpModel(
+        model,
+        new Map([
+          ['x', [1, 3]],
+          ['y', [1, 3]],
+        ]),
+      ),
+    (e: unknown) => e instanceof GradientError && /\/attn\/Dropout/.test(e.message),
+  );
 });

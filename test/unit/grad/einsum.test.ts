@@ -8,9 +8,27 @@ import { fdTests, type FdCase } from './cases';
 import { forwardModel, probeShapes, randomValues } from './helpers';
 
 const w = (name: string, dims: number[], seed: number): TensorProto =>
-  makeTensor(name, dims, randomValues(dims.reduce((a, b) => a * b, 1), seed, 'float64') as Float64Array);
-const einsum = (name: string, equation: string, inputShape: number[], inputs: string[], initializers: TensorProto[] = [], pre: FdCase['nodes'] = []): FdCase => ({
-  name: `Einsum '${equation}': ${name} (f64)`, dtype: 'float64', inputShape, initializers,
+  makeTensor(
+    name,
+    dims,
+    randomValues(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+      'float64',
+    ) as Float64Array,
+  );
+const einsum = (
+  name: string,
+  equation: string,
+  inputShape: number[],
+  inputs: string[],
+  initializers: TensorProto[] = [],
+  pre: FdCase['nodes'] = [],
+): FdCase => ({
+  name: `Einsum '${equation}': ${name} (f64)`,
+  dtype: 'float64',
+  inputShape,
+  initializers,
   nodes: [...pre, makeNode('Einsum', inputs, ['y'], { equation })],
 });
 

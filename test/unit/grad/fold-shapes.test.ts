@@ -14,8 +14,7 @@ import { fdTests } from './cases';
 import { forwardModel, probeShapes, randomValues } from './helpers';
 
 const i64 = (name: string, v: number[], dims = [v.length]) => makeTensor(name, dims, v);
-const node = (op: string, inputs: string[], outputs: string[], attrs: Parameters<typeof makeNode>[3] = {}) =>
-  makeNode(op, inputs, outputs, attrs, outputs[0]);
+const node = (op: string, inputs: string[], outputs: string[], attrs: Parameters<typeof makeNode>[3] = {}) => makeNode(op, inputs, outputs, attrs, outputs[0]);
 
 /** foldShapes on `nodes` with x of static shape `xShape` (batch 1) as the source. */
 function fold(nodes: NodeProto[], xShape: number[], initializers: TensorProto[] = [], shapes: Record<string, number[]> = {}) {
@@ -31,8 +30,16 @@ const plain = (v: PartialValue | undefined) => v?.values.map((e) => (typeof e ==
 function shuffleBlock(C: number, dtype: 'float32' | 'float64' = 'float64'): { nodes: NodeProto[]; initializers: TensorProto[] } {
   const half = C / 2;
   const initializers = [
-    i64('one', [1]), i64('zero', [0]), i64('two_s', [2], []), i64('two', [2]), i64('minus1', [-1]),
-    i64('idx0', [0], []), i64('idx1', [1], []), i64('idx2', [2], []), i64('idx3', [3], []), i64('ax0', [0]),
+    i64('one', [1]),
+    i64('zero', [0]),
+    i64('two_s', [2], []),
+    i64('two', [2]),
+    i64('minus1', [-1]),
+    i64('idx0', [0], []),
+    i64('idx1', [1], []),
+    i64('idx2', [2], []),
+    i64('idx3', [3], []),
+    i64('ax0', [0]),
     makeTensor('w', [1, half, 1, 1], randomValues(half, 7, dtype)),
   ];
   const nodes = [
@@ -173,10 +180,11 @@ test('fold: batch monomials cancel exactly (B*C*H / B, Sym comparisons, Where of
   ];
   // Unsqueeze must come before Concat: sort by hand.
   const ordered = [...nodes.slice(0, 6), nodes[12], ...nodes.slice(6, 12)];
-  const f = fold(ordered, [1, 2, 3], [
-    i64('idx0', [0], []), i64('three', [3], []), i64('two', [2], []), i64('minus1', [-1]), i64('ax0', [0]),
-    i64('three1', [3]), makeTensor('zero', [], [0]),
-  ]);
+  const f = fold(
+    ordered,
+    [1, 2, 3],
+    [i64('idx0', [0], []), i64('three', [3], []), i64('two', [2], []), i64('minus1', [-1]), i64('ax0', [0]), i64('three1', [3]), makeTensor('zero', [], [0])],
+  );
   assert.deepEqual(f.constants.get('per')?.values, [6]);
   // 3B / 2 is not an integer for every B: unknown.
   assert.equal(f.values.get('halfb')?.values[0], undefined);
@@ -197,10 +205,11 @@ test('fold: Range, Slice of a shape with INT64_MAX ends, Squeeze, Expand, Tile a
     node('Tile', ['spatial', 'reps'], ['tl']),
     node('Split', ['s', 'split'], ['p0', 'p1'], { axis: 0 }),
   ];
-  const f = fold(nodes, [1, 2, 3], [
-    big, i64('one', [1]), i64('ax0', [0]), i64('zero_s', [0], []), i64('two_s', [2], []), i64('shape23', [2, 3]),
-    i64('reps', [2]), i64('split', [1, 2]),
-  ]);
+  const f = fold(
+    nodes,
+    [1, 2, 3],
+    [big, i64('one', [1]), i64('ax0', [0]), i64('zero_s', [0], []), i64('two_s', [2], []), i64('shape23', [2, 3]), i64('reps', [2]), i64('split', [1, 2])],
+  );
   assert.deepEqual(f.constants.get('spatial')?.values, [2, 3]);
   assert.deepEqual(f.constants.get('rng')?.values, [0, 2, 4]);
   assert.deepEqual(f.constants.get('ex')?.dims, [2, 3]);
@@ -210,11 +219,7 @@ test('fold: Range, Slice of a shape with INT64_MAX ends, Squeeze, Expand, Tile a
 });
 
 test('fold: an operator without a propagation rule makes its output shape unknown (not folded)', () => {
-  const nodes = [
-    node('NonZero', ['x'], ['nz']),
-    node('Shape', ['nz'], ['s']),
-    node('Gather', ['s', 'idx0'], ['rank']),
-  ];
+  const nodes = [node('NonZero', ['x'], ['nz']), node('Shape', ['nz'], ['s']), node('Gather', ['s', 'idx0'], ['rank'])];
   const f = fold(nodes, [1, 4], [i64('idx0', [0], [])], { nz: [2, 3] });
   assert.equal(f.batchPowers.get('nz'), 'unknown');
   assert.ok(!f.constants.has('rank'));

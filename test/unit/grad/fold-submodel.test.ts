@@ -88,11 +88,14 @@ test('segment: a Shape below the cut whose non-batch axes depend on the batch is
   ];
   const fixed = loadModelFromBytes(modelBytes(extra, 'z', [makeTensor('one_minus1', [2], [1, -1])]), 'mixed.onnx');
   await inferShapes(fixed, { threads: 1 });
-  assert.throws(() => segment(fixed, 'lower', 'z'), (e: unknown) => {
-    assert.ok(e instanceof ModelError);
-    assert.match(e.message, /\/ShapeMixed/);
-    assert.match(e.message, /tensor mixed/);
-    assert.match(e.message, /batch-dependent/);
-    return true;
-  });
+  assert.throws(
+    () => segment(fixed, 'lower', 'z'),
+    (e: unknown) => {
+      assert.ok(e instanceof ModelError);
+      assert.match(e.message, /\/ShapeMixed/);
+      assert.match(e.message, /tensor mixed/);
+      assert.match(e.message, /batch-dependent/);
+      return true;
+    },
+  );
 });

@@ -25,8 +25,7 @@ export interface OpModel {
 
 export function forwardModel(m: OpModel): ModelProto {
   const elem = m.dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
-  const graph = makeGraph('fd', m.nodes, [makeValueInfo('x', elem, ['N', ...m.inputShape.slice(1)])],
-    [makeValueInfo('y', elem)], m.initializers ?? []);
+  const graph = makeGraph('fd', m.nodes, [makeValueInfo('x', elem, ['N', ...m.inputShape.slice(1)])], [makeValueInfo('y', elem)], m.initializers ?? []);
   return makeModel(graph, [{ domain: '', version: m.opset ?? 17 }]);
 }
 
@@ -44,7 +43,10 @@ export async function probeShapes(model: ModelProto, inputShape: number[], dtype
   const probe: ModelProto = { ...model, graph: { ...model.graph, output: outs.map((o) => ({ name: o })) } };
   const s = await session(probe, 'probe');
   const one = [1, ...inputShape.slice(1)];
-  const x = makeArray(dtype, one.reduce((a, b) => a * b, 1)).fill(0.5);
+  const x = makeArray(
+    dtype,
+    one.reduce((a, b) => a * b, 1),
+  ).fill(0.5);
   const res = await s.run({ x: { data: x, dims: one } });
   await s.release();
   const shapes = new Map<string, number[]>([['x', one]]);
@@ -91,7 +93,10 @@ export async function checkVjp(m: OpModel, opts: FdOptions = {}): Promise<FdResu
     for (let n = 0; n < batch; n++) {
       const rows = makeArray(dtype, 2 * per * per);
       for (let i = 0; i < per; i++) {
-        for (const [k, sign] of [[0, 1], [1, -1]] as const) {
+        for (const [k, sign] of [
+          [0, 1],
+          [1, -1],
+        ] as const) {
           const row = (2 * i + k) * per;
           rows.set(x.subarray(n * per, (n + 1) * per), row);
           rows[row + i] += sign * eps;
@@ -103,7 +108,7 @@ export async function checkVjp(m: OpModel, opts: FdOptions = {}): Promise<FdResu
         let minus = 0;
         for (let j = 0; j < perOut; j++) {
           const gj = g[n * perOut + j];
-          plus += gj * out[(2 * i) * perOut + j];
+          plus += gj * out[2 * i * perOut + j];
           minus += gj * out[(2 * i + 1) * perOut + j];
         }
         fd[n * per + i] = (plus - minus) / (2 * eps);

@@ -19,10 +19,26 @@ import { forwardModel, probeShapes, randomValues, type Float } from './helpers';
 
 let seed = 100;
 const w = (name: string, dims: number[], scale = 0.5): TensorProto =>
-  makeTensor(name, dims, randomValues(dims.reduce((a, b) => a * b, 1), seed++, 'float32', scale) as Float32Array);
+  makeTensor(
+    name,
+    dims,
+    randomValues(
+      dims.reduce((a, b) => a * b, 1),
+      seed++,
+      'float32',
+      scale,
+    ) as Float32Array,
+  );
 const ints = (name: string, v: number[]): TensorProto => makeTensor(name, [v.length], v);
 
-interface Case { name: string; inputShape: number[]; nodes: NodeProto[]; initializers: TensorProto[]; targets: number[]; dtype?: 'float32' | 'float64' }
+interface Case {
+  name: string;
+  inputShape: number[];
+  nodes: NodeProto[];
+  initializers: TensorProto[];
+  targets: number[];
+  dtype?: 'float32' | 'float64';
+}
 
 const CASES: Case[] = [
   {
@@ -43,9 +59,19 @@ const CASES: Case[] = [
     name: 'inverted residual: 1x1 conv, batch norm, ReLU6, depthwise dilated conv, batch norm, skip (upper = Add)',
     inputShape: [2, 4, 7, 7],
     initializers: [
-      w('we', [8, 4, 1, 1]), w('g1', [8]), w('be1', [8]), w('m1', [8]), makeTensor('v1', [8], new Float32Array(8).fill(0.7)),
-      w('wdw', [8, 1, 3, 3]), w('g2', [8]), w('be2', [8]), w('m2', [8]), makeTensor('v2', [8], new Float32Array(8).fill(1.3)),
-      w('wp', [4, 8, 1, 1]), makeTensor('lo', [], Float32Array.of(0)), makeTensor('hi', [], Float32Array.of(0.6)),
+      w('we', [8, 4, 1, 1]),
+      w('g1', [8]),
+      w('be1', [8]),
+      w('m1', [8]),
+      makeTensor('v1', [8], new Float32Array(8).fill(0.7)),
+      w('wdw', [8, 1, 3, 3]),
+      w('g2', [8]),
+      w('be2', [8]),
+      w('m2', [8]),
+      makeTensor('v2', [8], new Float32Array(8).fill(1.3)),
+      w('wp', [4, 8, 1, 1]),
+      makeTensor('lo', [], Float32Array.of(0)),
+      makeTensor('hi', [], Float32Array.of(0.6)),
     ],
     nodes: [
       makeNode('Conv', ['x', 'we'], ['e']),
@@ -63,8 +89,15 @@ const CASES: Case[] = [
     name: 'depthwise top: the slice goes through batch norm and the depthwise conv down to a 1x1 conv',
     inputShape: [2, 3, 6, 6],
     initializers: [
-      w('ue', [5, 3, 1, 1]), w('ug', [5]), w('ub', [5]), w('um', [5]), makeTensor('uv', [5], new Float32Array(5).fill(0.9)),
-      w('udw', [5, 1, 3, 3]), w('udb', [5]), makeTensor('ulo', [], Float32Array.of(-0.2)), makeTensor('uhi', [], Float32Array.of(0.5)),
+      w('ue', [5, 3, 1, 1]),
+      w('ug', [5]),
+      w('ub', [5]),
+      w('um', [5]),
+      makeTensor('uv', [5], new Float32Array(5).fill(0.9)),
+      w('udw', [5, 1, 3, 3]),
+      w('udb', [5]),
+      makeTensor('ulo', [], Float32Array.of(-0.2)),
+      makeTensor('uhi', [], Float32Array.of(0.5)),
     ],
     nodes: [
       makeNode('Conv', ['x', 'ue'], ['e']),
@@ -93,19 +126,18 @@ const CASES: Case[] = [
     name: 'classifier head: global pool, flatten, Gemm (the whole segment is affine; upper rank 2)',
     inputShape: [3, 5, 4, 4],
     initializers: [w('wf', [3, 5]), w('bf', [3])],
-    nodes: [
-      makeNode('GlobalAveragePool', ['x'], ['g']),
-      makeNode('Flatten', ['g'], ['f']),
-      makeNode('Gemm', ['f', 'wf', 'bf'], ['y'], { transB: 1 }),
-    ],
+    nodes: [makeNode('GlobalAveragePool', ['x'], ['g']), makeNode('Flatten', ['g'], ['f']), makeNode('Gemm', ['f', 'wf', 'bf'], ['y'], { transB: 1 })],
     targets: [0, 2],
   },
   {
     name: 'float64 MLP: Gemm, Relu, MatMul, Add (no conv kernels in float64)',
-    inputShape: [3, 6], dtype: 'float64',
+    inputShape: [3, 6],
+    dtype: 'float64',
     initializers: [
-      makeTensor('m1', [5, 6], randomValues(30, 501, 'float64') as Float64Array), makeTensor('c1', [5], randomValues(5, 502, 'float64') as Float64Array),
-      makeTensor('m2', [5, 3], randomValues(15, 503, 'float64') as Float64Array), makeTensor('c2', [3], randomValues(3, 504, 'float64') as Float64Array),
+      makeTensor('m1', [5, 6], randomValues(30, 501, 'float64') as Float64Array),
+      makeTensor('c1', [5], randomValues(5, 502, 'float64') as Float64Array),
+      makeTensor('m2', [5, 3], randomValues(15, 503, 'float64') as Float64Array),
+      makeTensor('c2', [3], randomValues(3, 504, 'float64') as Float64Array),
     ],
     nodes: [
       makeNode('Gemm', ['x', 'm1', 'c1'], ['h'], { transB: 1 }),
@@ -164,7 +196,8 @@ async function reference(model: ModelProto, shapes: Map<string, number[]>, a: Fl
     const g = make(n * y.slice(1).reduce((p, d) => p * d, 1));
     const perOut = g.length / n;
     for (let s = 0; s < n; s++) for (let q = 0; q < positions; q++) g[s * perOut + j * positions + q] = 1 / positions;
-    const run = async (scale: number) => (await vjp.run({ a: { data: a.map((v) => v * scale), dims }, g: { data: g, dims: [n, ...y.slice(1)] } })).grad_a.data as Float;
+    const run = async (scale: number) =>
+      (await vjp.run({ a: { data: a.map((v) => v * scale), dims }, g: { data: g, dims: [n, ...y.slice(1)] } })).grad_a.data as Float;
     const { alphas, weights } = quadrature('gausslegendre', steps);
     const ig = new Float64Array(n * c);
     for (let k = 0; k < steps; k++) {
@@ -197,7 +230,11 @@ for (const c of CASES) {
   test(`IG model = VJP model step by step: ${c.name}`, async () => {
     const { model, shapes } = await prepare(c);
     const n = c.inputShape[0];
-    const a = randomValues(c.inputShape.reduce((p, d) => p * d, 1), seed++, c.dtype);
+    const a = randomValues(
+      c.inputShape.reduce((p, d) => p * d, 1),
+      seed++,
+      c.dtype,
+    );
     // rowsPerRun 10 with 8 (+2) steps: one sample per run, so chunking is exercised too.
     const seg = await SegmentGradients.create(model, shapes, { threads: 1, rowsPerRun: 10 });
     try {
@@ -224,11 +261,20 @@ test('channel slicing reaches into the weights; the affine bottom runs per sampl
   // copy of them is left, and nothing gathers an activation.
   const convs = forward.filter((n) => n.opType === 'Conv');
   assert.equal(convs.length, 3);
-  assert.deepEqual(convs.map((n) => forward.some((m) => m.opType === 'Gather' && m.output[0] === n.input[1])), [false, true, true]);
+  assert.deepEqual(
+    convs.map((n) => forward.some((m) => m.opType === 'Gather' && m.output[0] === n.input[1])),
+    [false, true, true],
+  );
   assert.ok(!forward.some((n) => n.opType === 'Gather' && ['c2', 'd', 's', 'y', 'x'].includes(n.input[0])));
   const split = splitAffine(forward, p.lower, sliced.upper);
-  assert.deepEqual(split.sampleNodes.filter((n) => n.opType === 'Conv').map((n) => n.input[0]), ['x', 'x']);
-  assert.deepEqual(split.rowNodes.map((n) => n.opType), ['Relu', 'Conv', 'Add', 'Relu']);
+  assert.deepEqual(
+    split.sampleNodes.filter((n) => n.opType === 'Conv').map((n) => n.input[0]),
+    ['x', 'x'],
+  );
+  assert.deepEqual(
+    split.rowNodes.map((n) => n.opType),
+    ['Relu', 'Conv', 'Add', 'Relu'],
+  );
   assert.equal(split.frontier.length, 2);
 
   // Shape arithmetic read per step: nothing is hoisted, the input itself is the frontier.
@@ -257,11 +303,17 @@ test('the IG model runs the per-step part on one upper channel only', async () =
   // Per row: the frontier (6 channels of 4x4 after the stride-2 conv, + 1 downsample channel), Relu 6x4x4,
   // the single-channel conv, Add and Relu (1x4x4 each).
   assert.equal(built.valuesPerRow, 6 * 16 + 16 + 6 * 16 + 3 * 16);
-  assert.deepEqual(built.model.graph.input.map((i) => i.name), ['a', 'alpha', 'w', 'j']);
-  assert.deepEqual(built.model.graph.output.map((o) => o.name), ['grad', 'contrib', 'value']);
+  assert.deepEqual(
+    built.model.graph.input.map((i) => i.name),
+    ['a', 'alpha', 'w', 'j'],
+  );
+  assert.deepEqual(
+    built.model.graph.output.map((o) => o.name),
+    ['grad', 'contrib', 'value'],
+  );
 });
 
-test('runs split a sample\'s steps when they exceed rowsPerRun; results do not depend on the run size', async () => {
+test("runs split a sample's steps when they exceed rowsPerRun; results do not depend on the run size", async () => {
   const { model, shapes } = await prepare(byName('residual block'));
   const n = 3;
   const a = randomValues(n * 4 * 8 * 8, 77) as Float32Array;

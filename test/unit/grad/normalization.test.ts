@@ -19,36 +19,124 @@ const rand = (name: string, dims: number[], seed: number, dtype: 'float32' | 'fl
 const ln = (inputs: string[], attrs: Record<string, number> = {}, outputs = ['y']): NodeProto => makeNode('LayerNormalization', inputs, outputs, attrs);
 
 fdTests([
-  { name: 'LayerNormalization axis -1, scale and bias [D] (f64)', dtype: 'float64', inputShape: [2, 3, 6], initializers: [rand('s', [6], 1, 'float64', 1), rand('b', [6], 2)], nodes: [ln(['x', 's', 'b'])] },
-  { name: 'LayerNormalization axis 2 of rank 4 (two axes), scale [H,W], no bias, epsilon 0.1 (f64)', dtype: 'float64', inputShape: [2, 3, 4, 5], initializers: [rand('s', [4, 5], 3, 'float64', 1)],
-    nodes: [makeNode('LayerNormalization', ['x', 's'], ['y'], { axis: 2, epsilon: 0.1 })] },
-  { name: 'LayerNormalization axis -2, scale [1,W] broadcast (f64)', dtype: 'float64', inputShape: [2, 3, 4, 5], initializers: [rand('s', [1, 5], 4, 'float64', 1), rand('b', [4, 1], 5)], nodes: [ln(['x', 's', 'b'], { axis: -2 })] },
-  { name: 'LayerNormalization axis 1 (all but batch) (f64)', dtype: 'float64', inputShape: [2, 3, 4], initializers: [rand('s', [3, 4], 6, 'float64', 1)], nodes: [ln(['x', 's'], { axis: 1 })] },
-  { name: 'LayerNormalization with scale and bias that depend on x (sigmoid(x), token mean) (f64)', dtype: 'float64', inputShape: [2, 3, 6],
-    nodes: [makeNode('Sigmoid', ['x'], ['s']), makeNode('ReduceMean', ['x'], ['m'], { axes: [2], keepdims: 1 }), ln(['x', 's', 'm'])] },
-  { name: 'LayerNormalization with scale from x broadcast [N,1,D] (f64)', dtype: 'float64', inputShape: [2, 3, 6],
-    nodes: [makeNode('ReduceMean', ['x'], ['s'], { axes: [1], keepdims: 1 }), ln(['x', 's'])] },
+  {
+    name: 'LayerNormalization axis -1, scale and bias [D] (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 6],
+    initializers: [rand('s', [6], 1, 'float64', 1), rand('b', [6], 2)],
+    nodes: [ln(['x', 's', 'b'])],
+  },
+  {
+    name: 'LayerNormalization axis 2 of rank 4 (two axes), scale [H,W], no bias, epsilon 0.1 (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 4, 5],
+    initializers: [rand('s', [4, 5], 3, 'float64', 1)],
+    nodes: [makeNode('LayerNormalization', ['x', 's'], ['y'], { axis: 2, epsilon: 0.1 })],
+  },
+  {
+    name: 'LayerNormalization axis -2, scale [1,W] broadcast (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 4, 5],
+    initializers: [rand('s', [1, 5], 4, 'float64', 1), rand('b', [4, 1], 5)],
+    nodes: [ln(['x', 's', 'b'], { axis: -2 })],
+  },
+  {
+    name: 'LayerNormalization axis 1 (all but batch) (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 4],
+    initializers: [rand('s', [3, 4], 6, 'float64', 1)],
+    nodes: [ln(['x', 's'], { axis: 1 })],
+  },
+  {
+    name: 'LayerNormalization with scale and bias that depend on x (sigmoid(x), token mean) (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 6],
+    nodes: [makeNode('Sigmoid', ['x'], ['s']), makeNode('ReduceMean', ['x'], ['m'], { axes: [2], keepdims: 1 }), ln(['x', 's', 'm'])],
+  },
+  {
+    name: 'LayerNormalization with scale from x broadcast [N,1,D] (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 6],
+    nodes: [makeNode('ReduceMean', ['x'], ['s'], { axes: [1], keepdims: 1 }), ln(['x', 's'])],
+  },
   // ORT has no float64 LayerNormalization with a float64 stash, and a float32 stash makes Mean and InvStdDev
   // float32: these two run in float32 (tolerance as for the other float32 cases).
-  { name: 'LayerNormalization Mean and InvStdDev outputs used (y = Y * InvStdDev + Mean) (f32)', inputShape: [2, 3, 6], initializers: [rand('s', [6], 7, 'float32', 1)],
-    nodes: [ln(['x', 's'], {}, ['n', 'mu', 'r']), makeNode('Mul', ['n', 'r'], ['t']), makeNode('Add', ['t', 'mu'], ['y'])], tol: 1e-3 },
-  { name: 'LayerNormalization only InvStdDev used (Y and Mean computed, unused) (f32)', inputShape: [2, 3, 6], initializers: [rand('s', [6], 8, 'float32', 1)],
-    nodes: [ln(['x', 's'], {}, ['n', 'mu', 'y'])], tol: 1e-3 },
-  { name: 'LayerNormalization float32 Mean output (stash_type 1) in a float64 model (f64)', dtype: 'float64', inputShape: [2, 3, 6], initializers: [rand('s', [6], 8, 'float64', 1)],
-    nodes: [ln(['x', 's'], {}, ['n', 'mu']), makeNode('Cast', ['mu'], ['m64'], { to: 11 }), makeNode('Mul', ['n', 'm64'], ['y'])], eps: 1e-3, tol: 1e-4 },
-  { name: 'LayerNormalization ViT-like [N,T,D] (f32)', inputShape: [2, 5, 8], initializers: [rand('s', [8], 9, 'float32', 1), rand('b', [8], 10, 'float32')], nodes: [ln(['x', 's', 'b'], { epsilon: 1e-6 })], tol: 1e-3 },
-  { name: 'InstanceNormalization [N,C,H,W] (f32)', inputShape: [2, 3, 4, 5], initializers: [rand('s', [3], 11, 'float32', 1), rand('b', [3], 12, 'float32')],
-    nodes: [makeNode('InstanceNormalization', ['x', 's', 'b'], ['y'], { epsilon: 1e-3 })], tol: 1e-3 },
-  { name: 'InstanceNormalization 1-D [N,C,L] (f32)', inputShape: [2, 3, 7], initializers: [rand('s', [3], 13, 'float32', 1), rand('b', [3], 14, 'float32')],
-    nodes: [makeNode('InstanceNormalization', ['x', 's', 'b'], ['y'])], tol: 1e-3 },
-  { name: 'GroupNormalization opset 18, 3 groups of 2 channels, scale/bias per group (f64)', opset: 18, dtype: 'float64', inputShape: [2, 6, 3, 4],
-    initializers: [rand('s', [3], 15, 'float64', 1), rand('b', [3], 16)], nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 3 })] },
-  { name: 'GroupNormalization opset 21, 3 groups, scale/bias per channel (f64)', opset: 21, dtype: 'float64', inputShape: [2, 6, 3, 4],
-    initializers: [rand('s', [6], 17, 'float64', 1), rand('b', [6], 18)], nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 3, epsilon: 0.01, stash_type: 11 })] },
-  { name: 'GroupNormalization opset 21, one group (f64)', opset: 21, dtype: 'float64', inputShape: [2, 4, 5],
-    initializers: [rand('s', [4], 19, 'float64', 1), rand('b', [4], 20)], nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 1, stash_type: 11 })] },
-  { name: 'GroupNormalization opset 18, groups = channels (f64)', opset: 18, dtype: 'float64', inputShape: [2, 4, 5],
-    initializers: [rand('s', [4], 21, 'float64', 1), rand('b', [4], 22)], nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 4 })] },
+  {
+    name: 'LayerNormalization Mean and InvStdDev outputs used (y = Y * InvStdDev + Mean) (f32)',
+    inputShape: [2, 3, 6],
+    initializers: [rand('s', [6], 7, 'float32', 1)],
+    nodes: [ln(['x', 's'], {}, ['n', 'mu', 'r']), makeNode('Mul', ['n', 'r'], ['t']), makeNode('Add', ['t', 'mu'], ['y'])],
+    tol: 1e-3,
+  },
+  {
+    name: 'LayerNormalization only InvStdDev used (Y and Mean computed, unused) (f32)',
+    inputShape: [2, 3, 6],
+    initializers: [rand('s', [6], 8, 'float32', 1)],
+    nodes: [ln(['x', 's'], {}, ['n', 'mu', 'y'])],
+    tol: 1e-3,
+  },
+  {
+    name: 'LayerNormalization float32 Mean output (stash_type 1) in a float64 model (f64)',
+    dtype: 'float64',
+    inputShape: [2, 3, 6],
+    initializers: [rand('s', [6], 8, 'float64', 1)],
+    nodes: [ln(['x', 's'], {}, ['n', 'mu']), makeNode('Cast', ['mu'], ['m64'], { to: 11 }), makeNode('Mul', ['n', 'm64'], ['y'])],
+    eps: 1e-3,
+    tol: 1e-4,
+  },
+  {
+    name: 'LayerNormalization ViT-like [N,T,D] (f32)',
+    inputShape: [2, 5, 8],
+    initializers: [rand('s', [8], 9, 'float32', 1), rand('b', [8], 10, 'float32')],
+    nodes: [ln(['x', 's', 'b'], { epsilon: 1e-6 })],
+    tol: 1e-3,
+  },
+  {
+    name: 'InstanceNormalization [N,C,H,W] (f32)',
+    inputShape: [2, 3, 4, 5],
+    initializers: [rand('s', [3], 11, 'float32', 1), rand('b', [3], 12, 'float32')],
+    nodes: [makeNode('InstanceNormalization', ['x', 's', 'b'], ['y'], { epsilon: 1e-3 })],
+    tol: 1e-3,
+  },
+  {
+    name: 'InstanceNormalization 1-D [N,C,L] (f32)',
+    inputShape: [2, 3, 7],
+    initializers: [rand('s', [3], 13, 'float32', 1), rand('b', [3], 14, 'float32')],
+    nodes: [makeNode('InstanceNormalization', ['x', 's', 'b'], ['y'])],
+    tol: 1e-3,
+  },
+  {
+    name: 'GroupNormalization opset 18, 3 groups of 2 channels, scale/bias per group (f64)',
+    opset: 18,
+    dtype: 'float64',
+    inputShape: [2, 6, 3, 4],
+    initializers: [rand('s', [3], 15, 'float64', 1), rand('b', [3], 16)],
+    nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 3 })],
+  },
+  {
+    name: 'GroupNormalization opset 21, 3 groups, scale/bias per channel (f64)',
+    opset: 21,
+    dtype: 'float64',
+    inputShape: [2, 6, 3, 4],
+    initializers: [rand('s', [6], 17, 'float64', 1), rand('b', [6], 18)],
+    nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 3, epsilon: 0.01, stash_type: 11 })],
+  },
+  {
+    name: 'GroupNormalization opset 21, one group (f64)',
+    opset: 21,
+    dtype: 'float64',
+    inputShape: [2, 4, 5],
+    initializers: [rand('s', [4], 19, 'float64', 1), rand('b', [4], 20)],
+    nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 1, stash_type: 11 })],
+  },
+  {
+    name: 'GroupNormalization opset 18, groups = channels (f64)',
+    opset: 18,
+    dtype: 'float64',
+    inputShape: [2, 4, 5],
+    initializers: [rand('s', [4], 21, 'float64', 1), rand('b', [4], 22)],
+    nodes: [makeNode('GroupNormalization', ['x', 's', 'b'], ['y'], { num_groups: 4 })],
+  },
 ]);
 
 /**
@@ -56,12 +144,21 @@ fdTests([
  * p + W2 gelu(W1 LN(p)). (LN right on the input would be scale-invariant along the IG path, F(alpha a) constant
  * for alpha > 0 but not at 0: no zero-baseline IG can be complete there.)
  */
-function block(dtype: 'float32' | 'float64', opset: number): { nodes: NodeProto[]; initializers: TensorProto[]; inputShape: number[]; dtype: 'float32' | 'float64'; opset: number } {
+function block(
+  dtype: 'float32' | 'float64',
+  opset: number,
+): { nodes: NodeProto[]; initializers: TensorProto[]; inputShape: number[]; dtype: 'float32' | 'float64'; opset: number } {
   return {
-    dtype, opset, inputShape: [3, 4, 6],
+    dtype,
+    opset,
+    inputShape: [3, 4, 6],
     initializers: [
-      rand('w0', [6, 6], 30, dtype), rand('c', [6], 35, dtype),
-      rand('s', [6], 31, dtype, 1), rand('b', [6], 32, dtype), rand('w1', [6, 8], 33, dtype), rand('w2', [8, 6], 34, dtype),
+      rand('w0', [6, 6], 30, dtype),
+      rand('c', [6], 35, dtype),
+      rand('s', [6], 31, dtype, 1),
+      rand('b', [6], 32, dtype),
+      rand('w1', [6, 8], 33, dtype),
+      rand('w2', [8, 6], 34, dtype),
     ],
     nodes: [
       makeNode('MatMul', ['x', 'w0'], ['q']),

@@ -15,7 +15,10 @@ test('Gauss-Legendre with n points integrates polynomials of degree 2n-1 exactly
       const approx = nodes.reduce((s, x, i) => s + weights[i] * x ** (2 * n), 0);
       assert.ok(Math.abs(approx - 2 / (2 * n + 1)) > 1e-6);
     }
-    assert.ok(nodes.every((x, i) => i === 0 || x > nodes[i - 1]), 'ascending nodes, as numpy leggauss');
+    assert.ok(
+      nodes.every((x, i) => i === 0 || x > nodes[i - 1]),
+      'ascending nodes, as numpy leggauss',
+    );
   }
 });
 

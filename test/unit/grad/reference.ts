@@ -13,8 +13,22 @@ import { inferShapes } from '../../../src/engine/onnx/shapes';
 import { segment } from '../../../src/engine/onnx/submodel';
 import { sharedPath, SHARED_DIR } from '../../helpers/shared';
 
-interface Target { j: number; grad_file: string; ig_gl_f64_file: string; ig_rt_f64_file: string; delta_file: string }
-interface Case { id: string; model: string; lower_tensor: string; upper_tensor: string; lower_file: string; lower_shape: number[]; targets: Target[] }
+interface Target {
+  j: number;
+  grad_file: string;
+  ig_gl_f64_file: string;
+  ig_rt_f64_file: string;
+  delta_file: string;
+}
+interface Case {
+  id: string;
+  model: string;
+  lower_tensor: string;
+  upper_tensor: string;
+  lower_file: string;
+  lower_shape: number[];
+  targets: Target[];
+}
 
 export function relError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
   assert.equal(ours.length, ref.length);
@@ -53,7 +67,9 @@ export function referenceTests(modelName: string): void {
             rt: relError(rt[k].attributions, readNpy(path.join(dir, tg.ig_rt_f64_file)).data as Float64Array),
             delta: relError(gl[k].delta, Array.from(readNpy(path.join(dir, tg.delta_file)).data as Float64Array)),
           };
-          t.diagnostic(`${c.id} j=${tg.j}: rel grad ${errs.grad.toExponential(2)}, IG-GL ${errs.gl.toExponential(2)}, IG-RT ${errs.rt.toExponential(2)}, delta ${errs.delta.toExponential(2)}, completeness GL ${gl[k].relativeCompletenessError.toExponential(2)}`);
+          t.diagnostic(
+            `${c.id} j=${tg.j}: rel grad ${errs.grad.toExponential(2)}, IG-GL ${errs.gl.toExponential(2)}, IG-RT ${errs.rt.toExponential(2)}, delta ${errs.delta.toExponential(2)}, completeness GL ${gl[k].relativeCompletenessError.toExponential(2)}`,
+          );
           for (const [what, e] of Object.entries(errs)) assert.ok(e < 1e-3, `${c.id} j=${tg.j}: ${what} relative error ${e} >= 1e-3`);
           assert.ok(gl[k].relativeCompletenessError < 0.01, `${c.id} j=${tg.j}: completeness error ${gl[k].relativeCompletenessError} >= 1%`);
         });

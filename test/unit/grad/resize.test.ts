@@ -24,10 +24,20 @@ const sizes = (v: number[]): TensorProto => makeTensor('sizes', [v.length], v);
  */
 function resize(name: string, inputShape: number[], attrs: Attrs, by: { scales?: number[]; sizes?: number[] }, opset = 17): FdCase {
   if (by.scales) {
-    return { name: `Resize ${name}`, inputShape, opset, tol: 1e-4, initializers: [scales(by.scales)], nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], attrs)] };
+    return {
+      name: `Resize ${name}`,
+      inputShape,
+      opset,
+      tol: 1e-4,
+      initializers: [scales(by.scales)],
+      nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], attrs)],
+    };
   }
   return {
-    name: `Resize ${name}`, inputShape, opset, tol: 1e-4,
+    name: `Resize ${name}`,
+    inputShape,
+    opset,
+    tol: 1e-4,
     initializers: [sizes(by.sizes!), makeTensor('zero', [1], [0]), makeTensor('one', [1], [1])],
     nodes: [
       makeNode('Shape', ['x'], ['shape']),
@@ -38,7 +48,11 @@ function resize(name: string, inputShape: number[], attrs: Attrs, by: { scales?:
   };
 }
 const linear = (coordinate_transformation_mode: string): Attrs => ({ mode: 'linear', coordinate_transformation_mode });
-const nearest = (coordinate_transformation_mode: string, nearest_mode = 'round_prefer_floor'): Attrs => ({ mode: 'nearest', coordinate_transformation_mode, nearest_mode });
+const nearest = (coordinate_transformation_mode: string, nearest_mode = 'round_prefer_floor'): Attrs => ({
+  mode: 'nearest',
+  coordinate_transformation_mode,
+  nearest_mode,
+});
 
 fdTests([
   resize('linear half_pixel, scales x2 (torch bilinear)', [2, 3, 4, 5], linear('half_pixel'), { scales: [1, 1, 2, 2] }),
@@ -52,7 +66,7 @@ fdTests([
   resize('linear half_pixel, rank 5 (trilinear), scales [2, 1.5, 2]', [2, 2, 3, 4, 3], linear('half_pixel'), { scales: [1, 1, 2, 1.5, 2] }),
   resize('linear half_pixel, opset 18 axes [2, 3]', [2, 2, 4, 5], { ...linear('half_pixel'), axes: [2, 3] }, { scales: [2, 1.5] }, 18),
   resize('linear half_pixel, opset 13, sizes', [2, 2, 3, 4], linear('half_pixel'), { sizes: [2, 5, 6] }, 13),
-  resize('nearest asymmetric floor x2 (ORT\'s 2x fast path)', [2, 3, 4, 5], nearest('asymmetric', 'floor'), { scales: [1, 1, 2, 2] }),
+  resize("nearest asymmetric floor x2 (ORT's 2x fast path)", [2, 3, 4, 5], nearest('asymmetric', 'floor'), { scales: [1, 1, 2, 2] }),
   resize('nearest half_pixel round_prefer_floor, 5x4 -> 8x7', [2, 2, 5, 4], nearest('half_pixel'), { sizes: [2, 8, 7] }),
   resize('nearest half_pixel round_prefer_floor, downscale 8x9 -> 3x4', [2, 2, 8, 9], nearest('half_pixel'), { sizes: [2, 3, 4] }),
   resize('nearest asymmetric round_prefer_floor, scales x2 (ties at .5)', [2, 2, 3, 4], nearest('asymmetric'), { scales: [1, 1, 2, 2] }),
@@ -66,7 +80,12 @@ fdTests([
 
 async function vjpError(attrs: Attrs): Promise<Error | undefined> {
   const inputShape = [1, 1, 4, 4];
-  const model = forwardModel({ inputShape, opset: 18, initializers: [scales([1, 1, 2, 2])], nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], attrs, 'the_resize')] });
+  const model = forwardModel({
+    inputShape,
+    opset: 18,
+    initializers: [scales([1, 1, 2, 2])],
+    nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], attrs, 'the_resize')],
+  });
   const shapes = await probeShapes(model, inputShape, 'float32');
   try {
     buildVjpModel(model, shapes);
@@ -85,11 +104,26 @@ test('Resize modes without a rule fail naming the node', async () => {
 
 test('IG through ConvTranspose -> Sigmoid -> Resize (linear) -> InstanceNormalization -> Conv: gradients equal the VJP model, IG is complete', async () => {
   const rand = (name: string, dims: number[], seed: number, offset = 0) =>
-    makeTensor(name, dims, randomValues(dims.reduce((a, b) => a * b, 1), seed, 'float32').map((v) => v + offset) as Float32Array);
+    makeTensor(
+      name,
+      dims,
+      randomValues(
+        dims.reduce((a, b) => a * b, 1),
+        seed,
+        'float32',
+      ).map((v) => v + offset) as Float32Array,
+    );
   const inputShape = [2, 3, 4, 4];
   const model = forwardModel({
     inputShape,
-    initializers: [rand('wt', [3, 4, 2, 2], 51), rand('bt', [4], 52), scales([1, 1, 1.5, 1.5]), rand('s', [4], 53, 1), rand('b', [4], 54), rand('wc', [2, 4, 3, 3], 55)],
+    initializers: [
+      rand('wt', [3, 4, 2, 2], 51),
+      rand('bt', [4], 52),
+      scales([1, 1, 1.5, 1.5]),
+      rand('s', [4], 53, 1),
+      rand('b', [4], 54),
+      rand('wc', [2, 4, 3, 3], 55),
+    ],
     nodes: [
       makeNode('ConvTranspose', ['x', 'wt', 'bt'], ['u'], { strides: [2, 2] }),
       makeNode('Sigmoid', ['u'], ['g']),
@@ -99,7 +133,11 @@ test('IG through ConvTranspose -> Sigmoid -> Resize (linear) -> InstanceNormaliz
     ],
   });
   const shapes = await probeShapes(model, inputShape, 'float32');
-  const a = randomValues(inputShape.reduce((p, d) => p * d, 1), 56, 'float32') as Float32Array;
+  const a = randomValues(
+    inputShape.reduce((p, d) => p * d, 1),
+    56,
+    'float32',
+  ) as Float32Array;
   const seg = await SegmentGradients.create(model, shapes, { threads: 1 });
   const vjp = await OrtSession.create(encodeModel(buildVjpModel(model, shapes)), 'vjp', { threads: 1 });
   try {

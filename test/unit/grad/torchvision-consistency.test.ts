@@ -13,7 +13,16 @@ import assert from 'node:assert/strict';
 import { SegmentGradients } from '../../../src/engine/grad/ig';
 import { quadrature } from '../../../src/engine/grad/quadrature';
 import { segment } from '../../../src/engine/onnx/submodel';
-import { layerPairs, relError, TINY_CNN_MODELS, TINY_TRANSFORMER_MODELS, TORCHVISION_MODELS, torchvisionCase, torchvisionPath, vjpIntegratedGradients } from './torchvision';
+import {
+  layerPairs,
+  relError,
+  TINY_CNN_MODELS,
+  TINY_TRANSFORMER_MODELS,
+  TORCHVISION_MODELS,
+  torchvisionCase,
+  torchvisionPath,
+  vjpIntegratedGradients,
+} from './torchvision';
 
 const STEPS = 8;
 /**
@@ -48,7 +57,10 @@ for (const name of [...TORCHVISION_MODELS, ...TINY_CNN_MODELS, ...TINY_TRANSFORM
         const [grad] = await fast.gradients(a, 1, [target]);
         const [ig] = await fast.integratedGradients(a, 1, [target], { steps: STEPS });
         const ref = await vjpIntegratedGradients(seg, c.shapes, a, lower.shape, upper.shape, target, alphas, weights);
-        assert.ok(ref.grad.some((v) => v !== 0), `${id}: the reference gradient of channel ${target} is all zero`);
+        assert.ok(
+          ref.grad.some((v) => v !== 0),
+          `${id}: the reference gradient of channel ${target} is all zero`,
+        );
         const errs = { grad: relError(grad, ref.grad), ig: relError(ig.attributions, ref.ig) };
         worst = Math.max(worst, errs.grad, errs.ig);
         for (const [what, e] of Object.entries(errs)) {

@@ -37,22 +37,82 @@ export const TINY_TRANSFORMER_MODELS = ['tiny_vit', 'tiny_swin', 'tiny_convnext'
  * once per forward.
  */
 export const MODULE_PAIRS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
-  shufflenet_v2_x1_0: [['stage3.3', 'stage3.4'], ['stage3.7', 'stage4.1'], ['conv5', 'fc']],
-  densenet121: [['features.denseblock2', 'features.transition2'], ['features.transition3', 'features.denseblock4'], ['features.norm5', 'classifier']],
-  regnet_y_400mf: [['trunk_output.block3.block3-2', 'trunk_output.block3.block3-3'], ['trunk_output.block4.block4-4', 'trunk_output.block4.block4-5'], ['trunk_output', 'fc']],
-  efficientnet_b0: [['features.4', 'features.5'], ['features.7', 'features.8'], ['features.8', 'classifier']],
-  mobilenet_v3_large: [['features.11', 'features.12'], ['features.15', 'features.16'], ['features.16', 'classifier']],
-  alexnet: [['features.5', 'features.9'], ['features.12', 'classifier.2'], ['classifier.2', 'classifier']],
-  tiny_shufflenet: [['stage2.1', 'stage3.0'], ['stage3.1', 'stage4.1'], ['conv5', 'fc']],
-  tiny_densenet: [['features.denseblock2', 'features.transition2'], ['features.transition2', 'features.denseblock3'], ['features.norm5', 'classifier']],
-  tiny_regnet: [['trunk_output.block2.block2-0', 'trunk_output.block2.block2-1'], ['trunk_output.block3.block3-0', 'trunk_output.block3.block3-1'], ['trunk_output', 'fc']],
+  shufflenet_v2_x1_0: [
+    ['stage3.3', 'stage3.4'],
+    ['stage3.7', 'stage4.1'],
+    ['conv5', 'fc'],
+  ],
+  densenet121: [
+    ['features.denseblock2', 'features.transition2'],
+    ['features.transition3', 'features.denseblock4'],
+    ['features.norm5', 'classifier'],
+  ],
+  regnet_y_400mf: [
+    ['trunk_output.block3.block3-2', 'trunk_output.block3.block3-3'],
+    ['trunk_output.block4.block4-4', 'trunk_output.block4.block4-5'],
+    ['trunk_output', 'fc'],
+  ],
+  efficientnet_b0: [
+    ['features.4', 'features.5'],
+    ['features.7', 'features.8'],
+    ['features.8', 'classifier'],
+  ],
+  mobilenet_v3_large: [
+    ['features.11', 'features.12'],
+    ['features.15', 'features.16'],
+    ['features.16', 'classifier'],
+  ],
+  alexnet: [
+    ['features.5', 'features.9'],
+    ['features.12', 'classifier.2'],
+    ['classifier.2', 'classifier'],
+  ],
+  tiny_shufflenet: [
+    ['stage2.1', 'stage3.0'],
+    ['stage3.1', 'stage4.1'],
+    ['conv5', 'fc'],
+  ],
+  tiny_densenet: [
+    ['features.denseblock2', 'features.transition2'],
+    ['features.transition2', 'features.denseblock3'],
+    ['features.norm5', 'classifier'],
+  ],
+  tiny_regnet: [
+    ['trunk_output.block2.block2-0', 'trunk_output.block2.block2-1'],
+    ['trunk_output.block3.block3-0', 'trunk_output.block3.block3-1'],
+    ['trunk_output', 'fc'],
+  ],
   // Token sequences (N, L, C) and channels-last maps (N, H, W, C): analysed through channels-first views.
-  vit_b_16: [['encoder.layers.encoder_layer_5', 'encoder.layers.encoder_layer_6'], ['encoder.layers.encoder_layer_11', 'encoder.ln'], ['encoder.ln', 'heads']],
-  swin_t: [['features.3', 'features.4'], ['features.5', 'features.6'], ['norm', 'head']],
-  convnext_tiny: [['features.3', 'features.4'], ['features.5', 'features.6'], ['features.7', 'classifier']],
-  tiny_vit: [['encoder.layers.encoder_layer_0', 'encoder.layers.encoder_layer_1'], ['encoder.layers.encoder_layer_2', 'encoder.ln'], ['encoder.ln', 'heads']],
-  tiny_swin: [['features.1', 'features.2'], ['features.3', 'features.4'], ['norm', 'head']],
-  tiny_convnext: [['features.1', 'features.2'], ['features.3', 'features.4'], ['features.5', 'classifier']],
+  vit_b_16: [
+    ['encoder.layers.encoder_layer_5', 'encoder.layers.encoder_layer_6'],
+    ['encoder.layers.encoder_layer_11', 'encoder.ln'],
+    ['encoder.ln', 'heads'],
+  ],
+  swin_t: [
+    ['features.3', 'features.4'],
+    ['features.5', 'features.6'],
+    ['norm', 'head'],
+  ],
+  convnext_tiny: [
+    ['features.3', 'features.4'],
+    ['features.5', 'features.6'],
+    ['features.7', 'classifier'],
+  ],
+  tiny_vit: [
+    ['encoder.layers.encoder_layer_0', 'encoder.layers.encoder_layer_1'],
+    ['encoder.layers.encoder_layer_2', 'encoder.ln'],
+    ['encoder.ln', 'heads'],
+  ],
+  tiny_swin: [
+    ['features.1', 'features.2'],
+    ['features.3', 'features.4'],
+    ['norm', 'head'],
+  ],
+  tiny_convnext: [
+    ['features.1', 'features.2'],
+    ['features.3', 'features.4'],
+    ['features.5', 'classifier'],
+  ],
 };
 
 /**
@@ -114,7 +174,7 @@ export function smoothImage(height: number, width: number, seed: number): Float3
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         let v = 0;
-        for (const w of waves) v += w.amp * Math.sin((2 * Math.PI * (w.fy * y / height + w.fx * x / width)) + w.ph);
+        for (const w of waves) v += w.amp * Math.sin(2 * Math.PI * ((w.fy * y) / height + (w.fx * x) / width) + w.ph);
         out[(c * height + y) * width + x] = v;
       }
     }
@@ -172,7 +232,7 @@ export async function moduleCase(file: string, pairs: readonly (readonly [string
   const layer = (name: string): ModuleEnd => {
     const source = moduleTensor(model, name);
     if (!shapes.get(source)) throw new Error(`${file}: module ${name} -> tensor ${source} has no inferred shape`);
-    const channelAxis = shapes.get(source)!.length === 2 ? 1 : axes.get(source) ?? 1;
+    const channelAxis = shapes.get(source)!.length === 2 ? 1 : (axes.get(source) ?? 1);
     const tensor = ensureView(model, source, channelAxis, shapes);
     return { name, tensor, shape: shapes.get(tensor)!.slice(1), channelAxis };
   };
@@ -197,8 +257,14 @@ export interface VjpIg {
  * of upper channel j), one run per quadrature step; steps and positions summed here in float64.
  */
 export async function vjpIntegratedGradients(
-  segmentModel: ModelProto, shapes: ShapeMap, a: Float32Array, lowerDims: readonly number[], upperDims: readonly number[],
-  target: number, alphas: readonly number[], weights: readonly number[],
+  segmentModel: ModelProto,
+  shapes: ShapeMap,
+  a: Float32Array,
+  lowerDims: readonly number[],
+  upperDims: readonly number[],
+  target: number,
+  alphas: readonly number[],
+  weights: readonly number[],
 ): Promise<VjpIg> {
   const session = await OrtSession.create(encodeModel(buildVjpModel(segmentModel, shapes)), 'plain vjp', { threads: 2 });
   try {
@@ -207,7 +273,9 @@ export async function vjpIntegratedGradients(
     g.fill(1 / positions, target * positions, (target + 1) * positions);
     const run = async (alpha: number) => {
       const x = a.map((v) => v * alpha);
-      const res = await session.run({ [VJP_NAMES.a]: { data: x, dims: [1, ...lowerDims] }, [VJP_NAMES.g]: { data: g, dims: [1, ...upperDims] } }, [VJP_NAMES.grad]);
+      const res = await session.run({ [VJP_NAMES.a]: { data: x, dims: [1, ...lowerDims] }, [VJP_NAMES.g]: { data: g, dims: [1, ...upperDims] } }, [
+        VJP_NAMES.grad,
+      ]);
       return res[VJP_NAMES.grad].data as Float32Array;
     };
     const grad = await run(1);

@@ -20,13 +20,18 @@ function scratch(t: { after: (fn: () => void) => void }): string {
 test('holders of one lock never overlap, and the lock is gone afterwards', async (t) => {
   const file = path.join(scratch(t), 'sub', 'x.lock');
   const events: string[] = [];
-  const job = (name: string) => withFileLock(file, async () => {
-    events.push(`${name} in`);
-    assert.ok(existsSync(file), 'the lock file exists while held');
-    await sleep(60);
-    events.push(`${name} out`);
-    return name;
-  }, { pollMs: 10 });
+  const job = (name: string) =>
+    withFileLock(
+      file,
+      async () => {
+        events.push(`${name} in`);
+        assert.ok(existsSync(file), 'the lock file exists while held');
+        await sleep(60);
+        events.push(`${name} out`);
+        return name;
+      },
+      { pollMs: 10 },
+    );
   const results = await Promise.all([job('a'), job('b'), job('c')]);
   assert.deepEqual(results, ['a', 'b', 'c']);
   for (let i = 0; i < events.length; i += 2) assert.equal(events[i].split(' ')[0], events[i + 1].split(' ')[0], events.join(', '));
@@ -35,7 +40,12 @@ test('holders of one lock never overlap, and the lock is gone afterwards', async
 
 test('the lock is released when the work throws', async (t) => {
   const file = path.join(scratch(t), 'x.lock');
-  await assert.rejects(withFileLock(file, async () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    withFileLock(file, async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(existsSync(file), false);
   assert.equal(await withFileLock(file, async () => 7, { timeoutMs: 100 }), 7);
 });
@@ -51,8 +61,16 @@ test('a live lock held elsewhere makes the waiter give up at its timeout, naming
   const file = path.join(scratch(t), 'x.lock');
   writeFileSync(file, `${process.pid} ${hostname()}\n`);
   let told = '';
-  await assert.rejects(withFileLock(file, async () => 'never', { timeoutMs: 150, pollMs: 20, onWait: (o) => { told = o; } }),
-    (e: Error) => e.message.includes(`still locked by ${process.pid} ${hostname()}`));
+  await assert.rejects(
+    withFileLock(file, async () => 'never', {
+      timeoutMs: 150,
+      pollMs: 20,
+      onWait: (o) => {
+        told = o;
+      },
+    }),
+    (e: Error) => e.message.includes(`still locked by ${process.pid} ${hostname()}`),
+  );
   assert.equal(told, `${process.pid} ${hostname()}`);
   assert.ok(existsSync(file), 'a live lock is not removed');
 });

@@ -32,5 +32,8 @@ test('npy reads the reference fixtures written by numpy', (t) => {
   const a = readNpy(file);
   assert.equal(a.dtype, 'float32');
   assert.deepEqual(a.shape, [8, 64, 8, 8]);
-  assert.ok((a.data as Float32Array).every((v) => Number.isFinite(v) && v >= 0), 'ReLU outputs are finite and >= 0');
+  assert.ok(
+    (a.data as Float32Array).every((v) => Number.isFinite(v) && v >= 0),
+    'ReLU outputs are finite and >= 0',
+  );
 });

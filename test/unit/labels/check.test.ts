@@ -6,7 +6,7 @@ import { seededRandom } from '../../../src/engine/util/random';
 import { allGroups, groupCrops, withThumbnails } from '../../../src/engine/labels/group-crops';
 import { realResult } from './real-result';
 
-test('the mix: 4 of the group\'s crops and 4 crops of no member sub-concept, all with thumbnails, same-layer groups first', () => {
+test("the mix: 4 of the group's crops and 4 crops of no member sub-concept, all with thumbnails, same-layer groups first", () => {
   const doc = realResult();
   let built = 0;
   for (const ref of allGroups(doc)) {
@@ -28,20 +28,29 @@ test('the mix: 4 of the group\'s crops and 4 crops of no member sub-concept, all
     for (const i of items) assert.ok(doc.crops.thumbnails[String(i.crop)]);
     assert.equal(new Set(items.map((i) => i.crop)).size, items.length);
     // Other crops of the same layer's groups come first when that layer has enough of them.
-    const sameLayer = new Set(allGroups(doc).filter((g) => g.layer === ref.layer && g.group !== ref.group)
-      .flatMap((g) => withThumbnails(doc, groupCrops(doc, g).ranked)).filter((c) => !ownAll.has(c)));
+    const sameLayer = new Set(
+      allGroups(doc)
+        .filter((g) => g.layer === ref.layer && g.group !== ref.group)
+        .flatMap((g) => withThumbnails(doc, groupCrops(doc, g).ranked))
+        .filter((c) => !ownAll.has(c)),
+    );
     if (sameLayer.size >= 4) for (const c of others) assert.ok(sameLayer.has(c), `crop ${c} from the same layer`);
   }
   assert.ok(built >= allGroups(doc).length - 1, `checks built: ${built}`);
 });
 
-test('the mix prefers the group\'s crops the labelling request did not show', () => {
+test("the mix prefers the group's crops the labelling request did not show", () => {
   const doc = realResult();
   const ref = allGroups(doc).find((r) => withThumbnails(doc, groupCrops(doc, r).ranked).length >= 10)!;
   const ranked = withThumbnails(doc, groupCrops(doc, ref).ranked);
   const shown = ranked.slice(0, 6);
-  const mine = buildCheck(doc, ref, { shown })!.filter((i) => i.fromGroup).map((i) => i.crop);
-  assert.deepEqual([...mine].sort((a, b) => a - b), ranked.slice(6, 10).sort((a, b) => a - b));
+  const mine = buildCheck(doc, ref, { shown })!
+    .filter((i) => i.fromGroup)
+    .map((i) => i.crop);
+  assert.deepEqual(
+    [...mine].sort((a, b) => a - b),
+    ranked.slice(6, 10).sort((a, b) => a - b),
+  );
 });
 
 test('the shuffle is seeded: same seed, same order; another group or seed, another order', () => {

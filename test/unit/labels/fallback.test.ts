@@ -84,10 +84,22 @@ test('classes from a scan for any layout; without a scan or folders the label sa
 
 test('dominant classes: top one, then >= 20% shares until 80% is covered, at most three', () => {
   const c = (name: string, share: number) => ({ name, images: Math.round(share * 100), share, base: 0.25 });
-  assert.deepEqual(dominantClasses([c('a', 0.85), c('b', 0.15)]).map((x) => x.name), ['a']);
-  assert.deepEqual(dominantClasses([c('a', 0.5), c('b', 0.3), c('c', 0.2)]).map((x) => x.name), ['a', 'b']);
-  assert.deepEqual(dominantClasses([c('a', 0.4), c('b', 0.2), c('c', 0.15), c('d', 0.15)]).map((x) => x.name), ['a', 'b']);
-  assert.deepEqual(dominantClasses([c('a', 0.25), c('b', 0.25), c('c', 0.25), c('d', 0.25)]).map((x) => x.name), ['a', 'b', 'c']);
+  assert.deepEqual(
+    dominantClasses([c('a', 0.85), c('b', 0.15)]).map((x) => x.name),
+    ['a'],
+  );
+  assert.deepEqual(
+    dominantClasses([c('a', 0.5), c('b', 0.3), c('c', 0.2)]).map((x) => x.name),
+    ['a', 'b'],
+  );
+  assert.deepEqual(
+    dominantClasses([c('a', 0.4), c('b', 0.2), c('c', 0.15), c('d', 0.15)]).map((x) => x.name),
+    ['a', 'b'],
+  );
+  assert.deepEqual(
+    dominantClasses([c('a', 0.25), c('b', 0.25), c('c', 0.25), c('d', 0.25)]).map((x) => x.name),
+    ['a', 'b', 'c'],
+  );
   assert.deepEqual(dominantClasses([]), []);
 });
 

@@ -14,7 +14,7 @@ test('every group of every grouped layer is listed, top layer first', () => {
   assert.equal(refs[0].layer, doc.layers[0].name);
 });
 
-test('ranked crops: the representative pairs\' sub-concept representatives first, round robin; all = members\' crops', () => {
+test("ranked crops: the representative pairs' sub-concept representatives first, round robin; all = members' crops", () => {
   const doc = realResult();
   for (const ref of allGroups(doc)) {
     const { layer, grouping, index } = findGroup(doc, ref);
@@ -25,7 +25,10 @@ test('ranked crops: the representative pairs\' sub-concept representatives first
     const allSet = new Set(all);
     for (const c of ranked) assert.ok(allSet.has(c), `ranked crop ${c} is a member crop`);
     const memberCrops = new Set(g.members.flatMap((p) => sc(p).crops));
-    assert.deepEqual([...allSet].sort((a, b) => a - b), [...memberCrops].sort((a, b) => a - b));
+    assert.deepEqual(
+      [...allSet].sort((a, b) => a - b),
+      [...memberCrops].sort((a, b) => a - b),
+    );
     // The first crop is the nearest representative of the pair nearest the centre; the second (if distinct) is
     // the nearest representative of the second representative pair.
     assert.equal(ranked[0], sc(g.representatives[0]).representatives[0]);
@@ -34,11 +37,15 @@ test('ranked crops: the representative pairs\' sub-concept representatives first
     }
     const repCrops = new Set(g.representatives.flatMap((p) => sc(p).representatives));
     const firstOther = ranked.findIndex((c) => !repCrops.has(c));
-    if (firstOther >= 0) assert.ok(ranked.slice(firstOther).every((c) => !repCrops.has(c)), 'representative pairs\' crops come first');
+    if (firstOther >= 0)
+      assert.ok(
+        ranked.slice(firstOther).every((c) => !repCrops.has(c)),
+        "representative pairs' crops come first",
+      );
   }
 });
 
-test('feeding units: the circuit\'s positive edges from the group, strongest first, crops with thumbnails', () => {
+test("feeding units: the circuit's positive edges from the group, strongest first, crops with thumbnails", () => {
   const doc = realResult();
   let checked = 0;
   for (const ref of allGroups(doc)) {
@@ -50,7 +57,10 @@ test('feeding units: the circuit\'s positive edges from the group, strongest fir
     const edges = circuit.edges.filter((e) => e.from === ref.group);
     const positive = edges.filter((e) => e.weight > 0).sort((a, b) => b.weight - a.weight);
     const shown = positive.filter((e) => withThumbnails(doc, groupCrops(doc, { layer: lower.name, group: e.to }).ranked).length > 0);
-    assert.deepEqual(units.map((u) => u.index), shown.map((e) => e.to).slice(0, 10));
+    assert.deepEqual(
+      units.map((u) => u.index),
+      shown.map((e) => e.to).slice(0, 10),
+    );
     const total = edges.reduce((s, e) => s + Math.abs(e.weight), 0);
     for (const u of units) {
       assert.equal(u.layer, lower.name);
@@ -75,7 +85,10 @@ test('the lowest grouped layer has no feeding groups (the layer below it has non
 test('unknown layers and groups are UsageErrors that name them', () => {
   const doc = realResult();
   const lowest = doc.layers[doc.layers.length - 1].name;
-  assert.throws(() => findGroup(doc, { layer: 'layer9.9', group: 0 }), (e: Error) => e instanceof UsageError && /layer9\.9 is not in this result/.test(e.message));
+  assert.throws(
+    () => findGroup(doc, { layer: 'layer9.9', group: 0 }),
+    (e: Error) => e instanceof UsageError && /layer9\.9 is not in this result/.test(e.message),
+  );
   assert.throws(() => findGroup(doc, { layer: doc.layers[0].name, group: 99 }), /has no group 99/);
   assert.throws(() => findGroup(doc, { layer: lowest, group: 0 }), new RegExp(`${lowest.replace('.', '\\.')} has no groups`));
 });

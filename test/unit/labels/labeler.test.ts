@@ -27,14 +27,20 @@ class LanguageModelStandIn implements LanguageModelPort {
   readonly calls: PromptPart[][] = [];
   current: Set<string> = new Set();
 
-  constructor(private readonly doc: ResultDocument, private readonly reply?: Reply) {}
+  constructor(
+    private readonly doc: ResultDocument,
+    private readonly reply?: Reply,
+  ) {}
 
   async ask(parts: PromptPart[], signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
     this.calls.push(parts);
     const custom = this.reply?.(parts, this.calls.length);
     if (custom !== undefined) return custom;
-    const text = parts.filter((p) => p.kind === 'text').map((p) => (p as { text: string }).text).join('\n');
+    const text = parts
+      .filter((p) => p.kind === 'text')
+      .map((p) => (p as { text: string }).text)
+      .join('\n');
     const images = parts.filter((p): p is Extract<PromptPart, { kind: 'image' }> => p.kind === 'image');
     if (text.includes('{"label"')) {
       const m = /Group G(\d+) of layer (\S+) /.exec(text)!;
@@ -54,7 +60,7 @@ const labelOf = (doc: ResultDocument, ref: GroupRef) => {
   return grouping.groups[index].label;
 };
 
-test('every group gets a language-model label with the model name, its description, and the check\'s confidence', async () => {
+test("every group gets a language-model label with the model name, its description, and the check's confidence", async () => {
   const doc = realResult();
   const model = new LanguageModelStandIn(doc);
   const refs = allGroups(doc);
@@ -102,7 +108,8 @@ test('a model that picks every crop of the check gets the share of group crops a
   const doc = realResult();
   const ref = allGroups(doc)[2];
   const model = new LanguageModelStandIn(doc, (parts) =>
-    parts.some((p) => p.kind === 'text' && p.text.includes('"matches"')) ? '{"matches": [1,2,3,4,5,6,7,8]}' : undefined);
+    parts.some((p) => p.kind === 'text' && p.text.includes('"matches"')) ? '{"matches": [1,2,3,4,5,6,7,8]}' : undefined,
+  );
   const run = await labelGroups(doc, [ref], { model });
   const check = run.outcomes[0].check!;
   assert.equal(check.total, 8);

@@ -5,12 +5,18 @@ import { DataError } from '../../../src/engine/errors';
 import { cleanLabel, parseCheckResponse, parseLabelResponse } from '../../../src/engine/labels/parse';
 
 test('label: plain JSON, JSON in a code fence, JSON inside prose', () => {
-  assert.deepEqual(parseLabelResponse('{"label": "checkerboard marker", "description": "Magenta and green squares."}'),
-    { label: 'checkerboard marker', description: 'Magenta and green squares.' });
-  assert.deepEqual(parseLabelResponse('```json\n{\n  "label": "Triangle apex",\n  "description": "A sharp corner"\n}\n```'),
-    { label: 'Triangle apex', description: 'A sharp corner' });
-  assert.deepEqual(parseLabelResponse('Sure! Here is my answer: {"label": "diagonal {edge}", "description": "an \\"edge\\""} Hope this helps.'),
-    { label: 'diagonal {edge}', description: 'an "edge"' });
+  assert.deepEqual(parseLabelResponse('{"label": "checkerboard marker", "description": "Magenta and green squares."}'), {
+    label: 'checkerboard marker',
+    description: 'Magenta and green squares.',
+  });
+  assert.deepEqual(parseLabelResponse('```json\n{\n  "label": "Triangle apex",\n  "description": "A sharp corner"\n}\n```'), {
+    label: 'Triangle apex',
+    description: 'A sharp corner',
+  });
+  assert.deepEqual(parseLabelResponse('Sure! Here is my answer: {"label": "diagonal {edge}", "description": "an \\"edge\\""} Hope this helps.'), {
+    label: 'diagonal {edge}',
+    description: 'an "edge"',
+  });
 });
 
 test('label: a broken first object is skipped for a later valid one', () => {
@@ -18,8 +24,10 @@ test('label: a broken first object is skipped for a later valid one', () => {
 });
 
 test('label: "Label:" / "Description:" lines, markdown emphasis, and a one-line reply', () => {
-  assert.deepEqual(parseLabelResponse('**Label:** "Green-magenta checker"\n**Description:** Two-colour tiles in a corner.'),
-    { label: 'Green-magenta checker', description: 'Two-colour tiles in a corner.' });
+  assert.deepEqual(parseLabelResponse('**Label:** "Green-magenta checker"\n**Description:** Two-colour tiles in a corner.'), {
+    label: 'Green-magenta checker',
+    description: 'Two-colour tiles in a corner.',
+  });
   assert.deepEqual(parseLabelResponse('  Curved outline.  '), { label: 'Curved outline' });
 });
 

@@ -11,7 +11,7 @@ const texts = (parts: PromptPart[]) => parts.filter((p) => p.kind === 'text').ma
 const images = (parts: PromptPart[]) => parts.filter((p): p is Extract<PromptPart, { kind: 'image' }> => p.kind === 'image');
 const isWebp = (b: Uint8Array) => Buffer.from(b.subarray(0, 4)).toString() === 'RIFF' && Buffer.from(b.subarray(8, 12)).toString() === 'WEBP';
 
-test('label prompt: the group\'s representative crops, then each feeding lower group\'s crops, as decoded images', () => {
+test("label prompt: the group's representative crops, then each feeding lower group's crops, as decoded images", () => {
   const doc = realResult();
   let withFeeding = 0;
   for (const ref of allGroups(doc)) {
@@ -21,7 +21,10 @@ test('label prompt: the group\'s representative crops, then each feeding lower g
     const feeding = feedingUnits(doc, ref);
     assert.deepEqual(prompt.feeding, feeding);
     const imgs = images(prompt.parts);
-    assert.deepEqual(imgs.map((p) => p.crop), [...expectedCrops, ...feeding.flatMap((u) => u.crops)]);
+    assert.deepEqual(
+      imgs.map((p) => p.crop),
+      [...expectedCrops, ...feeding.flatMap((u) => u.crops)],
+    );
     for (const p of imgs) {
       const thumb = decodeDataUri(doc.crops.thumbnails[String(p.crop)], 'test');
       assert.equal(p.mime, 'image/webp');
@@ -42,7 +45,9 @@ test('label prompt: the group\'s representative crops, then each feeding lower g
     if (feeding.length > 0) {
       withFeeding++;
       assert.match(all, /how the lower groups' parts combine/);
-      feeding.forEach((u, k) => assert.ok(all.includes(`Lower group ${String.fromCharCode(65 + k)} (group G${u.index} of layer ${u.layer}, ${Math.round(u.share * 100)}%`)));
+      feeding.forEach((u, k) =>
+        assert.ok(all.includes(`Lower group ${String.fromCharCode(65 + k)} (group G${u.index} of layer ${u.layer}, ${Math.round(u.share * 100)}%`)),
+      );
     } else {
       assert.doesNotMatch(all, /lower groups/);
     }
@@ -74,7 +79,10 @@ test('a group without any thumbnail cannot be shown to a model: DataError naming
   const doc = realResult();
   const ref = allGroups(doc)[0];
   for (const c of groupCrops(doc, ref).ranked) delete doc.crops.thumbnails[String(c)];
-  assert.throws(() => buildLabelPrompt(doc, ref), (e: Error) => e instanceof DataError && e.message.includes(`group G${ref.group} of layer ${ref.layer}`));
+  assert.throws(
+    () => buildLabelPrompt(doc, ref),
+    (e: Error) => e instanceof DataError && e.message.includes(`group G${ref.group} of layer ${ref.layer}`),
+  );
 });
 
 test('check prompt: the label, then the crops numbered from 1 in the given order, then the JSON question', () => {
@@ -82,13 +90,16 @@ test('check prompt: the label, then the crops numbered from 1 in the given order
   const crops = withThumbnails(doc, groupCrops(doc, allGroups(doc)[1]).ranked).slice(0, 3);
   const items = crops.map((crop, k) => ({ crop, fromGroup: k % 2 === 0 }));
   const parts = buildCheckPrompt(doc, 'magenta checker', items);
-  assert.deepEqual(images(parts).map((p) => p.crop), crops);
+  assert.deepEqual(
+    images(parts).map((p) => p.crop),
+    crops,
+  );
   const t = texts(parts);
   assert.match(t[0], /labelled "magenta checker"/);
   assert.match(t[0], /3 numbered image crops/);
   crops.forEach((c, k) => assert.ok(t.includes(`Crop ${k + 1} (${cropCaption(doc, c)}):`)));
   assert.match(t[t.length - 1], /\{"matches": \[<crop numbers>\]\}/);
-  assert.ok(!t.join('').includes('fromGroup') && !t.join('').includes('true'), 'the prompt does not leak which crops are the group\'s');
+  assert.ok(!t.join('').includes('fromGroup') && !t.join('').includes('true'), "the prompt does not leak which crops are the group's");
 });
 
 test('data URIs: decoded bytes and MIME type; anything else is a DataError naming the image', () => {

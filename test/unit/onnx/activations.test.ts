@@ -56,7 +56,10 @@ test('opset 18: ReduceMean takes its axes as an input', async () => {
   const proto = activationModel(model, { means: ['/stem/Relu_output_0'] }, shapes);
   const rm = proto.graph.node.find((n) => n.opType === 'ReduceMean')!;
   assert.equal(rm.input.length, 2);
-  assert.equal(rm.attribute.some((a) => a.name === 'axes'), false);
+  assert.equal(
+    rm.attribute.some((a) => a.name === 'axes'),
+    false,
+  );
   const x = { data: randomFloats(5 * 3 * 64, 3), dims: [5, 3, 8, 8] };
   const r = await computeActivations(model, x, { means: ['/stem/Relu_output_0'], maps: ['/stem/Relu_output_0'] });
   assert.ok(maxAbsDiff(r.means.get('/stem/Relu_output_0')!.data, meanOfMap(r.maps.get('/stem/Relu_output_0')!)) <= 1e-6);
@@ -71,14 +74,30 @@ test('inputs from a batch source, a memory budget and progress', async () => {
   const all = randomFloats(n * 3 * 64, 5);
   const asked: [number, number][] = [];
   const progress: number[] = [];
-  const source = { count: n, batch: (start: number, count: number) => { asked.push([start, count]); return all.slice(start * 192, (start + count) * 192); } };
+  const source = {
+    count: n,
+    batch: (start: number, count: number) => {
+      asked.push([start, count]);
+      return all.slice(start * 192, (start + count) * 192);
+    },
+  };
   const shapes = await inferShapes(model);
   const perSample = [...shapes.values()].reduce((s, d) => s + d.slice(1).reduce((a, b) => a * b, 1) * 4, 0);
-  const r = await computeActivations(model, source, { means: ['/layer1/layer1.0/relu_1/Relu_output_0'], logits: true }, {
-    memoryBudget: perSample * 3, onProgress: (done) => progress.push(done),
-  });
+  const r = await computeActivations(
+    model,
+    source,
+    { means: ['/layer1/layer1.0/relu_1/Relu_output_0'], logits: true },
+    {
+      memoryBudget: perSample * 3,
+      onProgress: (done) => progress.push(done),
+    },
+  );
   assert.equal(r.batchSize, 3);
-  assert.deepEqual(asked, [[0, 3], [3, 3], [6, 1]]);
+  assert.deepEqual(asked, [
+    [0, 3],
+    [3, 3],
+    [6, 1],
+  ]);
   assert.deepEqual(progress, [3, 6, 7]);
   const whole = await computeActivations(model, { data: all, dims: [n, 3, 8, 8] }, { logits: true });
   assert.equal(maxAbsDiff(r.logits!.data, whole.logits!.data), 0);

@@ -39,8 +39,13 @@ function channelsLastBytes(seed: number): Uint8Array {
     makeNode('ReduceMean', [LAST, 'axes'], ['/pool/ReduceMean_output_0'], { keepdims: 0 }, '/pool/ReduceMean'),
     makeNode('Gemm', ['/pool/ReduceMean_output_0', 'fc.w'], ['logits'], { transB: 1 }, '/fc/Gemm'),
   ];
-  const graph = makeGraph('channels-last', nodes, [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])],
-    [makeValueInfo('logits', DataType.FLOAT, ['batch', 5])], inits);
+  const graph = makeGraph(
+    'channels-last',
+    nodes,
+    [makeValueInfo('input', DataType.FLOAT, ['batch', 3, 8, 8])],
+    [makeValueInfo('logits', DataType.FLOAT, ['batch', 5])],
+    inits,
+  );
   return encodeModel(makeModel(graph, [{ domain: '', version: 18 }]));
 }
 
@@ -62,8 +67,10 @@ test('the channel axis is followed through Transpose and MatMul, and the views h
   const input = { data: randomFloats(2 * 3 * 64, 5), dims: [2, 3, 8, 8] };
   const before = await computeActivations(model, input, { maps: [LAST], logits: true });
   const layer = resolveLayer(model, LAST, detectLayers(model, shapes), shapes);
-  assert.deepEqual([layer.tensor, layer.shape, layer.sourceShape, layer.channelAxis, layer.channels, layer.positions],
-    [viewName(LAST, 3), [6, 8, 8], [8, 8, 6], 3, 6, 64]);
+  assert.deepEqual(
+    [layer.tensor, layer.shape, layer.sourceShape, layer.channelAxis, layer.channels, layer.positions],
+    [viewName(LAST, 3), [6, 8, 8], [8, 8, 6], 3, 6, 64],
+  );
   assert.deepEqual(parseViewName(layer.tensor), { source: LAST, channelAxis: 3 });
   assert.equal(ensureView(model, LAST, 3, shapes), layer.tensor, 'idempotent');
   assert.equal(model.graph.nodes.filter((n) => n.output[0] === layer.tensor).length, 1, 'one view node');
@@ -76,16 +83,22 @@ test('the channel axis is followed through Transpose and MatMul, and the views h
   assert.deepEqual(perm, [0, 3, 1, 2]);
   const want = new Float32Array(view.length);
   const mean = new Float32Array(2 * 6);
-  for (let n = 0; n < 2; n++) for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) for (let c = 0; c < 6; c++) {
-    const v = src[((n * 8 + y) * 8 + x) * 6 + c];
-    want[((n * 6 + c) * 8 + y) * 8 + x] = v;
-    mean[n * 6 + c] += v / 64;
-  }
+  for (let n = 0; n < 2; n++)
+    for (let y = 0; y < 8; y++)
+      for (let x = 0; x < 8; x++)
+        for (let c = 0; c < 6; c++) {
+          const v = src[((n * 8 + y) * 8 + x) * 6 + c];
+          want[((n * 6 + c) * 8 + y) * 8 + x] = v;
+          mean[n * 6 + c] += v / 64;
+        }
   assert.equal(maxAbsDiff(view, want), 0);
   assert.ok(maxAbsDiff(after.means.get(layer.tensor)!.data, mean) < 1e-6);
 
   // Detection sees through the views: the same layers on the viewed model and on the original graph.
   assert.equal(withoutViews(model).graph.nodes.length, 8);
   const again = loadModelFromBytes(channelsLastBytes(11), 'cl.onnx');
-  assert.deepEqual(detectLayers(model, shapes).map((l) => l.name), detectLayers(again, await inferShapes(again)).map((l) => l.name));
+  assert.deepEqual(
+    detectLayers(model, shapes).map((l) => l.name),
+    detectLayers(again, await inferShapes(again)).map((l) => l.name),
+  );
 });

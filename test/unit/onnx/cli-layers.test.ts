@@ -9,7 +9,8 @@ import { tinyResnetBytes } from './fixtures';
 async function capture(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const log = console.log, error = console.error;
+  const log = console.log,
+    error = console.error;
   console.log = (...a: unknown[]) => out.push(a.join(' '));
   console.error = (...a: unknown[]) => err.push(a.join(' '));
   try {
@@ -36,7 +37,10 @@ test('neurflow layers: table, --json, --add, errors', async () => {
     assert.equal(json.code, 0);
     const doc = JSON.parse(json.out);
     assert.equal(doc.input.name, 'input');
-    assert.deepEqual(doc.layers.map((l: { name: string }) => l.name), ['stem', 'layer1.0', 'fc']);
+    assert.deepEqual(
+      doc.layers.map((l: { name: string }) => l.name),
+      ['stem', 'layer1.0', 'fc'],
+    );
     assert.deepEqual(doc.layers[1].shape, [4, 8, 8]);
 
     const unknown = await capture(['layers', file, '--add', 'layer7']);

@@ -59,7 +59,8 @@ export function tinyResnet(options: TinyOptions = {}): ModelProto {
   }
   nodes.push(makeNode('Gemm', ['/Flatten_output_0', 'fc.w', 'fc.b'], ['logits'], { transB: 1 }, '/fc/Gemm'));
   const graph = makeGraph(
-    'tiny', nodes,
+    'tiny',
+    nodes,
     [makeValueInfo('input', DataType.FLOAT, ['batch', ...(options.input ?? [3, 8, 8])])],
     [makeValueInfo('logits', DataType.FLOAT, ['batch', 5])],
     inits,

@@ -18,8 +18,11 @@ test('the generated decoders are what scripts/gen-onnx.mjs makes of onnx.proto (
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/gen-onnx.mjs'), '--out', out], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   for (const f of ['onnx.generated.js', 'onnx.generated.d.ts']) {
-    assert.equal(readFileSync(path.join(out, f), 'utf8'), readFileSync(path.join(ONNX_DIR, f), 'utf8'),
-      `src/engine/onnx/${f} is out of date: run npm run gen:onnx`);
+    assert.equal(
+      readFileSync(path.join(out, f), 'utf8'),
+      readFileSync(path.join(ONNX_DIR, f), 'utf8'),
+      `src/engine/onnx/${f} is out of date: run npm run gen:onnx`,
+    );
   }
 });
 
@@ -40,12 +43,17 @@ test('int64 fields decode to numbers (set or default) and protobufjs keeps its L
 });
 
 test('negative and large int64 values round-trip as numbers; initializers are views into the file buffer', () => {
-  const graph = makeGraph('g', [makeNode('Slice', ['x', 'starts', 'ends'], ['y'], { axes: [0] }, 'slice')],
-    [makeValueInfo('x', DataType.FLOAT, [4])], [makeValueInfo('y', DataType.FLOAT, [3])], [
+  const graph = makeGraph(
+    'g',
+    [makeNode('Slice', ['x', 'starts', 'ends'], ['y'], { axes: [0] }, 'slice')],
+    [makeValueInfo('x', DataType.FLOAT, [4])],
+    [makeValueInfo('y', DataType.FLOAT, [3])],
+    [
       { name: 'starts', dims: [1], dataType: DataType.INT64, int64Data: [-3] },
       { name: 'ends', dims: [1], dataType: DataType.INT64, int64Data: [2 ** 40] },
       { name: 'w', dims: [2], dataType: DataType.FLOAT, rawData: new Uint8Array(new Float32Array([1.5, -2]).buffer) },
-    ]);
+    ],
+  );
   const bytes = encodeModel(makeModel(graph));
   const file = new Uint8Array(bytes.length + 16);
   file.set(bytes, 16);

@@ -13,7 +13,11 @@ export const REFERENCE_MODELS: { file: string; inputs: string }[] = [
 ];
 
 /** The model and its 8 inputs, or undefined (test skipped) when the reference data is absent. */
-export async function referenceModel(t: TestContext, file: string, inputs: string): Promise<{ model: LoadedModel; x: { data: Float32Array; dims: number[] } } | undefined> {
+export async function referenceModel(
+  t: TestContext,
+  file: string,
+  inputs: string,
+): Promise<{ model: LoadedModel; x: { data: Float32Array; dims: number[] } } | undefined> {
   const modelPath = sharedPath(t, `reference/models/${file}`);
   const inputPath = sharedPath(t, `reference/predictions/${inputs}`);
   if (!modelPath || !inputPath) return undefined;

@@ -14,9 +14,13 @@ for (const side of [100_000, 30_000, 1025]) {
   test(`a declared input [1, 3, ${side}, ${side}] is refused by the probe within a second`, async () => {
     const m = loadModelFromBytes(tinyResnetBytes({ input: [3, side, side] }), `huge${side}.onnx`);
     const started = Date.now();
-    await assert.rejects(inferShapes(m), (e: Error) =>
-      e instanceof ModelError && e.message.includes(`huge${side}.onnx: input input declares shape [batch, 3, ${side}, ${side}]`)
-      && e.message.includes(PROBE_MAX_INPUT_VALUES.toLocaleString('en-US')));
+    await assert.rejects(
+      inferShapes(m),
+      (e: Error) =>
+        e instanceof ModelError &&
+        e.message.includes(`huge${side}.onnx: input input declares shape [batch, 3, ${side}, ${side}]`) &&
+        e.message.includes(PROBE_MAX_INPUT_VALUES.toLocaleString('en-US')),
+    );
     assert.ok(Date.now() - started < 1000, `refused in ${Date.now() - started} ms`);
   });
 }
@@ -33,7 +37,15 @@ test('the probe runs inputs up to the limit, and dynamic sizes from the options 
 
 test('a preprocessing that resizes or crops beyond the side limit is a DataError', () => {
   const dyn = loadModelFromBytes(tinyResnetBytes({ input: [3, 'h', 'w'] }), 'dyn.onnx');
-  for (const settings of [{ size: 100_000 }, { size: 64, resize: 50_000 }, { size: [64, 64] as [number, number], centerCrop: [64, 90_000] as [number, number] }]) {
-    assert.throws(() => completePreprocessing(settings, dyn.input, 'sidecar.json'), (e: Error) => e instanceof DataError && /sidecar\.json: field "\w+" .* is larger than 4096 pixels/.test(e.message), JSON.stringify(settings));
+  for (const settings of [
+    { size: 100_000 },
+    { size: 64, resize: 50_000 },
+    { size: [64, 64] as [number, number], centerCrop: [64, 90_000] as [number, number] },
+  ]) {
+    assert.throws(
+      () => completePreprocessing(settings, dyn.input, 'sidecar.json'),
+      (e: Error) => e instanceof DataError && /sidecar\.json: field "\w+" .* is larger than 4096 pixels/.test(e.message),
+      JSON.stringify(settings),
+    );
   }
 });

@@ -50,9 +50,18 @@ test('sub-model inputs and outputs are float32 with a dynamic batch dim and know
   await inferShapes(model);
   const seg = segment(model, '/stem/Relu_output_0', '/layer1/layer1.0/relu_1/Relu_output_0');
   const dims = seg.graph.input[0].type!.tensorType!.shape!.dim;
-  assert.deepEqual(dims.map((d) => d.dimParam ?? d.dimValue), ['batch', 4, 8, 8]);
-  assert.deepEqual(seg.graph.node.map((n) => n.opType), ['Conv', 'Relu', 'Add', 'Relu']);
-  assert.deepEqual(seg.graph.initializer.map((i) => i.name), ['l1.w']);
+  assert.deepEqual(
+    dims.map((d) => d.dimParam ?? d.dimValue),
+    ['batch', 4, 8, 8],
+  );
+  assert.deepEqual(
+    seg.graph.node.map((n) => n.opType),
+    ['Conv', 'Relu', 'Add', 'Relu'],
+  );
+  assert.deepEqual(
+    seg.graph.initializer.map((i) => i.name),
+    ['l1.w'],
+  );
   // It runs on a batch of 3.
   const a = randomFloats(3 * 4 * 64, 9).map(Math.abs);
   const out = await run(seg, { '/stem/Relu_output_0': { data: a, dims: [3, 4, 8, 8] } });
@@ -75,12 +84,15 @@ test('a segment that starts inside a residual block names the skip tensor it lac
   const model = loadModelFromBytes(tinyResnetBytes(), 'tiny.onnx');
   assert.throws(
     () => segment(model, '/layer1/layer1.0/relu/Relu_output_0', '/layer1/layer1.0/relu_1/Relu_output_0'),
-    (e: Error) => e instanceof ModelError
-      && /node \/layer1\/layer1\.0\/Add \(Add\) needs tensor \/stem\/Relu_output_0, which is neither a sub-model input/.test(e.message),
+    (e: Error) =>
+      e instanceof ModelError && /node \/layer1\/layer1\.0\/Add \(Add\) needs tensor \/stem\/Relu_output_0, which is neither a sub-model input/.test(e.message),
   );
 });
 
 test('an unknown tensor is an error naming it', () => {
   const model = loadModelFromBytes(tinyResnetBytes(), 'tiny.onnx');
-  assert.throws(() => extractSubmodel(model, ['input'], ['nope']), (e: Error) => e instanceof ModelError && /tiny\.onnx has no tensor named nope/.test(e.message));
+  assert.throws(
+    () => extractSubmodel(model, ['input'], ['nope']),
+    (e: Error) => e instanceof ModelError && /tiny\.onnx has no tensor named nope/.test(e.message),
+  );
 });

@@ -34,7 +34,8 @@ function errorOf(bytes: Uint8Array, name = 'm.onnx'): Error | undefined {
 test('the field table matches src/engine/onnx/onnx.proto', () => {
   const root = protobuf.parse(readFileSync(path.join(REPO_ROOT, 'src', 'engine', 'onnx', 'onnx.proto'), 'utf8'), { keepCase: true }).root;
   root.resolveAll();
-  const wireOf = (t: string) => (['float', 'fixed32', 'sfixed32'].includes(t) ? 5 : ['double', 'fixed64', 'sfixed64'].includes(t) ? 1 : ['string', 'bytes'].includes(t) ? 2 : 0);
+  const wireOf = (t: string) =>
+    ['float', 'fixed32', 'sfixed32'].includes(t) ? 5 : ['double', 'fixed64', 'sfixed64'].includes(t) ? 1 : ['string', 'bytes'].includes(t) ? 2 : 0;
   const seen: string[] = [];
   const visit = (ns: protobuf.NamespaceBase) => {
     for (const n of ns.nestedArray) {
@@ -43,7 +44,13 @@ test('the field table matches src/engine/onnx/onnx.proto', () => {
         seen.push(name);
         const table = ONNX_MESSAGES[name];
         assert.ok(table, `${name} is in the table`);
-        assert.deepEqual(Object.keys(table).map(Number).sort((a, b) => a - b), n.fieldsArray.map((f) => f.id).sort((a, b) => a - b), name);
+        assert.deepEqual(
+          Object.keys(table)
+            .map(Number)
+            .sort((a, b) => a - b),
+          n.fieldsArray.map((f) => f.id).sort((a, b) => a - b),
+          name,
+        );
         for (const field of n.fieldsArray) {
           const def = table[field.id];
           const msg = field.resolvedType instanceof protobuf.Type ? field.resolvedType.fullName.replace(/^\.onnx\./, '') : undefined;

@@ -9,7 +9,10 @@ import { randomFloats, tinyResnetBytes } from '../onnx/fixtures';
 test('a session is built once per (model, sub-model, provider) and reused', async () => {
   const cache = new SessionCache(2);
   let builds = 0;
-  const build = () => { builds++; return tinyResnetBytes(); };
+  const build = () => {
+    builds++;
+    return tinyResnetBytes();
+  };
   const key = { sha256: 'abc', sub: 'full' };
   const [s1, s2] = await Promise.all([cache.get(key, build, 'tiny'), cache.get(key, build, 'tiny')]);
   assert.equal(s1, s2);
@@ -27,7 +30,10 @@ test('a session is built once per (model, sub-model, provider) and reused', asyn
 test('a session without the CPU memory arena is cached apart and computes the same outputs', async () => {
   const cache = new SessionCache(4);
   let builds = 0;
-  const build = () => { builds++; return tinyResnetBytes(); };
+  const build = () => {
+    builds++;
+    return tinyResnetBytes();
+  };
   const key = { sha256: 'arena', sub: 'full' };
   const feeds = { input: { data: randomFloats(2 * 192, 7), dims: [2, 3, 8, 8] } };
   const withArena = await cache.use(key, build, 'tiny', (s) => s.run(feeds));
@@ -55,13 +61,18 @@ test('the least recently used idle session is released beyond capacity, never on
 
 test('a model onnxruntime cannot load is not cached and names the model', async () => {
   const cache = new SessionCache();
-  await assert.rejects(cache.get({ sha256: 'x', sub: 'bad' }, () => new Uint8Array([8, 1, 2, 3]), 'broken.onnx'),
-    (e: Error) => e instanceof RuntimeError && /^broken\.onnx: onnxruntime rejected the model/.test(e.message));
+  await assert.rejects(
+    cache.get({ sha256: 'x', sub: 'bad' }, () => new Uint8Array([8, 1, 2, 3]), 'broken.onnx'),
+    (e: Error) => e instanceof RuntimeError && /^broken\.onnx: onnxruntime rejected the model/.test(e.message),
+  );
   assert.equal(cache.size, 0);
 });
 
 test('batch sizes follow the memory budget', () => {
-  const per = bytesPerSample([[1, 64, 32, 32], [1, 10]]);
+  const per = bytesPerSample([
+    [1, 64, 32, 32],
+    [1, 10],
+  ]);
   assert.equal(per, (64 * 32 * 32 + 10) * 4);
   assert.equal(batchSizeFor(per, per * 5.5), 5);
   assert.equal(batchSizeFor(per, per / 2), 1);

@@ -27,10 +27,14 @@ test('Python list reprs, tracebacks and the block-level module of a scope list',
   assert.deepEqual(parsePyStrings("['', 'layer2', 'layer2.1', \"it's\", 'relu_3']"), ['', 'layer2', 'layer2.1', "it's", 'relu_3']);
   assert.deepEqual(parsePyStrings(undefined), []);
   const frames = parseStackTrace(TRACE);
-  assert.deepEqual(frames.map((f) => [f.file, f.line, f.function]), [
-    ['/home/u/proj/train.py', 41, 'forward'], ['/usr/lib/python3/dist-packages/torch/nn/modules/container.py', 250, 'forward'],
-    ['/home/u/proj/train.py', 17, 'forward'],
-  ]);
+  assert.deepEqual(
+    frames.map((f) => [f.file, f.line, f.function]),
+    [
+      ['/home/u/proj/train.py', 41, 'forward'],
+      ['/usr/lib/python3/dist-packages/torch/nn/modules/container.py', 250, 'forward'],
+      ['/home/u/proj/train.py', 17, 'forward'],
+    ],
+  );
   assert.equal(moduleOfScopes(['', 'layer2', 'layer2.1', 'layer2.1.relu', 'relu_3']), 'layer2.1');
   assert.equal(moduleOfScopes(['', 'fc', 'linear']), 'fc');
   assert.equal(moduleOfScopes(['', 'features', 'features.5', 'features.5.conv', 'conv2d'], 'features.5.conv'), 'features.5.conv');
@@ -46,7 +50,8 @@ function writeModel(name: string, nodes: NodeProto[]): string {
 
 test('locateModule reads the name scopes and the stack trace of the module the layer tensor belongs to', async () => {
   const meta = (scopes: string, classes: string, trace?: string) => [
-    { key: 'pkg.torch.onnx.name_scopes', value: scopes }, { key: 'pkg.torch.onnx.class_hierarchy', value: classes },
+    { key: 'pkg.torch.onnx.name_scopes', value: scopes },
+    { key: 'pkg.torch.onnx.class_hierarchy', value: classes },
     ...(trace ? [{ key: 'pkg.torch.onnx.stack_trace', value: trace }] : []),
   ];
   const relu = makeNode('Relu', ['x'], ['h'], {}, 'node_Relu_1');
@@ -59,12 +64,21 @@ test('locateModule reads the name scopes and the stack trace of the module the l
   assert.equal(loc.modulePath, 'layer2.1');
   assert.deepEqual(loc.classes, ['Net', 'Sequential', 'Block']);
   assert.equal(loc.node, 'node_Relu_1');
-  assert.deepEqual(loc.frames.map((f) => f.line), [41, 250, 17]);
+  assert.deepEqual(
+    loc.frames.map((f) => f.line),
+    [41, 250, 17],
+  );
 });
 
 test('locateModule without metadata: the module path from the node names, no frames; unknown tensors are named', async () => {
-  const file = writeModel('plain.onnx', [makeNode('Relu', ['x'], ['h'], {}, '/layer3/layer3.0/relu/Relu'), makeNode('Identity', ['h'], ['y'], {}, '/fc/Identity')]);
+  const file = writeModel('plain.onnx', [
+    makeNode('Relu', ['x'], ['h'], {}, '/layer3/layer3.0/relu/Relu'),
+    makeNode('Identity', ['h'], ['y'], {}, '/fc/Identity'),
+  ]);
   const loc = await locateModule({ model: file, tensor: 'h', layer: 'layer3.0' }, ctx);
   assert.deepEqual([loc.modulePath, loc.frames, loc.node], ['layer3.0', [], '/layer3/layer3.0/relu/Relu']);
-  await assert.rejects(locateModule({ model: file, tensor: 'nope', layer: 'nope' }, ctx), (e: Error) => e.name === 'ModelError' && /no node produces tensor nope/.test(e.message));
+  await assert.rejects(
+    locateModule({ model: file, tensor: 'nope', layer: 'nope' }, ctx),
+    (e: Error) => e.name === 'ModelError' && /no node produces tensor nope/.test(e.message),
+  );
 });

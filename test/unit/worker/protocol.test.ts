@@ -7,10 +7,21 @@ test('host -> worker: requests of known methods with object params, and cancels;
   assert.equal(parseHostMessage(req), req, 'the message itself, not a copy');
   assert.deepEqual(parseHostMessage({ kind: 'cancel', id: 3 }), { kind: 'cancel', id: 3 });
   for (const bad of [
-    { ...req, method: 'format' }, { ...req, id: -1 }, { ...req, id: 1.5 }, { ...req, params: [1] }, { ...req, params: undefined },
-    { kind: 'cancel' }, { kind: 'stop', id: 1 }, null, 'ping',
+    { ...req, method: 'format' },
+    { ...req, id: -1 },
+    { ...req, id: 1.5 },
+    { ...req, params: [1] },
+    { ...req, params: undefined },
+    { kind: 'cancel' },
+    { kind: 'stop', id: 1 },
+    null,
+    'ping',
   ]) {
-    assert.throws(() => parseHostMessage(bad), (e: Error) => e instanceof ProtocolError && e.message.startsWith('worker: malformed message from the host: '), JSON.stringify(bad));
+    assert.throws(
+      () => parseHostMessage(bad),
+      (e: Error) => e instanceof ProtocolError && e.message.startsWith('worker: malformed message from the host: '),
+      JSON.stringify(bad),
+    );
   }
 });
 

@@ -17,11 +17,13 @@ export const AveragePool: GradRule = {
     const includePad = attrInt(node, 'count_include_pad', 0) === 1;
     const channels = ctx.shape(node.input[0])[1];
     // Per axis: the element count of each output window.
-    const counts = win.outLen.map((lo, ax) => Array.from({ length: lo }, (_, i) => {
-      const st = i * win.strides[ax] - win.padsBegin[ax];
-      const en = Math.min(st + kernel[ax], win.inLen[ax] + win.padsEnd[ax]);
-      return includePad ? en - st : Math.min(en, win.inLen[ax]) - Math.max(st, 0);
-    }));
+    const counts = win.outLen.map((lo, ax) =>
+      Array.from({ length: lo }, (_, i) => {
+        const st = i * win.strides[ax] - win.padsBegin[ax];
+        const en = Math.min(st + kernel[ax], win.inLen[ax] + win.padsEnd[ax]);
+        return includePad ? en - st : Math.min(en, win.inLen[ax]) - Math.max(st, 0);
+      }),
+    );
     const inv = outerInverse(counts);
     const scaled = em.op('Mul', [ctx.gradOrZeros(0), em.floats(inv, [1, 1, ...win.outLen])]);
     const kSize = kernel.reduce((a, b) => a * b, 1);
@@ -33,10 +35,15 @@ export const AveragePool: GradRule = {
       padsEnd.push(Math.max(e, 0));
       outputPadding.push(Math.max(-e, 0));
     });
-    return [em.op('ConvTranspose', [scaled, ones], {
-      kernel_shape: kernel, strides: win.strides, group: channels,
-      pads: [...win.padsBegin, ...padsEnd], output_padding: outputPadding,
-    })];
+    return [
+      em.op('ConvTranspose', [scaled, ones], {
+        kernel_shape: kernel,
+        strides: win.strides,
+        group: channels,
+        pads: [...win.padsBegin, ...padsEnd],
+        output_padding: outputPadding,
+      }),
+    ];
   },
 };
 

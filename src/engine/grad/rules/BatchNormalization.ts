@@ -15,7 +15,10 @@ export const BatchNormalization: GradRule = {
     const rank = ctx.shape(x).length;
     const eps = attrFloat(node, 'epsilon', 1e-5);
     let factor = em.op('Div', [scale, em.op('Sqrt', [em.op('Add', [variance, em.scalar(eps)])])]);
-    factor = em.unsqueeze(factor, Array.from({ length: rank - 2 }, (_, i) => i + 1));
+    factor = em.unsqueeze(
+      factor,
+      Array.from({ length: rank - 2 }, (_, i) => i + 1),
+    );
     return [em.op('Mul', [ctx.gradOrZeros(0), factor])];
   },
 };

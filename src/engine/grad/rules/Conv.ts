@@ -24,7 +24,10 @@ export const Conv: GradRule = {
     const flippedPads = [...win.padsBegin.map((p, i) => span[i] - p), ...win.padsEnd.map((p, i) => span[i] - p)];
     if (win.strides.every((s) => s === 1) && flippedPads.every((p) => p >= 0)) {
       const gx = em.op('Conv', [ctx.gradOrZeros(0), flippedWeight(ctx, w, group, kernel)], {
-        kernel_shape: kernel, dilations: win.dilations, group, pads: flippedPads,
+        kernel_shape: kernel,
+        dilations: win.dilations,
+        group,
+        pads: flippedPads,
       });
       return [gx, undefined, undefined];
     }

@@ -54,7 +54,11 @@ export const ConvTranspose: GradRule = {
       if (back !== len) ctx.fail(`axis ${i + 2}: the adjoint Conv would give length ${back}, not ${len} (pads ${begin[i]}/${end[i]})`);
     });
     const gx = em.op('Conv', [ctx.gradOrZeros(0), w], {
-      kernel_shape: kernel, strides, dilations, group: attrInt(node, 'group', 1), pads: [...begin, ...end],
+      kernel_shape: kernel,
+      strides,
+      dilations,
+      group: attrInt(node, 'group', 1),
+      pads: [...begin, ...end],
     });
     return [gx, undefined, undefined];
   },

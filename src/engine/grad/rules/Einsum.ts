@@ -34,7 +34,13 @@ function parse(ctx: GradContext, equation: string, ranks: number[]): Parsed {
   } else {
     const counts = new Map<string, number>();
     for (const c of terms.join('').replace(/\.\.\./g, '')) counts.set(c, (counts.get(c) ?? 0) + 1);
-    output = dots + [...counts].filter(([, k]) => k === 1).map(([c]) => c).sort().join('');
+    output =
+      dots +
+      [...counts]
+        .filter(([, k]) => k === 1)
+        .map(([c]) => c)
+        .sort()
+        .join('');
   }
   inputs.forEach((t, i) => {
     if (t.length !== ranks[i]) ctx.fail(`equation '${equation}': operand ${i} has rank ${ranks[i]}, its subscripts '${terms[i]}' say ${t.length}`);
@@ -58,13 +64,20 @@ export const Einsum: GradRule = {
     const { node, em } = ctx;
     const equation = attrString(node, 'equation', '');
     const shapes = node.input.map((t) => ctx.shape(t));
-    const { inputs, output } = parse(ctx, equation, shapes.map((s) => s.length));
+    const { inputs, output } = parse(
+      ctx,
+      equation,
+      shapes.map((s) => s.length),
+    );
     const length = new Map<string, number>();
-    inputs.forEach((sub, i) => [...sub].forEach((c, a) => {
-      const known = length.get(c);
-      if (known !== undefined && known !== shapes[i][a]) ctx.fail(`equation '${equation}': letter ${c} has lengths ${known} and ${shapes[i][a]} (broadcast letters are not supported)`);
-      length.set(c, shapes[i][a]);
-    }));
+    inputs.forEach((sub, i) =>
+      [...sub].forEach((c, a) => {
+        const known = length.get(c);
+        if (known !== undefined && known !== shapes[i][a])
+          ctx.fail(`equation '${equation}': letter ${c} has lengths ${known} and ${shapes[i][a]} (broadcast letters are not supported)`);
+        length.set(c, shapes[i][a]);
+      }),
+    );
     const batchLetters = new Set(inputs.flatMap((sub, i) => (ctx.needs(i) && sub.length > 0 ? [sub[0]] : [])));
     inputs.forEach((sub, i) => {
       if (!ctx.needs(i) && [...sub].some((c) => batchLetters.has(c))) {

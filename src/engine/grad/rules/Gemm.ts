@@ -21,14 +21,10 @@ export const Gemm: GradRule = {
     let gb: string | undefined;
     let gc: string | undefined;
     if (ctx.needs(0)) {
-      ga = tA === 0
-        ? em.op('Gemm', [gy, b], { alpha: f, transB: 1 - tB })
-        : em.op('Gemm', [b, gy], { alpha: f, transA: tB, transB: 1 });
+      ga = tA === 0 ? em.op('Gemm', [gy, b], { alpha: f, transB: 1 - tB }) : em.op('Gemm', [b, gy], { alpha: f, transA: tB, transB: 1 });
     }
     if (ctx.needs(1)) {
-      gb = tB === 0
-        ? em.op('Gemm', [a, gy], { alpha: f, transA: 1 - tA })
-        : em.op('Gemm', [gy, a], { alpha: f, transA: 1, transB: tA });
+      gb = tB === 0 ? em.op('Gemm', [a, gy], { alpha: f, transA: 1 - tA }) : em.op('Gemm', [gy, a], { alpha: f, transA: 1, transB: tA });
     }
     if (c && ctx.needs(2)) {
       const scaled = beta === 1 ? gy : em.op('Mul', [gy, em.scalar(beta)]);

@@ -6,7 +6,10 @@ export const GlobalAveragePool: GradRule = {
   grad(ctx) {
     const { em } = ctx;
     const x = ctx.node.input[0];
-    const positions = ctx.shape(x).slice(2).reduce((a, b) => a * b, 1);
+    const positions = ctx
+      .shape(x)
+      .slice(2)
+      .reduce((a, b) => a * b, 1);
     const scaled = em.op('Mul', [ctx.gradOrZeros(0), em.scalar(1 / positions)]);
     return [em.op('Expand', [scaled, em.op('Shape', [x])])];
   },

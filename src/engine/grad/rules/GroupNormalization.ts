@@ -25,9 +25,10 @@ export const GroupNormalization: GradRule = {
     const view = (t: string) => em.op('Reshape', [t, grouped]);
     const norm = normalize(em, view(x), [2], attrFloat(node, 'epsilon', 1e-5));
     const gy = ctx.gradOrZeros(0);
-    const gxhat = scaleLen === C
-      ? view(em.op('Mul', [gy, em.op('Reshape', [scale, em.ints([C, ...new Array<number>(rank - 2).fill(1)])])]))
-      : em.op('Mul', [view(gy), em.op('Reshape', [scale, em.ints([groups, 1])])]);
+    const gxhat =
+      scaleLen === C
+        ? view(em.op('Mul', [gy, em.op('Reshape', [scale, em.ints([C, ...new Array<number>(rank - 2).fill(1)])])]))
+        : em.op('Mul', [view(gy), em.op('Reshape', [scale, em.ints([groups, 1])])]);
     return [em.reshapeLike(normalizeGrad(em, norm, gxhat, [2]), x), undefined, undefined];
   },
 };

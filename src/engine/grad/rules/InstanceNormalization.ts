@@ -17,7 +17,10 @@ export const InstanceNormalization: GradRule = {
     if (rank < 3) ctx.fail(`input rank ${rank} has no spatial axis`);
     const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
     const norm = normalize(em, x, axes, attrFloat(node, 'epsilon', 1e-5));
-    const perChannel = em.unsqueeze(scale, axes.map((a) => a - 1));
+    const perChannel = em.unsqueeze(
+      scale,
+      axes.map((a) => a - 1),
+    );
     const gxhat = em.op('Mul', [ctx.gradOrZeros(0), perChannel]);
     return [normalizeGrad(em, norm, gxhat, axes), undefined, undefined];
   },

@@ -23,9 +23,15 @@ export const LRN: GradRule = {
     const xShape = em.op('Shape', [x]);
     const lo = Math.floor((size - 1) / 2);
     const hi = Math.ceil((size - 1) / 2);
-    const channelMean = (t: string, before: number, after: number) => em.op('Reshape', [em.op('AveragePool', [em.op('Reshape', [t, planes])], {
-      kernel_shape: [size, 1], pads: [before, 0, after, 0], count_include_pad: 1,
-    }), xShape]);
+    const channelMean = (t: string, before: number, after: number) =>
+      em.op('Reshape', [
+        em.op('AveragePool', [em.op('Reshape', [t, planes])], {
+          kernel_shape: [size, 1],
+          pads: [before, 0, after, 0],
+          count_include_pad: 1,
+        }),
+        xShape,
+      ]);
     const s = em.op('Add', [em.op('Mul', [channelMean(em.op('Mul', [x, x]), lo, hi), em.scalar(alpha)]), em.scalar(bias)]);
     const gy = ctx.gradOrZeros(0);
     const direct = em.op('Mul', [gy, em.op('Pow', [s, em.scalar(-beta)])]);

@@ -22,9 +22,10 @@ export const MaxPool: GradRule = {
     const zeroValue = makeTensor('value', [1], em.elemType === DataType.DOUBLE ? new Float64Array(1) : new Float32Array(1));
     const zeros = em.op('ConstantOfShape', [total], { value: zeroValue });
     const flat = em.ints([-1]);
-    const scattered = em.op('ScatterElements', [
-      zeros, em.op('Reshape', [indices, flat]), em.op('Reshape', [ctx.gradOrZeros(0), flat]),
-    ], { axis: 0, reduction: 'add' });
+    const scattered = em.op('ScatterElements', [zeros, em.op('Reshape', [indices, flat]), em.op('Reshape', [ctx.gradOrZeros(0), flat])], {
+      axis: 0,
+      reduction: 'add',
+    });
     return [em.op('Reshape', [scattered, shape])];
   },
 };

@@ -33,19 +33,27 @@ export const Pad: GradRule = {
     const axes = (axesValue?.values ?? shape.map((_, i) => i)).map((a) => (a + rank) % rank);
     const begin = new Array<number>(rank).fill(0);
     const end = new Array<number>(rank).fill(0);
-    axes.forEach((a, k) => { begin[a] = pv.values[k]; end[a] = pv.values[axes.length + k]; });
+    axes.forEach((a, k) => {
+      begin[a] = pv.values[k];
+      end[a] = pv.values[axes.length + k];
+    });
     const mode = attrString(node, 'mode', 'constant');
     let g = ctx.gradOrZeros(0);
     if (mode === 'constant') {
       const cut = axes.filter((a) => begin[a] > 0 || end[a] > 0);
       if (cut.length > 0) {
         g = em.op('Slice', [
-          g, em.ints(cut.map((a) => Math.max(begin[a], 0))),
-          em.ints(cut.map((a) => (end[a] > 0 ? -end[a] : Number.MAX_SAFE_INTEGER))), em.ints(cut),
+          g,
+          em.ints(cut.map((a) => Math.max(begin[a], 0))),
+          em.ints(cut.map((a) => (end[a] > 0 ? -end[a] : Number.MAX_SAFE_INTEGER))),
+          em.ints(cut),
         ]);
       }
       const back = new Array<number>(2 * rank).fill(0);
-      for (let a = 0; a < rank; a++) { back[a] = Math.max(-begin[a], 0); back[rank + a] = Math.max(-end[a], 0); }
+      for (let a = 0; a < rank; a++) {
+        back[a] = Math.max(-begin[a], 0);
+        back[rank + a] = Math.max(-end[a], 0);
+      }
       if (back.some((v) => v > 0)) g = em.op('Pad', [g, em.ints(back)]);
       return [g];
     }

@@ -22,7 +22,13 @@ export const Pow: GradRule = {
       if (known) {
         const exps = known.values;
         if (exps.every((v) => v === 0)) return [em.zerosLike(x), undefined];
-        const power = em.op('Pow', [x, em.floats(exps.map((v) => v - 1), known.dims)]);
+        const power = em.op('Pow', [
+          x,
+          em.floats(
+            exps.map((v) => v - 1),
+            known.dims,
+          ),
+        ]);
         slope = exps.every((v) => v === exps[0]) ? em.op('Mul', [power, em.scalar(exps[0])]) : em.op('Mul', [power, em.floats(exps, known.dims)]);
         if (exps.some((v) => v === 0)) slope = em.op('Where', [em.op('Equal', [em.floats(exps, known.dims), em.scalar(0)]), em.scalar(0), slope]);
       } else {

@@ -16,12 +16,18 @@ const NEAREST: Record<string, (v: number) => number> = {
 /** Source coordinate of output index `o` (float32 arithmetic, as ORT computes it). */
 function coordinate(mode: string, o: number, scale: number, inLen: number, outLen: number): number {
   switch (mode) {
-    case 'half_pixel': return f(f(f(o + 0.5) / scale) - 0.5);
-    case 'pytorch_half_pixel': return outLen > 1 ? f(f(f(o + 0.5) / scale) - 0.5) : 0;
-    case 'asymmetric': return f(o / scale);
-    case 'align_corners': return outLen === 1 ? 0 : f(f(o * (inLen - 1)) / (outLen - 1));
-    case 'tf_half_pixel_for_nn': return f(f(o + 0.5) / scale);
-    default: throw new Error(mode);
+    case 'half_pixel':
+      return f(f(f(o + 0.5) / scale) - 0.5);
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? f(f(f(o + 0.5) / scale) - 0.5) : 0;
+    case 'asymmetric':
+      return f(o / scale);
+    case 'align_corners':
+      return outLen === 1 ? 0 : f(f(o * (inLen - 1)) / (outLen - 1));
+    case 'tf_half_pixel_for_nn':
+      return f(f(o + 0.5) / scale);
+    default:
+      throw new Error(mode);
   }
 }
 
@@ -53,9 +59,13 @@ function applyTransposed(em: GraphEmitter, g: string, rank: number, axis: number
   }
   const matrix = em.floats(a, [outLen, inLen]);
   if (axis === rank - 1) return em.op('MatMul', [g, matrix]);
-  const perm = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis).concat(axis);
+  const perm = Array.from({ length: rank }, (_, i) => i)
+    .filter((i) => i !== axis)
+    .concat(axis);
   const inverse = new Array<number>(rank);
-  perm.forEach((v, i) => { inverse[v] = i; });
+  perm.forEach((v, i) => {
+    inverse[v] = i;
+  });
   return em.op('Transpose', [em.op('MatMul', [em.op('Transpose', [g], { perm }), matrix])], { perm: inverse });
 }
 
@@ -71,7 +81,9 @@ function axisScales(ctx: GradContext, inShape: readonly number[], outShape: read
     if (v.values.length > 0) {
       if (v.values.length !== axes.length) ctx.fail(`${v.values.length} scales for ${axes.length} axes`);
       const out = new Array<number>(rank).fill(1);
-      axes.forEach((a, k) => { out[a] = f(v.values[k]); });
+      axes.forEach((a, k) => {
+        out[a] = f(v.values[k]);
+      });
       return out;
     }
   }

@@ -8,7 +8,13 @@ export function sliceIndices(len: number, start: number, end: number, step: numb
   const clampTo = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
   let s = start < 0 ? start + len : start;
   let e = end < 0 ? end + len : end;
-  if (step > 0) { s = clampTo(s, 0, len); e = clampTo(e, 0, len); } else { s = clampTo(s, 0, len - 1); e = clampTo(e, -1, len - 1); }
+  if (step > 0) {
+    s = clampTo(s, 0, len);
+    e = clampTo(e, 0, len);
+  } else {
+    s = clampTo(s, 0, len - 1);
+    e = clampTo(e, -1, len - 1);
+  }
   const out: number[] = [];
   for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
   return out;

@@ -8,9 +8,6 @@ export const Sub: GradRule = {
     const gy = ctx.gradOrZeros(0);
     const out = ctx.shape(ctx.node.output[0]);
     const [a, b] = ctx.node.input;
-    return [
-      ctx.needs(0) ? em.unbroadcast(gy, out, ctx.shape(a)) : undefined,
-      ctx.needs(1) ? em.unbroadcast(em.op('Neg', [gy]), out, ctx.shape(b)) : undefined,
-    ];
+    return [ctx.needs(0) ? em.unbroadcast(gy, out, ctx.shape(a)) : undefined, ctx.needs(1) ? em.unbroadcast(em.op('Neg', [gy]), out, ctx.shape(b)) : undefined];
   },
 };

@@ -37,4 +37,3 @@ export function reduceGrad(ctx: GradContext, mean: boolean): (string | undefined
   }
   return [em.op('Expand', [g, em.op('Shape', [x])]), undefined];
 }
-
