@@ -20,6 +20,7 @@
  * token sequences N x L x C. Layers whose channels are not on axis 1 are analysed through a channels-first view
  * of the tensor (channels-first.ts), which `tensor` names; `source` is the model's own tensor.
  */
+import { ACTIVATION_OPS } from './op-kinds';
 import { cutTensors } from './cuts';
 import { ensureView, isViewTensor, parseViewName, withoutViews } from './channels-first';
 import { channelAxes } from './layout';
@@ -56,23 +57,7 @@ export interface DetectOptions {
 }
 
 const ELEMENTWISE = new Set([
-  'Relu',
-  'LeakyRelu',
-  'PRelu',
-  'Clip',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Tanh',
-  'Elu',
-  'Selu',
-  'Celu',
-  'Softplus',
-  'Softsign',
-  'Mish',
-  'Gelu',
-  'Erf',
-  'ThresholdedRelu',
+  ...ACTIVATION_OPS,
   'BatchNormalization',
   'InstanceNormalization',
   'LRN',

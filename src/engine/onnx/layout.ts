@@ -5,29 +5,14 @@
  * with a weight puts its hidden units on the last axis. So ViT's token sequences (N, L, C), Swin's and
  * ConvNeXt's channels-last blocks (N, H, W, C) and ordinary conv maps (N, C, H, W) all get their channel axis.
  */
+import { ACTIVATION_OPS } from './op-kinds';
 import type { GraphIndex } from './graph';
 import type { NodeProto } from './proto';
 import { attrInt, attrInts } from '../grad/attrs';
 
 /** Operators whose output keeps the layout of their (first data) input: element-wise maps, normalisations. */
 const SAME_LAYOUT = new Set([
-  'Relu',
-  'LeakyRelu',
-  'PRelu',
-  'Clip',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Tanh',
-  'Elu',
-  'Selu',
-  'Celu',
-  'Softplus',
-  'Softsign',
-  'Mish',
-  'Gelu',
-  'Erf',
-  'ThresholdedRelu',
+  ...ACTIVATION_OPS,
   'Abs',
   'Neg',
   'Sqrt',
