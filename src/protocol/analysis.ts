@@ -3,28 +3,36 @@
  * saved result, explain one image, mask a group, and find where a layer's module is defined. Params and results
  * of the `WorkerMethods` entries in ./worker.ts. Plain JSON data; paths are absolute unless said otherwise.
  */
-import type { PreprocessingSettings, PresetName } from '../engine/data/sidecar';
+import * as v from 'valibot';
+import { PreprocessingSettingsSchema } from '../engine/data/sidecar';
 import type { ScanResult } from '../engine/data/scan';
-import type { AnalysisParams, ResultDocument } from '../engine/result/schema';
+import { AnalysisParamsSchema, type ResultDocument } from '../engine/result/schema';
+import { count, index, num } from '../engine/util/checked';
 import type { ClassProb } from './batch';
 import type { ImageGroupScore } from './webview';
-import type { ExecutionProvider } from './provider';
+import { ExecutionProviderSchema } from './provider';
+
+const str = v.string();
 
 /** A preset name or explicit settings; absent: the model's sidecar (or the `none` preset). */
-export type PreprocessingChoice = PresetName | PreprocessingSettings;
+export const PreprocessingChoiceSchema = v.union([v.picklist(['imagenet', 'none']), PreprocessingSettingsSchema]);
+export type PreprocessingChoice = v.InferOutput<typeof PreprocessingChoiceSchema>;
 
-interface RuntimeParams {
-  provider: ExecutionProvider;
+const runtime = {
+  provider: ExecutionProviderSchema,
   /** onnxruntime intra-op threads (absent: one per core). */
-  threads?: number;
-}
+  threads: v.optional(index),
+};
 
-export interface ScanParams extends RuntimeParams {
-  model: string;
+const scanFields = {
+  ...runtime,
+  model: str,
   /** Dataset folder (ImageFolder) or CSV manifest. */
-  data: string;
-  preprocessing?: PreprocessingChoice;
-}
+  data: str,
+  preprocessing: v.optional(PreprocessingChoiceSchema),
+};
+export const ScanParamsSchema = v.object(scanFields);
+export type ScanParams = v.InferOutput<typeof ScanParamsSchema>;
 
 /** What the class picker needs from a scan (the full scan stays in the worker for the analysis). */
 export interface ScanSummary {
@@ -44,16 +52,18 @@ export interface ScanSummary {
   cached: boolean;
 }
 
-export interface AnalyseParams extends ScanParams {
-  classIndex: number;
+export const AnalyseParamsSchema = v.object({
+  ...scanFields,
+  classIndex: index,
   /** Layer names or tensors, top first (the first is the logits layer). */
-  layers: string[];
-  params?: Partial<Omit<AnalysisParams, 'layers' | 'classIndex'>>;
+  layers: v.array(str),
+  params: v.optional(v.partial(v.omit(AnalysisParamsSchema, ['layers', 'classIndex']))),
   /** Folder of stored results (reuse + save). */
-  store: string;
+  store: str,
   /** Run even when a stored result matches. */
-  force?: boolean;
-}
+  force: v.optional(v.boolean()),
+});
+export type AnalyseParams = v.InferOutput<typeof AnalyseParamsSchema>;
 
 export interface AnalyseOutcome {
   doc: ResultDocument;
@@ -66,19 +76,22 @@ export interface AnalyseOutcome {
 }
 
 /** On a saved result: the model is the one the result records (checked by sha256). */
-interface OnResult extends RuntimeParams {
+const onResult = {
+  ...runtime,
   /** The result file. */
-  result: string;
+  result: str,
   /** Absolute path of the image file. */
-  image: string;
-}
+  image: str,
+};
 
-export interface ExplainImageParams extends OnResult {
-  layer: string;
+export const ExplainImageParamsSchema = v.object({
+  ...onResult,
+  layer: str,
   /** Group count of the layer (another count than the saved one re-groups first, without a model run). */
-  groupCount: number;
-  threshold?: number;
-}
+  groupCount: count,
+  threshold: v.optional(num),
+});
+export type ExplainImageParams = v.InferOutput<typeof ExplainImageParamsSchema>;
 
 export interface ImageExplanation {
   layer: string;
@@ -90,11 +103,8 @@ export interface ImageExplanation {
   top: ClassProb[];
 }
 
-export interface MaskGroupParams extends OnResult {
-  layer: string;
-  channels: number[];
-  classIndex: number;
-}
+export const MaskGroupParamsSchema = v.object({ ...onResult, layer: str, channels: v.array(index), classIndex: index });
+export type MaskGroupParams = v.InferOutput<typeof MaskGroupParamsSchema>;
 
 export interface MaskOutcome {
   before: number;
@@ -103,13 +113,14 @@ export interface MaskOutcome {
   top: ClassProb[];
 }
 
-export interface LocateModuleParams {
-  model: string;
+export const LocateModuleParamsSchema = v.object({
+  model: str,
   /** The layer's tensor (its producer node, and the nodes of the same module, carry the metadata). */
-  tensor: string;
+  tensor: str,
   /** The layer's name (module path such as `layer2.1`), used when the graph has no better one. */
-  layer: string;
-}
+  layer: str,
+});
+export type LocateModuleParams = v.InferOutput<typeof LocateModuleParamsSchema>;
 
 /** A source position from a node's stack trace, as written by the exporter (file may be from another machine). */
 export interface TraceFrame {
@@ -130,9 +141,10 @@ export interface ModuleLocation {
   node: string;
 }
 
-export interface RegroupParams {
-  result: string;
-  layer: string;
+export const RegroupParamsSchema = v.object({
+  result: str,
+  layer: str,
   /** null: back to the silhouette's choice. */
-  count: number | null;
-}
+  count: v.nullable(count),
+});
+export type RegroupParams = v.InferOutput<typeof RegroupParamsSchema>;

@@ -5,23 +5,24 @@
 import * as v from 'valibot';
 import type { AuditView } from '../engine/audit/view';
 import { box, conforms, index, num } from '../engine/util/checked';
-import type { ExecutionProvider } from './provider';
+import { ExecutionProviderSchema } from './provider';
 
 export type { AuditView, AuditLabelError, AuditShortcutMistake, AuditShortcutView, AuditShortcutExample } from '../engine/audit/view';
 export { auditCsv } from '../engine/audit/view';
 
 /** Worker `audit` params. */
-export interface AuditParams {
-  model: string;
+export const AuditParamsSchema = v.object({
+  model: v.string(),
   /** Dataset folder or CSV manifest. */
-  data: string;
+  data: v.string(),
   /** Folder of stored results (the class analyses are reused from and saved there). */
-  store: string;
+  store: v.string(),
   /** Class names to examine, or 'all'; default: the classes predicted for two or more suspects. */
-  classes?: string[] | 'all';
-  provider?: ExecutionProvider;
-  threads?: number;
-}
+  classes: v.optional(v.union([v.array(v.string()), v.literal('all')])),
+  provider: v.optional(ExecutionProviderSchema),
+  threads: v.optional(index),
+});
+export type AuditParams = v.InferOutput<typeof AuditParamsSchema>;
 
 const str = v.string();
 

@@ -8,33 +8,52 @@
  * it answers with `error {id, err: {name: 'CancelledError'}}` (the host kills the worker if it does not within
  * a grace period). To add a job: a method here, a handler in `src/worker/jobs/`, an entry in the worker's table.
  */
-import type {
-  AnalyseOutcome,
-  AnalyseParams,
-  ExplainImageParams,
-  ImageExplanation,
-  LocateModuleParams,
-  MaskGroupParams,
-  MaskOutcome,
-  ModuleLocation,
-  RegroupParams,
-  ScanParams,
-  ScanSummary,
+import {
+  type AnalyseOutcome,
+  type AnalyseParams,
+  AnalyseParamsSchema,
+  type ExplainImageParams,
+  ExplainImageParamsSchema,
+  type ImageExplanation,
+  type LocateModuleParams,
+  LocateModuleParamsSchema,
+  type MaskGroupParams,
+  MaskGroupParamsSchema,
+  type MaskOutcome,
+  type ModuleLocation,
+  type RegroupParams,
+  RegroupParamsSchema,
+  type ScanParams,
+  ScanParamsSchema,
+  type ScanSummary,
 } from './analysis';
-import type { AnalyseBatchOutcome, AnalyseBatchParams, BatchExplanation, CheckpointComparison, CompareCheckpointsParams, ExplainBatchParams } from './batch';
+import {
+  type AnalyseBatchOutcome,
+  type AnalyseBatchParams,
+  AnalyseBatchParamsSchema,
+  type BatchExplanation,
+  type CheckpointComparison,
+  type CompareCheckpointsParams,
+  CompareCheckpointsParamsSchema,
+  type ExplainBatchParams,
+  ExplainBatchParamsSchema,
+} from './batch';
 import type { ModelSummary } from './summary';
-import type { AuditParams, AuditView } from './audit';
+import { type AuditParams, AuditParamsSchema, type AuditView } from './audit';
 import * as v from 'valibot';
-import { conforms, dict, index } from '../engine/util/checked';
-import type { ExecutionProvider } from './provider';
+import { check, conforms, dict, index } from '../engine/util/checked';
+import { ExecutionProviderSchema } from './provider';
 
 export { EXECUTION_PROVIDERS, type ExecutionProvider } from './provider';
 
+const PingParamsSchema = v.object({ delayMs: v.optional(index) });
+const DescribeModelParamsSchema = v.object({ path: v.string(), provider: ExecutionProviderSchema, threads: v.optional(index) });
+
 export interface WorkerMethods {
   /** Liveness and cancellation probe: answers after `delayMs` (cancellable while waiting). */
-  ping: { params: { delayMs?: number }; result: { pid: number; node: string } };
+  ping: { params: v.InferOutput<typeof PingParamsSchema>; result: { pid: number; node: string } };
   /** Inputs, outputs, opset, operator counts and the detected layers of an ONNX file. */
-  describeModel: { params: { path: string; provider: ExecutionProvider; threads?: number }; result: ModelSummary };
+  describeModel: { params: v.InferOutput<typeof DescribeModelParamsSchema>; result: ModelSummary };
   /** Explain Batch: the misclassified samples of a batch a debuggee wrote to .npy files, with their groups. */
   explainBatch: { params: ExplainBatchParams; result: BatchExplanation };
   /** Explain Batch on a model the debuggee exported: the analysis of the classes the batch gets wrong, on the batch. */
@@ -59,6 +78,30 @@ export interface WorkerMethods {
 
 export type WorkerMethod = keyof WorkerMethods;
 export type ParamsOf<M extends WorkerMethod> = WorkerMethods[M]['params'];
+
+/** The params of every method, declared once: their types above are inferred from these, and the worker checks
+ * a request's params against them before its job runs. */
+export const WORKER_PARAMS: { [M in WorkerMethod]: v.GenericSchema<unknown, ParamsOf<M>> } = {
+  ping: PingParamsSchema,
+  describeModel: DescribeModelParamsSchema,
+  explainBatch: ExplainBatchParamsSchema,
+  analyseBatch: AnalyseBatchParamsSchema,
+  compareCheckpoints: CompareCheckpointsParamsSchema,
+  scan: ScanParamsSchema,
+  analyse: AnalyseParamsSchema,
+  explainImage: ExplainImageParamsSchema,
+  maskGroup: MaskGroupParamsSchema,
+  locateModule: LocateModuleParamsSchema,
+  regroup: RegroupParamsSchema,
+  audit: AuditParamsSchema,
+};
+
+/** A request's params checked against its method's schema; a ProtocolError naming the method and field otherwise. */
+export function checkParams<M extends WorkerMethod>(method: M, params: unknown): ParamsOf<M> {
+  const r = check(WORKER_PARAMS[method], params);
+  if (!r.ok) throw new ProtocolError(`worker: params of ${method}: ${r.error}`);
+  return r.value;
+}
 export type ResultOf<M extends WorkerMethod> = WorkerMethods[M]['result'];
 
 export const WORKER_METHODS: readonly WorkerMethod[] = [

@@ -3,7 +3,7 @@
  * and the engine, runs one job per request, streams progress and honours cancellation. A crash here does not
  * take the extension host down; the host restarts the worker on the next request.
  */
-import { parseHostMessage, toWireError, type RequestMessage, type WorkerMessage } from '../protocol/worker';
+import { checkParams, parseHostMessage, toWireError, type RequestMessage, type WorkerMessage } from '../protocol/worker';
 import { JOBS } from './table';
 import type { Job } from './job';
 
@@ -22,7 +22,7 @@ async function runRequest(req: RequestMessage): Promise<void> {
   };
   try {
     const job = JOBS[req.method] as Job<unknown, unknown>;
-    const result = await job(req.params, ctx);
+    const result = await job(checkParams(req.method, req.params), ctx);
     send({ kind: 'result', id: req.id, result });
   } catch (e) {
     const err = toWireError(e);
