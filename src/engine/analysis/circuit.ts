@@ -92,5 +92,5 @@ export function uninformativeCircuit(
     }
   });
   const spanning = [...groupsOf.values()].filter((s) => s.size === g.count).length;
-  return `the circuit ${c.upper} -> ${c.lower} carries no information: every group of ${c.upper} sends the same weight to all ${g.count} groups of ${c.lower}, because ${spanning} of its ${groupsOf.size} core neurons have sub-concepts in every group (their sub-concepts split the same way, e.g. by crop size, not by what the crops show). Fewer groups for ${c.lower}, more top crops or a trained model give a readable circuit.`;
+  return `the circuit ${c.upper} -> ${c.lower} carries no information: every group of ${c.upper} sends the same weight to all ${g.count} groups of ${c.lower}, because ${spanning} of its ${groupsOf.size} core neurons have sub-concepts in every group (their sub-concepts split the same way, e.g. by crop size, not by what the crops show). Fewer groups for ${c.lower} or more top crops may separate them.`;
 }
