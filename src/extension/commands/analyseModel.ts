@@ -150,19 +150,32 @@ async function run(
     (options.noPrompt ? noPrompt('the dataset folder') : ask(await pickDataset(uri), 'dataset folder'));
   await memory.setDataset(data);
   let preprocessing = options.preprocessing;
-  if (preprocessing === undefined && needsPreprocessing(uri.fsPath)) {
+  const answered = preprocessing === undefined && needsPreprocessing(uri.fsPath);
+  if (answered) {
     preprocessing =
       memory.model.preprocessing ?? (options.noPrompt ? noPrompt('the preprocessing') : ask(await pickPreprocessing(uri, summary), 'preprocessing'));
     await memory.updateModel({ preprocessing });
   }
-  const scanned = await withWorkerProgress(
-    `NeurFlow: ${fileName}`,
-    panel,
-    report.stages,
-    options.signal,
-    (progress) => services.worker.request('scan', { model: uri.fsPath, data, preprocessing, ...runtime }, progress),
-    { onStage: options.onProgress },
-  );
+  let scanned: ScanSummary;
+  try {
+    scanned = await withWorkerProgress(
+      `NeurFlow: ${fileName}`,
+      panel,
+      report.stages,
+      options.signal,
+      (progress) => services.worker.request('scan', { model: uri.fsPath, data, preprocessing, ...runtime }, progress),
+      { onStage: options.onProgress },
+    );
+  } catch (e) {
+    // A remembered answer that does not fit the model (a 224-px preset for a 64-px model) must not fail every later
+    // run without asking again: forget it, and say so.
+    const err = e as Error;
+    if (answered && err.name !== 'CancelledError') {
+      await memory.updateModel({ preprocessing: undefined });
+      err.message = `${err.message} (the preprocessing answer ${JSON.stringify(preprocessing)} was forgotten: the next Analyse Model asks again)`;
+    }
+    throw err;
+  }
   report.scan = scanned;
   const classIndex =
     resolveClass(options.class, scanned) ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class'));

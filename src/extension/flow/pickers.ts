@@ -3,6 +3,7 @@
  * the dataset folder, the preprocessing when the model has no sidecar, the class (with how many images are
  * predicted and labelled as each), and the layers (detected block outputs, the last five preselected).
  */
+import { presetFor } from './presets';
 import { PARAMS } from '../../engine/params';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -83,7 +84,7 @@ export async function pickPreprocessing(model: vscode.Uri, summary: ModelSummary
     {
       title: `NeurFlow: preprocessing for ${path.basename(model.fsPath)} (no sidecar found)`,
       placeholder: 'How were the training images prepared?',
-      active: (v) => JSON.stringify(v) === JSON.stringify(remembered ?? 'imagenet'),
+      active: (v) => JSON.stringify(v) === JSON.stringify(remembered ?? presetFor(input?.shape ?? [])),
     },
   );
   if (!chosen) return undefined;
