@@ -9,7 +9,9 @@ import { inferShapes } from '../onnx/shapes';
 import { segment } from '../onnx/submodel';
 import type { ProviderSetting } from '../runtime/ort';
 import type { Tensor32 } from './backend';
+import { OrtAnalysisBackend } from './ort-backend';
 import { Cancelled } from './pipeline';
+import type { AnalysisParams } from '../result/schema';
 
 export interface IgSettings {
   steps: number;
@@ -71,4 +73,21 @@ export async function analysisIg(
     out.set(res.attributions, s * c);
   }
   return { data: out, dims: [n, c] };
+}
+
+/**
+ * The analysis backend whose Integrated Gradients follow `params` (steps and method): what a class analysis uses,
+ * and every later run on its saved result (debugging, masking, fidelity).
+ */
+export function analysisBackend(
+  model: LoadedModel,
+  params: Pick<AnalysisParams, 'igSteps' | 'igMethod'>,
+  runtime: { provider?: ProviderSetting; threads?: number },
+): OrtAnalysisBackend {
+  const settings: IgSettings = { steps: params.igSteps, method: params.igMethod, provider: runtime.provider, threads: runtime.threads };
+  return new OrtAnalysisBackend(model, {
+    provider: runtime.provider,
+    threads: runtime.threads,
+    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, settings, signal),
+  });
 }

@@ -18,8 +18,7 @@ import { ORT_VERSION, type ProviderSetting } from '../runtime/ort';
 import type { AnalysisParams, ResultDocument } from '../result/schema';
 import { ResultStore, resultKey, writeResult } from '../result/store';
 import { buildDocument } from './document';
-import { analysisIg } from './ig-adapter';
-import { OrtAnalysisBackend } from './ort-backend';
+import { analysisBackend } from './ig-adapter';
 import { runAnalysis, type LayerSpec, type ProgressEvent } from './pipeline';
 import { denormaliser } from './thumbnails';
 
@@ -167,13 +166,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
   if (rel.length === 0) throw new UsageError(`no image of ${options.data} is ${params.selection} as class ${dataset.names[classIndex]} (${classIndex})`);
   const byPath = new Map(dataset.items.map((it) => [it.path, it.file]));
   const images = await Promise.all(rel.map((p) => loadImageTensor(byPath.get(p)!, pre)));
-  const steps = params.igSteps;
-  const backend = new OrtAnalysisBackend(model, {
-    provider: options.provider,
-    threads: options.threads,
-    ig: (m, lower, upper, a, target, signal) =>
-      analysisIg(m, lower, upper, a, target, { steps, method: params.igMethod, provider: options.provider, threads: options.threads }, signal),
-  });
+  const backend = analysisBackend(model, params, options);
   const specs: LayerSpec[] = layers.map((l) => ({ name: l.name, tensor: l.tensor, shape: l.shape }));
   const [height, width] = pre.size;
   const run = await runAnalysis({

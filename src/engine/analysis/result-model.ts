@@ -11,8 +11,8 @@ import { loadModel, type LoadedModel } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
 import type { ProviderSetting } from '../runtime/ort';
 import type { ResultDocument } from '../result/schema';
-import { analysisIg } from './ig-adapter';
-import { OrtAnalysisBackend } from './ort-backend';
+import { analysisBackend } from './ig-adapter';
+import type { OrtAnalysisBackend } from './ort-backend';
 
 export interface ResultModel {
   model: LoadedModel;
@@ -43,19 +43,6 @@ export async function openResultModel(
   );
   const pre = doc.model.preprocessing as Preprocessing;
   if (!pre || !Array.isArray(pre.size)) throw new UsageError(`${source}: the result does not record its preprocessing`);
-  const backend = new OrtAnalysisBackend(model, {
-    provider: options.provider,
-    threads: options.threads,
-    ig: (m, lower, upper, a, target, signal) =>
-      analysisIg(
-        m,
-        lower,
-        upper,
-        a,
-        target,
-        { steps: doc.params.igSteps, method: doc.params.igMethod, provider: options.provider, threads: options.threads },
-        signal,
-      ),
-  });
+  const backend = analysisBackend(model, doc.params, options);
   return { model, backend, preprocessing: pre, load: (files) => Promise.all(files.map((f) => loadImageTensor(f, pre))) };
 }

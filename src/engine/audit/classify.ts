@@ -23,6 +23,7 @@
  *   shortcut found the list is confident learning's list in its order.
  */
 import type { LabelIssues } from '../data/confident';
+import { argmax } from '../util/probs';
 
 export interface AuditImage {
   path: string;
@@ -93,11 +94,7 @@ export interface Classified {
   shortcutMistakes: ShortcutMistakeEntry[];
 }
 
-function argmaxOf(p: ArrayLike<number>): number {
-  let best = 0;
-  for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
-  return best;
-}
+const argmaxOf = (p: ArrayLike<number>): number => argmax(p, 0, p.length);
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 

@@ -20,7 +20,7 @@ import type { ScanResult } from '../data/scan';
 import { UsageError } from '../errors';
 import type { ResultDocument } from '../result/schema';
 import type { ProviderSetting } from '../runtime/ort';
-import { softmax } from '../util/probs';
+import { argmax, softmax } from '../util/probs';
 import type { AuditView } from './view';
 import { classifySuspects, type ClassReliability, type LabelErrorEntry, type Occlusion, type ShortcutMistakeEntry } from './classify';
 import { layerEvidence } from './evidence';
@@ -252,7 +252,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
             granularity: p.granularity,
             coverage: p.coverage,
             centred: p.vector.map((v, c) => v - layer.meanCrop[c]),
-            occludedPred: a ? argmax(a) : undefined,
+            occludedPred: a ? argmax(a, 0, a.length) : undefined,
           };
         });
         const verdict = judgeGroup(cls, k, items);
@@ -274,14 +274,17 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
           .map((local) => ({ local, score: pres[local].score }))
           .sort((a, b) => b.score - a.score || a.local - b.local)
           .slice(0, EXAMPLES)
-          .map(({ local }) => ({
-            path: scan.images[examined[local]].path,
-            label: scan.images[examined[local]].label,
-            box: pres[local].box,
-            granularity: pres[local].granularity,
-            before: cls,
-            after: argmax(afterOf.get(local)!),
-          }));
+          .map(({ local }) => {
+            const after = afterOf.get(local)!;
+            return {
+              path: scan.images[examined[local]].path,
+              label: scan.images[examined[local]].label,
+              box: pres[local].box,
+              granularity: pres[local].granularity,
+              before: cls,
+              after: argmax(after, 0, after.length),
+            };
+          });
         shortcuts.push({
           id: `${name}/${layer.layer}/G${g}`,
           class: cls,
@@ -402,10 +405,4 @@ async function neighbourAgreements(
     out.set(i, sims.filter((x) => scan.images[x.j].label === im.label).length / sims.length);
   });
   return out;
-}
-
-function argmax(p: ArrayLike<number>): number {
-  let best = 0;
-  for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
-  return best;
 }

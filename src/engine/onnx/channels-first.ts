@@ -47,11 +47,17 @@ export function isViewTensor(name: string): boolean {
 export function withoutViews(model: LoadedModel): LoadedModel {
   const nodes = model.proto.graph.node;
   if (!nodes.some((n) => n.output.some(isViewTensor))) return model;
+  // Built once per viewed graph (adding a view makes a new graph), so detecting again costs no new index.
+  const known = withoutViewsOf.get(model.graph);
+  if (known) return { ...model, proto: { ...model.proto, graph: known.graph }, graph: known };
   const back = (t: string) => (t.startsWith(BACK_PREFIX) ? t.replace(/^nf_channels_back\/\d+\//s, '') : t);
   const clean = nodes.filter((n) => !n.output.some(isViewTensor)).map((n) => ({ ...n, input: n.input.map(back) }));
-  const graph = { ...model.proto.graph, node: clean };
-  return { ...model, proto: { ...model.proto, graph }, graph: new GraphIndex(graph, model.resolveTensor, model.path) };
+  const index = new GraphIndex({ ...model.proto.graph, node: clean }, model.resolveTensor, model.path);
+  withoutViewsOf.set(model.graph, index);
+  return { ...model, proto: { ...model.proto, graph: index.graph }, graph: index };
 }
+
+const withoutViewsOf = new WeakMap<GraphIndex, GraphIndex>();
 
 function inverse(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);

@@ -20,6 +20,7 @@
  * token sequences N x L x C. Layers whose channels are not on axis 1 are analysed through a channels-first view
  * of the tensor (channels-first.ts), which `tensor` names; `source` is the model's own tensor.
  */
+import { attrInt } from '../grad/attrs';
 import { ACTIVATION_OPS } from './op-kinds';
 import { cutTensors } from './cuts';
 import { ensureView, isViewTensor, parseViewName, withoutViews } from './channels-first';
@@ -207,8 +208,7 @@ function blockOf(model: LoadedModel, prev: string, tensor: string): string[] {
 /** A Gather of one index on a non-batch axis (ViT's `x[:, 0]`): a selection that repeats the tokens' layer. */
 function isTokenSelect(model: LoadedModel, node: NodeProto, inDims: number[]): boolean {
   if (node.opType !== 'Gather' || !model.graph.isConstant(node.input[1])) return false;
-  const axis = node.attribute.find((a) => a.name === 'axis');
-  const ax = Number(axis?.i ?? 0);
+  const ax = attrInt(node, 'axis', 0);
   const idx = model.graph.constantValue(node.input[1]);
   return (ax + inDims.length) % inDims.length !== 0 && idx !== undefined && idx.dims.length === 0;
 }

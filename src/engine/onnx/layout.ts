@@ -63,12 +63,18 @@ const CHANNELS_FIRST = new Set([
   'MaxUnpool',
 ]);
 
+const computed = new WeakMap<GraphIndex, Map<string, number>>();
+
 /**
  * The channel axis (batch axis included, so >= 1) of every data tensor whose layout can be followed from the
  * input; `shapes` are the probe shapes (batch 1). Tensors missing from the map have no known channel axis.
  */
-export function channelAxes(graph: GraphIndex, input: string, shapes: ReadonlyMap<string, readonly number[]>): Map<string, number> {
+export function channelAxes(graph: GraphIndex, input: string, shapes: ReadonlyMap<string, readonly number[]>): ReadonlyMap<string, number> {
+  // One walk per graph (a model's graph and its probe shapes do not change; adding a view makes a new graph).
+  const known = computed.get(graph);
+  if (known) return known;
   const axes = new Map<string, number>([[input, 1]]);
+  computed.set(graph, axes);
   for (const node of graph.nodes) {
     const out = node.output[0];
     const dims = out ? shapes.get(out) : undefined;

@@ -19,8 +19,7 @@ import type { AnalysisRef } from './analyses';
 import { compareCheckpoint } from './compare';
 import { EXPORTED_MODEL_SETTING } from './export';
 import type { ExportReport } from './export-snippet';
-import { pausedFrame, type PausedFrame } from './frame';
-import { checkpoints, exportedModelSetting, exportLive, Failure, transfer, where, type ExplainFailure, type Exported } from './live';
+import { checkpoints, exportedModelSetting, exportLive, Failure, transfer, trustedPausedFrame, where, type ExplainFailure, type Exported } from './live';
 import { BatchMemory } from './memory';
 import { DEFAULT_EXPRESSIONS, type BatchExpressions, type Transfer } from './transfer';
 
@@ -157,13 +156,7 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
   const started = performance.now();
   const memory = new BatchMemory(context.workspaceState);
   const prompt = !args.noPrompt;
-  let frame: PausedFrame;
-  try {
-    frame = await pausedFrame();
-  } catch (e) {
-    throw new Failure('no-session', (e as Error).message);
-  }
-  if (!vscode.workspace.isTrusted) throw new Failure('untrusted', 'Explain Batch runs the model: trust this workspace first');
+  const frame = await trustedPausedFrame('Explain Batch');
   // An ONNX file given or set: its saved analyses are chosen before anything runs (the flow before the live export).
   const file = args.model ?? exportedModelSetting();
   let model: string | undefined;

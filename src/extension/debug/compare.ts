@@ -12,9 +12,8 @@ import { readSettings } from '../config';
 import type { Services } from '../services';
 import type { CheckpointComparison } from '../../protocol/batch';
 import { chooseAnalyses } from './choose';
-import { checkpoints, exportLive, Failure, modelsDir, transfer, where, type ExplainFailure } from './live';
+import { checkpoints, exportLive, Failure, modelsDir, transfer, trustedPausedFrame, where, type ExplainFailure } from './live';
 import { writeFileAtomic } from '../../engine/result/store';
-import { pausedFrame, type PausedFrame } from './frame';
 import { BatchMemory } from './memory';
 import { DEFAULT_EXPRESSIONS, type BatchExpressions } from './transfer';
 import type { Checkpoint } from './checkpoints';
@@ -68,13 +67,7 @@ export function comparisonMarkdown(c: CheckpointComparison, previous: Checkpoint
 async function run(services: Services, context: vscode.ExtensionContext, args: CompareArgs): Promise<CompareReport> {
   const memory = new BatchMemory(context.workspaceState);
   const prompt = !args.noPrompt;
-  let frame: PausedFrame;
-  try {
-    frame = await pausedFrame();
-  } catch (e) {
-    throw new Failure('no-session', (e as Error).message);
-  }
-  if (!vscode.workspace.isTrusted) throw new Failure('untrusted', 'Compare with Previous Checkpoint runs the model: trust this workspace first');
+  const frame = await trustedPausedFrame('Compare with Previous Checkpoint');
   const saved = memory.get();
   const exprs: BatchExpressions = {
     images: args.images ? [args.images] : saved.images ? [saved.images] : DEFAULT_EXPRESSIONS.images,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CheckpointHistory } from './checkpoints';
 import { candidateLabel, EXPORTED_MODEL_SETTING, exportModel, pruneExports, type ExportOutcome } from './export';
-import { evaluator, type PausedFrame } from './frame';
+import { evaluator, pausedFrame, type PausedFrame } from './frame';
 import type { BatchMemory } from './memory';
 import { transferBatch, type BatchExpressions, type Transfer } from './transfer';
 
@@ -38,6 +38,18 @@ export class Failure extends Error {
   ) {
     super(message);
   }
+}
+
+/** The paused frame a command works in, in a trusted workspace (it runs the model): else a Failure saying why. */
+export async function trustedPausedFrame(command: string): Promise<PausedFrame> {
+  let frame: PausedFrame;
+  try {
+    frame = await pausedFrame();
+  } catch (e) {
+    throw new Failure('no-session', (e as Error).message);
+  }
+  if (!vscode.workspace.isTrusted) throw new Failure('untrusted', `${command} runs the model: trust this workspace first`);
+  return frame;
 }
 
 export function where(frame: PausedFrame): string {

@@ -13,8 +13,8 @@ import { PARAMS } from '../../engine/params';
 import { readNpyFile } from '../../engine/io/npy-file';
 import { DEFAULT_PARAMS, chooseLayers } from '../../engine/analysis/job';
 import { buildDocument } from '../../engine/analysis/document';
-import { analysisIg } from '../../engine/analysis/ig-adapter';
-import { OrtAnalysisBackend } from '../../engine/analysis/ort-backend';
+import { argmaxRows } from '../../engine/analysis/mask';
+import { analysisBackend } from '../../engine/analysis/ig-adapter';
 import { runAnalysis } from '../../engine/analysis/pipeline';
 import { minMaxRgb } from '../../engine/analysis/thumbnails';
 import { toClassIndices, toModelBatch } from '../../engine/data/batch-layout';
@@ -44,12 +44,6 @@ export function wrongClasses(predicted: ArrayLike<number>, labels: ArrayLike<num
     .map(([c]) => c);
 }
 
-function argmax(data: Float32Array, row: number, k: number): number {
-  let best = 0;
-  for (let j = 1; j < k; j++) if (data[row * k + j] > data[row * k + best]) best = j;
-  return best;
-}
-
 export async function analyseBatch(params: AnalyseBatchParams, ctx: JobContext): Promise<AnalyseBatchOutcome> {
   ctx.progress('Reading the exported model');
   const model = await loadModel(params.model);
@@ -68,7 +62,7 @@ export async function analyseBatch(params: AnalyseBatchParams, ctx: JobContext):
   );
   const logits = acts.logits!;
   const k = logits.dims[1] ?? 1;
-  const predicted = Int32Array.from({ length: n }, (_, i) => argmax(logits.data, i, k));
+  const predicted = Int32Array.from(argmaxRows(logits));
   const labels = toClassIndices(readNpyFile(params.labels.path), n, k, params.labels.expression, 'labels');
   const names = Array.from({ length: k }, (_, i) => params.classNames?.[i] ?? `class ${i}`);
   const all = wrongClasses(predicted, labels, params.skip);
@@ -102,13 +96,7 @@ export async function analyseBatch(params: AnalyseBatchParams, ctx: JobContext):
       continue;
     }
     ctx.progress(prefix, ci, classes.length);
-    const steps = analysisParams.igSteps;
-    const backend = new OrtAnalysisBackend(model, {
-      provider: params.provider,
-      threads: params.threads,
-      ig: (m, lower, upper, a, target, signal) =>
-        analysisIg(m, lower, upper, a, target, { steps, method: analysisParams.igMethod, provider: params.provider, threads: params.threads }, signal),
-    });
+    const backend = analysisBackend(model, analysisParams, params);
     const classImages = chosen.map((i) => images[i]);
     const run = await runAnalysis({
       backend,
