@@ -42,8 +42,10 @@ export interface ShortcutRef {
 /** An occlusion of a shortcut's evidence on one image, and the probabilities after it. */
 export interface Occlusion {
   shortcut: number;
-  /** The occluded evidence box (input pixels). */
+  /** The shortcut's evidence box (input pixels). */
   box: [number, number, number, number];
+  /** The box actually filled (the evidence box or its tightest part that does the same; default `box`). */
+  occluded?: [number, number, number, number];
   probs: ArrayLike<number>;
 }
 
@@ -79,8 +81,10 @@ export interface ShortcutMistakeEntry {
   label: number;
   predicted: number;
   shortcut: number;
-  /** The shortcut's evidence box on the image (input pixels), the one occluded. */
+  /** The shortcut's evidence box on the image (input pixels). */
   box: [number, number, number, number];
+  /** The part of it that was occluded (the whole box or a tighter part doing the same). */
+  occluded: [number, number, number, number];
   /** p(label) before and after occluding the shortcut's evidence. */
   labelProbBefore: number;
   labelProbAfter: number;
@@ -135,6 +139,7 @@ export function classifySuspects(
           predicted: im.pred,
           shortcut: o.shortcut,
           box: o.box,
+          occluded: o.occluded ?? o.box,
           labelProbBefore: im.probs[s.label],
           labelProbAfter: o.probs[s.label],
           alsoLabelError: !restored,

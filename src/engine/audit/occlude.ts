@@ -1,7 +1,11 @@
 /**
  * Occluding a group's evidence on an image: the pixels of a box are replaced by what the surroundings predict
  * there (a harmonic-style fill: each pixel is the inverse-distance blend of the four box-border pixels on its
- * row and column, just outside the box). On the smooth backgrounds where small shortcuts such as watermarks,
+ * row and column, just outside the box), plus the surroundings' pixel noise: a flat patch on a grainy background
+ * is itself a shape (a model of shapes reads a smooth 24-px patch as a square), so the fill gets white noise of
+ * the ring's own level (robust estimate from second differences along the ring, which ignore linear trends and,
+ * by the median, a shape edge crossing the ring), drawn from a generator seeded by the box so runs repeat.
+ * On the backgrounds where small shortcuts such as watermarks,
  * stamps or markers sit, this removes the evidence and keeps the rest of the image, which is what "mask the
  * group" must mean for a measured effect: zeroing channels of deep layers with residual paths often changes
  * nothing (the same information flows through the channels left), while removing the evidence crop removes it
@@ -53,6 +57,13 @@ export function occludeBox(image: Float32Array, channels: number, height: number
       }
     }
     const fallback = ringN > 0 ? ringSum / ringN : 0;
+    const sides: Float32Array[] = [];
+    if (hasL) sides.push(Float32Array.from({ length: y1 - y0 }, (_, k) => image[base + (y0 + k) * width + left]));
+    if (hasR) sides.push(Float32Array.from({ length: y1 - y0 }, (_, k) => image[base + (y0 + k) * width + right]));
+    if (hasT) sides.push(image.subarray(base + top * width + x0, base + top * width + x1));
+    if (hasB) sides.push(image.subarray(base + bottom * width + x0, base + bottom * width + x1));
+    const sigma = noiseLevel(sides);
+    const noise = gaussian(((x0 * 73856093) ^ (y0 * 19349663) ^ (x1 * 83492791) ^ (y1 * 2654435761) ^ (c * 97)) >>> 0);
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         let s = 0;
@@ -77,9 +88,71 @@ export function occludeBox(image: Float32Array, channels: number, height: number
           s += image[base + bottom * width + x] / d;
           w += 1 / d;
         }
-        out[base + y * width + x] = w > 0 ? s / w : fallback;
+        out[base + y * width + x] = (w > 0 ? s / w : fallback) + sigma * noise();
       }
     }
   }
   return out;
+}
+
+/** Robust standard deviation of white noise on a sequence: 1.4826 median |second difference| / sqrt(6). */
+export function noiseLevel(runs: readonly Float32Array[]): number {
+  const d2: number[] = [];
+  for (const r of runs) for (let i = 1; i + 1 < r.length; i++) d2.push(Math.abs(r[i - 1] - 2 * r[i] + r[i + 1]));
+  if (d2.length === 0) return 0;
+  d2.sort((a, b) => a - b);
+  return (1.4826 * d2[d2.length >> 1]) / Math.sqrt(6);
+}
+
+/** Standard normal samples from a seeded generator (mulberry32 + Box-Muller). */
+function gaussian(seed: number): () => number {
+  let t = seed >>> 0;
+  const uniform = () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** A shortcut's evidence is small: boxes over this share of the image are not occluded to judge a suspect. */
+export const MAX_EVIDENCE_AREA = 0.25;
+
+export const boxArea = (b: Box): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+
+/** Boxes of half the side inside `box` (clipped to the image), on a grid of a sixth of the side. */
+export function halfBoxes(box: Box, size: { height: number; width: number }): Box[] {
+  const x0 = Math.max(0, box[0]);
+  const y0 = Math.max(0, box[1]);
+  const x1 = Math.min(size.width, box[2]);
+  const y1 = Math.min(size.height, box[3]);
+  const w = Math.ceil((x1 - x0) / 2);
+  const h = Math.ceil((y1 - y0) / 2);
+  if (w < 2 || h < 2) return [];
+  const sx = Math.max(1, Math.round((x1 - x0) / 6));
+  const sy = Math.max(1, Math.round((y1 - y0) / 6));
+  const out: Box[] = [];
+  for (let y = y0; y + h <= y1; y += sy) for (let x = x0; x + w <= x1; x += sx) out.push([x, y, x + w, y + h]);
+  return out;
+}
+
+/**
+ * Of the occlusions tried (the whole evidence box first, then its half-size boxes), the one to judge by: the
+ * half-size box that removes the most of p(cls) when it removes at least 90% of what the whole box removes (the
+ * shortcut sits there and the rest of the box is spared), else the whole box.
+ */
+export function tightest<T extends { box: Box; probs: ArrayLike<number> }>(tried: readonly T[], before: number, cls: number): T {
+  const whole = tried[0];
+  const drop = before - whole.probs[cls];
+  let best = whole;
+  let bestDrop = -Infinity;
+  for (const t of tried.slice(1)) {
+    const d = before - t.probs[cls];
+    if (d >= 0.9 * drop && d > bestDrop) {
+      best = t;
+      bestDrop = d;
+    }
+  }
+  return best;
 }

@@ -24,7 +24,7 @@ import { argmax, softmax } from '../util/probs';
 import type { AuditView } from './view';
 import { classifySuspects, type ClassReliability, type LabelErrorEntry, type Occlusion, type ShortcutMistakeEntry } from './classify';
 import { layerEvidence } from './evidence';
-import { occludeBox } from './occlude';
+import { boxArea, halfBoxes, MAX_EVIDENCE_AREA, occludeBox, tightest } from './occlude';
 import { judgeGroup, type GroupImage, type GroupVerdict } from './shortcuts';
 
 export interface ShortcutExample {
@@ -81,6 +81,8 @@ export interface AuditReport {
   shortcutMistakes: (ShortcutMistakeEntry & { labelName: string; predictedName: string; shortcutId: string })[];
   shortcuts: AuditShortcut[];
   reliability: (ClassReliability & { className: string })[];
+  /** The layer whose nearest neighbours judged the labels of classes the model cannot recognise without a shortcut. */
+  neighbourLayer?: string;
   /** Every group judged, with its numbers (why it is or is not a shortcut). */
   groups: GroupAudit[];
   results: Record<string, string>;
@@ -261,15 +263,20 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
         const index = shortcuts.length;
         // Every examined image where it is present: occlude (for the suspects) and remember (for the reliability).
         const all = examined.flatMap((_img, local) => (pres[local].present ? [local] : []));
-        const need = all.filter((local) => !afterOf.has(local) && scan.images[examined[local]].pred === cls);
-        const more = await predictOccluded(need.map((local) => ({ local, box: pres[local].box })));
-        need.forEach((local, j) => afterOf.set(local, more[j]));
-        for (const local of all) {
+        // Judging a suspect: the tightest part of the evidence box whose occlusion does the same (a big filled box
+        // can clip the object or read as a shape itself); boxes over a quarter of the image are no small evidence.
+        const judged = all.filter((local) => scan.images[examined[local]].pred === cls && boxArea(pres[local].box) <= MAX_EVIDENCE_AREA * height * width);
+        const candidates = judged.map((local) => [pres[local].box, ...halfBoxes(pres[local].box, geom)]);
+        const flat = await predictOccluded(judged.flatMap((local, i) => candidates[i].map((box) => ({ local, box }))));
+        let at = 0;
+        judged.forEach((local, i) => {
           const img = examined[local];
-          mine.add(img);
-          const a = afterOf.get(local);
-          if (a) occlusions.set(img, [...(occlusions.get(img) ?? []), { shortcut: index, box: pres[local].box, probs: a }]);
-        }
+          const tried = candidates[i].map((box, j) => ({ box, probs: flat[at + j] }));
+          at += tried.length;
+          const chosen = tightest(tried, scan.images[img].probs[cls], cls);
+          occlusions.set(img, [...(occlusions.get(img) ?? []), { shortcut: index, box: pres[local].box, occluded: chosen.box, probs: chosen.probs }]);
+        });
+        for (const local of all) mine.add(examined[local]);
         const examples: ShortcutExample[] = others
           .map((local) => ({ local, score: pres[local].score }))
           .sort((a, b) => b.score - a.score || a.local - b.local)
@@ -315,15 +322,18 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   // A class's recall without its shortcut only discounts its labels when the model misses most of them (CL's
   // noise-below-one-half assumption broken); otherwise its disagreement keeps full weight.
   const weak = reliability.filter((r) => r.recall < 0.5);
-  const agreement =
+  const weakClean = new Set(scan.images.flatMap((im, i) => (weak.some((w) => w.class === im.label) && !present.get(im.label)?.has(i) ? [i] : [])));
+  const neighbours =
     weak.length > 0 && headLayer
       ? await neighbourAgreements(
           options,
           scan,
           headLayer,
           weak.map((w) => w.class),
+          weakClean,
         )
       : undefined;
+  const agreement = neighbours?.agreement;
   const classified = classifySuspects(
     scan.images,
     scan.labelIssues,
@@ -351,6 +361,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     })),
     shortcuts,
     reliability: reliability.map((r) => ({ ...r, className: scan.classes[r.class] })),
+    ...(neighbours ? { neighbourLayer: neighbours.layer } : {}),
     groups,
     results,
   };
@@ -361,48 +372,72 @@ export const NEIGHBOURS = 10;
 
 /**
  * For the images labelled as one of `labels`: the share of their NEIGHBOURS nearest images (cosine of the channel
- * means of the layer the head reads, i.e. the analysis layer below the top; the image itself excluded) that
- * carry the same label.
+ * means of one analysis layer below the top; the image itself excluded) that carry the same label. The layer is
+ * the one where the `clean` images (labelled as one of `labels`, no shortcut present) agree most with their
+ * neighbours; it is returned for the report.
  */
 async function neighbourAgreements(
   options: AuditOptions,
   scan: ScanResult,
   from: { doc: ResultDocument; file?: string },
   labels: number[],
-): Promise<Map<number, number>> {
-  const layer = from.doc.layers[1];
+  clean: ReadonlySet<number>,
+): Promise<{ agreement: Map<number, number>; layer: string }> {
+  const layers = from.doc.layers.slice(1);
   const rm = await openResultModel(from.doc, from.file ?? options.model, { model: options.model, provider: options.provider, threads: options.threads });
   const [height, width] = rm.preprocessing.size;
   const ch = rm.preprocessing.channels;
   const size = ch * height * width;
-  const vectors: Float32Array[] = [];
+  const vectors: Float32Array[][] = layers.map(() => []);
   for (let s = 0; s < scan.images.length; s += 128) {
     const part = scan.images.slice(s, s + 128);
     const tensors = await rm.load(part.map((im) => path.join(scan.dataset.root, im.path)));
     const data = new Float32Array(part.length * size);
     tensors.forEach((t, i) => data.set(t, i * size));
-    const [means] = await rm.backend.channelMeans({ data, dims: [part.length, ch, height, width] }, [layer.tensor], options.signal);
-    const c = means.dims[1];
-    for (let i = 0; i < part.length; i++) {
-      const v = means.data.slice(i * c, (i + 1) * c);
-      const n = Math.hypot(...v) || 1;
-      vectors.push(v.map((x) => x / n));
-    }
+    const means = await rm.backend.channelMeans(
+      { data, dims: [part.length, ch, height, width] },
+      layers.map((l) => l.tensor),
+      options.signal,
+    );
+    means.forEach((m, li) => {
+      const c = m.dims[1];
+      for (let i = 0; i < part.length; i++) {
+        const v = m.data.slice(i * c, (i + 1) * c);
+        const n = Math.hypot(...v) || 1;
+        vectors[li].push(v.map((x) => x / n));
+      }
+    });
   }
-  const wanted = new Set(labels);
-  const out = new Map<number, number>();
-  scan.images.forEach((im, i) => {
-    if (!wanted.has(im.label)) return;
-    const sims = vectors
+  const agreementAt = (vs: Float32Array[], i: number): number => {
+    const sims = vs
       .map((v, j) => {
         if (j === i) return { j, s: -Infinity };
         let d = 0;
-        for (let c = 0; c < v.length; c++) d += v[c] * vectors[i][c];
+        for (let c = 0; c < v.length; c++) d += v[c] * vs[i][c];
         return { j, s: d };
       })
       .sort((a, b) => b.s - a.s || a.j - b.j)
       .slice(0, NEIGHBOURS);
-    out.set(i, sims.filter((x) => scan.images[x.j].label === im.label).length / sims.length);
+    return sims.filter((x) => scan.images[x.j].label === scan.images[i].label).length / sims.length;
+  };
+  // The layer in which the images of these labels without the shortcut sit most among their own label: a model
+  // that learned a shortcut for a class may not separate the class's shape in the layer its head reads, while a
+  // lower layer still does (measured on the labels given, never on any truth).
+  let best = 0;
+  let bestScore = -1;
+  vectors.forEach((vs, li) => {
+    let sum = 0;
+    for (const i of clean) sum += agreementAt(vs, i);
+    const score = clean.size > 0 ? sum / clean.size : 0;
+    if (score > bestScore + 1e-12) {
+      best = li;
+      bestScore = score;
+    }
   });
-  return out;
+  const wanted = new Set(labels);
+  const agreement = new Map<number, number>();
+  scan.images.forEach((im, i) => {
+    if (wanted.has(im.label)) agreement.set(i, agreementAt(vectors[best], i));
+  });
+  return { agreement, layer: layers[best].name };
 }

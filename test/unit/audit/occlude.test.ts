@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { occludeBox } from '../../../src/engine/audit/occlude';
+import { noiseLevel, occludeBox } from '../../../src/engine/audit/occlude';
 import { locate } from '../../../src/engine/audit/evidence';
 
 /** A 2-channel H x W image: channel 0 a horizontal ramp, channel 1 constant 5; a "marker" of 9s in `box`. */
@@ -50,4 +50,34 @@ test('the evidence is located where the overlapping windows meet, padded by half
   ];
   const box = locate(windows, [16, 8, 32, 24], 0.25, { height: 64, width: 64 }, 0.5);
   assert.deepEqual(box, [20, 12, 36, 28]);
+});
+
+test('on a grainy background the fill is as grainy as its surroundings (no flat patch), and repeats exactly', () => {
+  // Background 0.5 + white noise of sd 0.2 (seeded); a flat 12x12 "marker" of 3s.
+  let t = 12345;
+  const rand = () => {
+    t = (t * 1103515245 + 12345) % 2147483648;
+    return t / 2147483648;
+  };
+  const h = 48;
+  const w = 48;
+  const box: [number, number, number, number] = [18, 18, 30, 30];
+  const img = new Float32Array(h * w);
+  for (let i = 0; i < h * w; i++) img[i] = 0.5 + 0.2 * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  for (let y = 18; y < 30; y++) for (let x = 18; x < 30; x++) img[y * w + x] = 3;
+  const out = occludeBox(img, 1, h, w, box);
+  const inside: number[] = [];
+  for (let y = 18; y < 30; y++) for (let x = 18; x < 30; x++) inside.push(out[y * w + x]);
+  const mean = inside.reduce((a, b) => a + b, 0) / inside.length;
+  const sd = Math.sqrt(inside.reduce((a, b) => a + (b - mean) ** 2, 0) / inside.length);
+  assert.ok(Math.abs(mean - 0.5) < 0.1, `fill mean ${mean}`);
+  assert.ok(sd > 0.14 && sd < 0.3, `fill sd ${sd} vs background 0.2`);
+  assert.deepEqual(occludeBox(img, 1, h, w, box), out);
+});
+
+test('the noise level ignores linear trends and a step crossing the ring', () => {
+  const ramp = Float32Array.from({ length: 20 }, (_, i) => i * 0.3);
+  assert.ok(noiseLevel([ramp]) < 1e-6);
+  const step = Float32Array.from({ length: 20 }, (_, i) => (i < 10 ? 0 : 5));
+  assert.equal(noiseLevel([step]), 0);
 });
