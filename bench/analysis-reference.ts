@@ -12,7 +12,15 @@ import { adjustedRandIndex } from '../src/engine/analysis/cluster';
 import { regroupDocument } from '../src/engine/analysis/regroup';
 import type { ProviderSetting } from '../src/engine/runtime/ort';
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, provider: { type: 'string' }, shared: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string' },
+    provider: { type: 'string' },
+    shared: { type: 'string' },
+    'ig-steps': { type: 'string' },
+    exact: { type: 'boolean' },
+  },
+});
 const shared = path.resolve(values.shared ?? path.join(__dirname, '../../shared'));
 const refDir = path.join(shared, 'reference/neurflow');
 const config = JSON.parse(readFileSync(path.join(refDir, 'run_config.json'), 'utf8'));
@@ -36,7 +44,12 @@ const timing = JSON.parse(readFileSync(path.join(refDir, 'timing.json'), 'utf8')
     data: path.join(shared, 'datasets/shortcut/test'),
     class: config.class_id,
     layers: config.layers_top_first,
-    params: { tau: config.tau, normalisation: 'reference' },
+    params: {
+      tau: config.tau,
+      normalisation: 'reference',
+      exact: values.exact ?? false,
+      ...(values['ig-steps'] ? { igSteps: Number(values['ig-steps']) } : {}),
+    },
     threads: values.threads ? Number(values.threads) : undefined,
     provider: values.provider as ProviderSetting | undefined,
   });
@@ -117,7 +130,9 @@ const timing = JSON.parse(readFileSync(path.join(refDir, 'timing.json'), 'utf8')
   let d3 = doc;
   for (const [name, k] of counts) d3 = regroupDocument(d3, name, k);
   let worst = 0,
-    edges = 0;
+    edges = 0,
+    absErr = 0,
+    absRef = 0;
   for (const c of d3.circuit) {
     const L = ['5', '4', '3', '2', '1'].find((l) => neurons.layers[l].upper_module === c.upper)!;
     const refScores = groups.circuit_n3[`${L}->${Number(L) - 1}`]?.scores;
@@ -129,10 +144,15 @@ const timing = JSON.parse(readFileSync(path.join(refDir, 'timing.json'), 'utf8')
         continue;
       }
       worst = Math.max(worst, Math.abs(r - e.weight) / Math.max(1e-3, Math.abs(r)));
+      absErr += Math.abs(r - e.weight);
+      absRef += Math.abs(r);
       edges++;
     }
   }
-  console.log(`circuit (n3, reference normalisation): ${edges} edges, max rel err ${worst.toExponential(2)}`);
+  console.log(
+    `circuit (n3, reference normalisation): ${edges} edges, max rel err ${worst.toExponential(2)}, sum |err| / sum |weight| ${(absErr / absRef).toExponential(2)}`,
+  );
+  console.log(`approximations: ${doc.approximations ? JSON.stringify(doc.approximations) : 'none (exact)'}`);
   console.log(
     'timings (s):',
     Object.entries(doc.timings)

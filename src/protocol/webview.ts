@@ -86,6 +86,8 @@ export const ResultViewMessageSchema = v.object({
   imageBase: v.optional(str),
   /** Tab to show (absent: the one the panel showed for the same result, else circuit). */
   tab: v.optional(v.picklist(RESULT_TABS)),
+  /** The analysis is still running: `doc` holds the finished upper layers and more will follow. */
+  running: v.optional(v.boolean()),
   /** True when explain/mask requests cannot run (untrusted workspace, model missing): the actions are hidden. */
   readOnly: v.optional(v.boolean()),
 });

@@ -150,6 +150,8 @@ export const ProgressMessageSchema = v.object({
   stage: v.string(),
   done: v.optional(v.number()),
   total: v.optional(v.number()),
+  /** An intermediate result of the job (the analysis: the result document of the finished layers). */
+  partial: v.optional(v.unknown()),
 });
 export type ProgressMessage = v.InferOutput<typeof ProgressMessageSchema>;
 

@@ -4,6 +4,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** Streams a progress event to the host. */
   progress(stage: string, done?: number, total?: number): void;
+  /** Streams an intermediate result (e.g. the circuit of the finished layers) to the host. */
+  partial?(result: unknown): void;
 }
 
 export type Job<P, R> = (params: P, ctx: JobContext) => Promise<R>;

@@ -19,6 +19,7 @@ async function runRequest(req: RequestMessage): Promise<void> {
   const ctx = {
     signal: controller.signal,
     progress: (stage: string, done?: number, total?: number) => send({ kind: 'progress', id: req.id, stage, done, total }),
+    partial: (result: unknown) => send({ kind: 'progress', id: req.id, stage: 'Partial result', partial: result }),
   };
   try {
     const job = JOBS[req.method] as Job<unknown, unknown>;

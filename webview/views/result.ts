@@ -60,7 +60,11 @@ export class ResultPanel {
         'header',
         { class: 'title' },
         h('h1', {}, `${doc.class.name} · ${model}`),
-        !doc.complete ? h('vscode-badge', { title: 'The analysis was cancelled: the finished layers are shown' }, 'incomplete') : null,
+        m.running
+          ? h('vscode-badge', { title: 'The analysis is running: the finished upper layers are shown, lower layers are added as they finish' }, 'analysing')
+          : !doc.complete
+            ? h('vscode-badge', { title: 'The analysis was cancelled: the finished layers are shown' }, 'incomplete')
+            : null,
         m.file
           ? h('vscode-button', { secondary: true, icon: 'json', title: m.file, onclick: () => post({ type: 'openFile', path: m.file! }) }, 'Result File')
           : null,

@@ -23,6 +23,9 @@ ${usageLine('blocks')}
 ${usageLine('tau')}
 ${usageLine('topCrops')}
 ${usageLine('igSteps')}
+  --exact              the paper's settings with no approximation (default: the fast analysis, whose IG runs
+                       8 Gauss-Legendre nodes first and the full --ig-steps only where the completeness error or
+                       the top-tau ranking is not settled; the result's "approximations" says what ran)
   --groups N           groups per layer (default: chosen by silhouette); or LAYER=N,LAYER=N
   --normalisation M    edge weights: correct (default) or reference (the authors' in-place rescaling)
   --out FILE           result file (default: <model>.<class>.neurflow-result.json in the current folder)
@@ -65,6 +68,7 @@ export const analyseCommand: CliCommand = {
         tau: { type: 'string' },
         'top-crops': { type: 'string' },
         'ig-steps': { type: 'string' },
+        exact: { type: 'boolean' },
         groups: { type: 'string' },
         normalisation: { type: 'string' },
         out: { type: 'string' },
@@ -98,6 +102,7 @@ export const analyseCommand: CliCommand = {
       ...(v.tau ? { tau: positiveInt(v.tau, 'tau', USAGE) } : {}),
       ...(v['top-crops'] ? { topCrops: positiveInt(v['top-crops'], 'top-crops', USAGE) } : {}),
       ...(v['ig-steps'] ? { igSteps: positiveInt(v['ig-steps'], 'ig-steps', USAGE) } : {}),
+      ...(v.exact ? { exact: true } : {}),
       ...(v.normalisation ? { normalisation: v.normalisation as AnalysisParams['normalisation'] } : {}),
       ...(v.threshold ? { debugThreshold: positiveNumber(v.threshold, 'threshold', USAGE) } : {}),
       ...(typeof groups === 'object' ? { groupCounts: groups } : {}),

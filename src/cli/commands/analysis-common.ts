@@ -69,5 +69,11 @@ export function summariseResult(doc: ResultDocument): string {
     const why = uninformativeCircuit(c, doc.layers.find((l) => l.name === c.lower) ?? {});
     if (why) lines.push(`  note: ${why}`);
   }
+  const a = doc.approximations;
+  lines.push(
+    a
+      ? `fast analysis: IG with ${a.igCoarseSteps} nodes first, the full ${doc.params.igSteps} on ${a.refined} of ${a.neurons} core neurons; largest completeness error kept ${(100 * a.maxRelativeCompletenessError).toFixed(1)}% (tolerance ${100 * a.tolerance}%); --exact for the paper's settings`
+      : `exact analysis (IG with ${doc.params.igSteps} nodes on every core neuron)`,
+  );
   return lines.join('\n');
 }

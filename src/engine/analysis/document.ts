@@ -107,5 +107,6 @@ export async function buildDocument(run: AnalysisRun, ctx: DocumentContext): Pro
     layers: run.layers.map((l) => layerResult(l, id)),
     circuit: run.circuit.map((c) => ({ upper: c.upper, lower: c.lower, edges: c.edges.map((e) => ({ from: e.upper, to: e.lower, weight: e.weight })) })),
     timings,
+    ...(run.approximations ? { approximations: run.approximations } : {}),
   };
 }

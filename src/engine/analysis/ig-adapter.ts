@@ -8,7 +8,7 @@ import type { LoadedModel } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
 import { segment } from '../onnx/submodel';
 import type { ProviderSetting } from '../runtime/ort';
-import type { Tensor32 } from './backend';
+import type { IgTensor, Tensor32 } from './backend';
 import { OrtAnalysisBackend } from './ort-backend';
 import { Cancelled } from './pipeline';
 import type { AnalysisParams } from '../result/schema';
@@ -48,7 +48,10 @@ export async function releaseSegmentGradients(): Promise<void> {
   for (const s of all) await (await s).release();
 }
 
-/** IG of F_target(upper) w.r.t. `a` (activations of `lower`), per lower channel summed over positions: [n, C]. */
+/**
+ * IG of F_target(upper) w.r.t. `a` (activations of `lower`), per lower channel summed over positions: [n, C],
+ * with the relative completeness error over the batch (sum of |sum_c IG - delta| / sum of |delta|).
+ */
 export async function analysisIg(
   model: LoadedModel,
   lower: string,
@@ -57,12 +60,14 @@ export async function analysisIg(
   target: number,
   settings: IgSettings,
   signal?: AbortSignal,
-): Promise<Tensor32> {
+): Promise<IgTensor> {
   const grads = await segmentGradients(model, lower, upper, settings);
   const [n, c] = a.dims;
   const per = a.data.length / n;
   const out = new Float32Array(n * c);
   const chunk = Math.max(1, settings.chunk ?? 25);
+  let error = 0;
+  let delta = 0;
   for (let s = 0; s < n; s += chunk) {
     if (signal?.aborted) throw new Cancelled();
     const m = Math.min(chunk, n - s);
@@ -71,8 +76,12 @@ export async function analysisIg(
       method: settings.method ?? 'gausslegendre',
     });
     out.set(res.attributions, s * c);
+    for (let k = 0; k < m; k++) {
+      error += res.completenessError[k];
+      delta += Math.abs(res.delta[k]);
+    }
   }
-  return { data: out, dims: [n, c] };
+  return { data: out, dims: [n, c], relativeCompletenessError: delta > 0 ? error / delta : 0 };
 }
 
 /**
@@ -88,6 +97,6 @@ export function analysisBackend(
   return new OrtAnalysisBackend(model, {
     provider: runtime.provider,
     threads: runtime.threads,
-    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, settings, signal),
+    ig: (m, lower, upper, a, target, signal, steps) => analysisIg(m, lower, upper, a, target, steps ? { ...settings, steps } : settings, signal),
   });
 }

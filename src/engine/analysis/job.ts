@@ -17,7 +17,7 @@ import { inferShapes } from '../onnx/shapes';
 import { ORT_VERSION, type ProviderSetting } from '../runtime/ort';
 import type { AnalysisParams, ResultDocument } from '../result/schema';
 import { ResultStore, resultKey, writeResult } from '../result/store';
-import { buildDocument } from './document';
+import { buildDocument, type DocumentContext } from './document';
 import { analysisBackend } from './ig-adapter';
 import { runAnalysis, type LayerSpec, type ProgressEvent } from './pipeline';
 import { denormaliser } from './thumbnails';
@@ -30,6 +30,7 @@ export const DEFAULT_PARAMS: Omit<AnalysisParams, 'layers' | 'classIndex'> = {
   strideRatio: 0.5,
   igSteps: PARAMS.igSteps.default,
   igMethod: 'gausslegendre',
+  exact: false,
   subconceptRange: [2, 5],
   groupRange: [2, 100],
   groupCounts: {},
@@ -65,6 +66,8 @@ export interface AnalyseClassOptions {
    * used instead of scanning again when its dataset fingerprint matches. */
   scan?: ScanResult;
   onProgress?: (e: ProgressEvent) => void;
+  /** The result so far, each time a layer below the second finishes (complete: false; not saved). */
+  onPartial?: (doc: ResultDocument) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -169,17 +172,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
   const backend = analysisBackend(model, params, options);
   const specs: LayerSpec[] = layers.map((l) => ({ name: l.name, tensor: l.tensor, shape: l.shape }));
   const [height, width] = pre.size;
-  const run = await runAnalysis({
-    backend,
-    layers: specs,
-    images,
-    channels: pre.channels,
-    geometry: { height, width },
-    params,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
-  const doc = await buildDocument(run, {
+  const context: DocumentContext = {
     key,
     model: {
       path: path.resolve(options.model),
@@ -203,9 +196,27 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
     height,
     width,
     toRgb: denormaliser(pre.mean, pre.std, pre.scale),
+  };
+  const summary = { accuracy: scan.accuracy, classes: scan.classes, confusion: scan.confusion };
+  const onPartial = options.onPartial;
+  const run = await runAnalysis({
+    backend,
+    layers: specs,
+    images,
+    channels: pre.channels,
+    geometry: { height, width },
+    params,
     onProgress: options.onProgress,
+    onLayer: onPartial
+      ? async (partial) => {
+          const doc = await buildDocument(partial, { ...context, runtime: { ...context.runtime, provider: backend.provider } });
+          await onPartial({ ...doc, scan: summary });
+        }
+      : undefined,
+    signal: options.signal,
   });
-  doc.scan = { accuracy: scan.accuracy, classes: scan.classes, confusion: scan.confusion };
+  const doc = await buildDocument(run, { ...context, runtime: { ...context.runtime, provider: backend.provider }, onProgress: options.onProgress });
+  doc.scan = summary;
   const file = store && doc.complete ? store.save(doc) : undefined;
   // A run cancelled before its first layer finished has nothing to keep: an earlier result at `out` stays.
   if (options.out && (doc.complete || doc.layers.length > 0)) writeResult(options.out, doc);

@@ -9,10 +9,18 @@ import { encodeModel } from '../onnx/proto';
 import { suffix } from '../onnx/submodel';
 import type { SessionOptions } from '../runtime/ort';
 import { sessionCache } from '../runtime/sessions';
-import type { AnalysisBackend, Tensor32 } from './backend';
+import type { AnalysisBackend, IgTensor, Tensor32 } from './backend';
 
 /** IG per lower channel summed over positions, [n, C_lower] (see AnalysisBackend.integratedGradients). */
-export type IgFunction = (model: LoadedModel, lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal) => Promise<Tensor32>;
+export type IgFunction = (
+  model: LoadedModel,
+  lower: string,
+  upper: string,
+  a: Tensor32,
+  target: number,
+  signal?: AbortSignal,
+  steps?: number,
+) => Promise<IgTensor>;
 
 export interface OrtBackendOptions extends SessionOptions {
   ig: IgFunction;
@@ -56,8 +64,8 @@ export class OrtAnalysisBackend implements AnalysisBackend {
     return r.maps.get(tensor)!;
   }
 
-  integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal): Promise<Tensor32> {
-    return this.options.ig(this.model, lower, upper, a, target, signal);
+  integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, steps?: number): Promise<IgTensor> {
+    return this.options.ig(this.model, lower, upper, a, target, signal, steps);
   }
 
   async maskedLogits(inputs: Tensor32, tensor: string, channels: readonly number[], signal?: AbortSignal): Promise<Tensor32> {

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors';
 import type { AnalysisParams } from '../result/schema';
+import { FAST_IG } from '../params';
 import { rowsOf, spatialSize, type AnalysisBackend, type Tensor32 } from './backend';
 import { circuitEdges, groupCircuit, type CircuitEdge } from './circuit';
 import type { WardTree } from './cluster';
@@ -38,6 +39,11 @@ export interface AnalysisInput {
   geometry: CropGeometry;
   params: AnalysisParams;
   onProgress?: (e: ProgressEvent) => void;
+  /**
+   * Called when a layer is finished and at least two layers are grouped: the run so far (the finished layers,
+   * grouped, and their circuit; `complete: false`), so a viewer can draw the upper circuit while the rest runs.
+   */
+  onLayer?: (partial: AnalysisRun) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -58,17 +64,49 @@ export interface AnalysedLayer {
   tree?: WardTree;
 }
 
+/** What the fast analysis approximated (absent when `params.exact`): docs/design.md 3.4. */
+export interface Approximations {
+  /** Gauss-Legendre nodes of the first IG pass of every core neuron. */
+  igCoarseSteps: number;
+  /** Relative completeness error and top-tau gap below which the coarse pass is kept. */
+  tolerance: number;
+  /** Core neurons analysed, and how many of them needed the full `igSteps` pass. */
+  neurons: number;
+  refined: number;
+  /** The largest relative completeness error among the coarse results kept (the bound). */
+  maxRelativeCompletenessError: number;
+}
+
 export interface AnalysisRun {
   crops: Crop[];
   layers: AnalysedLayer[];
   circuit: { upper: string; lower: string; edges: CircuitEdge[] }[];
   complete: boolean;
   timings: Record<string, number>;
+  approximations?: Approximations;
 }
 
 /** Crops per activation batch: about 64 MB of pixels, at most 512. */
 function cropBatchSize(channels: number, g: CropGeometry): number {
   return Math.max(1, Math.min(512, Math.floor((64 << 20) / (channels * g.height * g.width * 4))));
+}
+
+/** The time left as words ("1 min 20 s"). */
+export function duration(seconds: number): string {
+  const s = Math.max(1, Math.round(seconds));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+}
+
+/**
+ * ", about 40 s left in this layer, 2 min in all": from the pace of the layer so far; later layers are assumed to
+ * take as long as this one (their core sets are only known when this one ends), so the total is marked "about".
+ */
+function eta(elapsed: number, done: number, total: number, layer: number, layers: number): string {
+  if (done === 0 || elapsed < 1) return '';
+  const layerLeft = (elapsed / done) * (total - done);
+  const laterLayers = Math.max(0, layers - 2 - layer);
+  const all = layerLeft + laterLayers * (elapsed / done) * total;
+  return `, about ${duration(layerLeft)} left in this layer${laterLayers > 0 ? `, ${duration(all)} in all` : ''}`;
 }
 
 export class Cancelled extends Error {
@@ -108,23 +146,113 @@ export async function cropMeans(
   return per;
 }
 
-/** Analyses one core neuron of `upper` against the layer below. */
-async function analyseCoreNeuron(input: AnalysisInput, crops: readonly Crop[], means: Float32Array[][], li: number, neuron: AnalysedNeuron): Promise<void> {
-  const { backend, layers, params, images, channels, geometry, signal } = input;
+/** Lower-layer maps of a set of crops, computed once for every core neuron of a layer whose top crops they are. */
+interface MapCache {
+  rows: Map<number, number>;
+  maps: Tensor32;
+}
+
+/** Bytes of lower-layer maps held at once per layer (the top crops of as many core neurons as fit). */
+const MAP_CACHE_BYTES = 256 * 2 ** 20;
+
+/** The next run of core neurons (from `first`) whose top crops' lower maps fit the cache together. */
+function nextNeuronRun(tops: readonly number[][], first: number, mapBytes: number): { end: number; crops: number[] } {
+  const union = new Set<number>();
+  let end = first;
+  while (end < tops.length) {
+    const added = tops[end].filter((c) => !union.has(c));
+    if (end > first && (union.size + added.length) * mapBytes > MAP_CACHE_BYTES) break;
+    for (const c of added) union.add(c);
+    end++;
+  }
+  return { end, crops: [...union].sort((a, b) => a - b) };
+}
+
+/** The lower-layer maps of `ids` (crop indices), in batches of the activation stage's size. */
+async function lowerMaps(input: AnalysisInput, crops: readonly Crop[], ids: readonly number[], tensor: string): Promise<MapCache> {
+  const { backend, images, channels, geometry, signal } = input;
+  const batch = cropBatchSize(channels, geometry);
+  const parts: Tensor32[] = [];
+  for (let start = 0; start < ids.length; start += batch) {
+    checkAbort(signal);
+    const part = ids.slice(start, start + batch).map((i) => crops[i]);
+    parts.push(
+      await backend.activation(
+        { data: cropBatch(part, images, channels, geometry), dims: [part.length, channels, geometry.height, geometry.width] },
+        tensor,
+        signal,
+      ),
+    );
+  }
+  const per = parts.length > 0 ? parts[0].data.length / parts[0].dims[0] : 0;
+  const data = new Float32Array(ids.length * per);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p.data, offset);
+    offset += p.data.length;
+  }
+  const dims = parts.length > 0 ? [ids.length, ...parts[0].dims.slice(1)] : [0];
+  return { rows: new Map(ids.map((c, k) => [c, k])), maps: { data, dims } };
+}
+
+/** Relative gap between the tau-th and the next mean |IG| (1 when there are no more than tau channels). */
+function tauGap(ig: readonly Float32Array[], tau: number): number {
+  const c = ig[0]?.length ?? 0;
+  if (c <= tau) return 1;
+  const means = new Float64Array(c);
+  for (const row of ig) for (let k = 0; k < c; k++) means[k] += Math.abs(row[k]);
+  const sorted = Array.from(means).sort((a, b) => b - a);
+  return sorted[tau - 1] > 0 ? (sorted[tau - 1] - sorted[tau]) / sorted[tau - 1] : 1;
+}
+
+/** Counts of the fast analysis's IG passes, filled as neurons are analysed. */
+interface IgTally {
+  neurons: number;
+  refined: number;
+  maxError: number;
+}
+
+/**
+ * Analyses one core neuron of `upper` against the layer below, its top crops' lower maps taken from `cache`.
+ * Unless `params.exact`, IG first runs with FAST_IG.coarseSteps nodes and is kept when its relative completeness
+ * error is within the tolerance and the top-tau set is clear of the next channel by more than it; otherwise the
+ * full `igSteps` pass replaces it.
+ */
+async function analyseCoreNeuron(
+  input: AnalysisInput,
+  means: Float32Array[][],
+  li: number,
+  neuron: AnalysedNeuron,
+  top: number[],
+  cache: MapCache,
+  tally: IgTally,
+): Promise<void> {
+  const { backend, layers, params, signal } = input;
   const upper = layers[li];
   const lower = layers[li + 1];
   const acts = means[li].map((row) => row[neuron.channel]);
-  const top = topK(acts, params.topCrops);
-  const topCrops = top.map((i) => crops[i]);
-  const pixels: Tensor32 = {
-    data: cropBatch(topCrops, images, channels, geometry),
-    dims: [top.length, channels, geometry.height, geometry.width],
-  };
-  const a = await backend.activation(pixels, lower.tensor, signal);
+  const per = cache.maps.data.length / Math.max(1, cache.maps.dims[0]);
+  const data = new Float32Array(top.length * per);
+  top.forEach((c, k) => {
+    const r = cache.rows.get(c)!;
+    data.set(cache.maps.data.subarray(r * per, (r + 1) * per), k * per);
+  });
+  const a: Tensor32 = { data, dims: [top.length, ...cache.maps.dims.slice(1)] };
   checkAbort(signal);
-  const igSum = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal);
   const positions = spatialSize(a.dims);
-  const ig = rowsOf(igSum).map((r) => r.map((v) => v / positions));
+  const perPosition = (t: Tensor32) => rowsOf(t).map((r) => r.map((v) => v / positions));
+  tally.neurons++;
+  let ig: Float32Array[] | undefined;
+  if (!params.exact && params.igSteps > FAST_IG.coarseSteps) {
+    const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, FAST_IG.coarseSteps);
+    const rows = perPosition(coarse);
+    const error = coarse.relativeCompletenessError;
+    if (error !== undefined && error <= FAST_IG.tolerance && tauGap(rows, params.tau) > error) {
+      ig = rows;
+      tally.maxError = Math.max(tally.maxError, error);
+    } else tally.refined++;
+  }
+  ig ??= perPosition(await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal));
   neuron.topCrops = top;
   neuron.analysis = analyseNeuron(
     {
@@ -176,6 +304,16 @@ export function layerCircuit(upper: AnalysedLayer, lower: AnalysedLayer): Circui
   return circuitEdges(c);
 }
 
+/** The finished layers, grouped, and the circuit between them. */
+function groupedCircuit(finished: AnalysedLayer[], params: AnalysisParams): AnalysisRun['circuit'] {
+  for (const l of finished) if (!l.grouping) groupLayer(l, params);
+  const circuit: AnalysisRun['circuit'] = [];
+  for (let i = 0; i + 1 < finished.length; i++) {
+    circuit.push({ upper: finished[i].spec.name, lower: finished[i + 1].spec.name, edges: layerCircuit(finished[i], finished[i + 1]) });
+  }
+  return circuit;
+}
+
 /** Runs the analysis. Never throws on cancellation: returns what finished with `complete: false`. */
 export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const { layers, params, images, geometry, signal } = input;
@@ -185,6 +323,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const t0 = performance.now();
   const crops = cropTable(images.length, geometry, params.granularities, params.strideRatio);
   const result: AnalysedLayer[] = [];
+  const tally: IgTally = { neurons: 0, refined: 0, maxError: 0 };
   let complete = false;
   try {
     const means = await cropMeans(input, crops);
@@ -195,19 +334,37 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       result.push(layer);
       if (li === layers.length - 1) break;
       const tl = performance.now();
-      for (const [k, neuron] of core.entries()) {
-        checkAbort(signal);
-        input.onProgress?.({
-          stage: 'neurons',
-          layer: layers[li].name,
-          done: k,
-          total: core.length,
-          message: `Layer ${layers[li].name}: core neurons ${k}/${core.length}`,
-        });
-        await analyseCoreNeuron(input, crops, means, li, neuron);
+      const lower = layers[li + 1];
+      const tops = core.map((n) =>
+        topK(
+          means[li].map((row) => row[n.channel]),
+          params.topCrops,
+        ),
+      );
+      const mapBytes = 4 * lower.shape.reduce((a, b) => a * b, 1);
+      for (let first = 0; first < core.length; ) {
+        const run = nextNeuronRun(tops, first, mapBytes);
+        const cache = await lowerMaps(input, crops, run.crops, lower.tensor);
+        for (let k = first; k < run.end; k++) {
+          checkAbort(signal);
+          const elapsed = (performance.now() - tl) / 1000;
+          input.onProgress?.({
+            stage: 'neurons',
+            layer: layers[li].name,
+            done: k,
+            total: core.length,
+            message: `Layer ${layers[li].name}: core neurons ${k}/${core.length}${eta(elapsed, k, core.length, li, layers.length)}`,
+          });
+          await analyseCoreNeuron(input, means, li, core[k], tops[k], cache, tally);
+        }
+        first = run.end;
       }
       layer.analysed = true;
       timings[`layer:${layers[li].name}`] = (performance.now() - tl) / 1000;
+      if (input.onLayer && li >= 1 && li + 2 < layers.length) {
+        const finished = result.filter((l) => l.analysed);
+        await input.onLayer({ crops, layers: finished, circuit: groupedCircuit(finished, params), complete: false, timings: { ...timings } });
+      }
       const below = new Map<number, AnalysedNeuron>();
       for (const n of core) {
         const a = n.analysis!;
@@ -234,15 +391,20 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const grouped = result.filter((l) => l.analysed);
   grouped.forEach((l, i) => {
     input.onProgress?.({ stage: 'groups', layer: l.spec.name, done: i, total: grouped.length, message: 'Clustering groups' });
-    groupLayer(l, params);
   });
-  const circuit: AnalysisRun['circuit'] = [];
-  for (let i = 0; i + 1 < grouped.length; i++) {
-    circuit.push({ upper: grouped[i].spec.name, lower: grouped[i + 1].spec.name, edges: layerCircuit(grouped[i], grouped[i + 1]) });
-  }
+  const circuit = groupedCircuit(grouped, params);
   timings.groups = (performance.now() - tg) / 1000;
   // Keep only the layers that hold something: analysed ones plus the core set right below the last of them.
   const keep = result.slice(0, Math.min(result.length, grouped.length + 1));
   timings.total = (performance.now() - t0) / 1000;
-  return { crops, layers: keep, circuit, complete, timings };
+  const approximations: Approximations | undefined = params.exact
+    ? undefined
+    : {
+        igCoarseSteps: FAST_IG.coarseSteps,
+        tolerance: FAST_IG.tolerance,
+        neurons: tally.neurons,
+        refined: tally.refined,
+        maxRelativeCompletenessError: tally.maxError,
+      };
+  return { crops, layers: keep, circuit, complete, timings, approximations };
 }

@@ -33,6 +33,8 @@ export const AnalysisParamsSchema = v.object({
   strideRatio: num,
   igSteps: count,
   igMethod: v.picklist(['gausslegendre', 'riemann_trapezoid']),
+  /** The paper's settings with no approximation (results made before the fast analysis existed were exact). */
+  exact: v.optional(v.boolean(), true),
   subconceptRange: range,
   groupRange: range,
   /** Fixed group counts per layer name (unset: silhouette). */
@@ -188,6 +190,8 @@ export const ResultDocumentSchema = v.object({
   scan: v.optional(v.unknown()),
   fidelity: v.optional(v.array(FidelityRowSchema)),
   timings: dict(num),
+  /** What the fast analysis approximated (absent for an exact run; src/engine/analysis/pipeline.ts). */
+  approximations: v.optional(v.object({ igCoarseSteps: count, tolerance: num, neurons: index, refined: index, maxRelativeCompletenessError: num })),
 });
 export type ResultDocument = v.InferOutput<typeof ResultDocumentSchema>;
 

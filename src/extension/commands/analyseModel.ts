@@ -15,6 +15,7 @@ import { ChoiceMemory } from '../flow/memory';
 import { defaultLayers, needsPreprocessing, pickClass, pickDataset, pickLayers, pickPreprocessing } from '../flow/pickers';
 import { withWorkerProgress } from '../flow/progress';
 import type { ModelPanel } from '../panel';
+import { validateResult, type ResultDocument } from '../../engine/result/schema';
 import { resultView } from '../results/view';
 import type { Services } from '../services';
 
@@ -58,8 +59,10 @@ export interface AnalyseReport {
   layers?: string[];
   /** Progress stages shown, in order. */
   stages: string[];
-  /** Milliseconds: the whole command, and the analysis request alone. */
-  ms: { total: number; analysis?: number };
+  /** Milliseconds: the whole command, the analysis request alone, and from its start to the first partial circuit. */
+  ms: { total: number; analysis?: number; firstCircuit?: number };
+  /** Partial results (the circuit of the finished upper layers) shown while the analysis ran. */
+  partials?: number;
   /** Key of the panel in the panel manager (the model path). */
   panel: string;
 }
@@ -208,7 +211,7 @@ async function run(
     report.stages,
     options.signal,
     (progress) => services.worker.request('analyse', params, { ...progress, awaitCancelled: true }),
-    { keepPartial: true, onStage: options.onProgress },
+    { keepPartial: true, onStage: options.onProgress, onPartial: (value) => showPartial(services, panel, value, report, t) },
   );
   report.ms.analysis = Date.now() - t;
   Object.assign(report, { file: outcome.file, reused: outcome.reused, complete: outcome.doc.complete });
@@ -230,6 +233,21 @@ async function run(
       `NeurFlow: analysis cancelled; showing the ${finished.length} finished layer${finished.length === 1 ? '' : 's'} (${finished.join(', ')}).`,
     );
   }
+}
+
+/** The finished upper layers while the analysis runs (progressive results); a malformed one is only logged. */
+function showPartial(services: Services, panel: ModelPanel, value: unknown, report: AnalyseReport, started: number): void {
+  if (panel.closed) return;
+  let doc: ResultDocument;
+  try {
+    doc = validateResult(value);
+  } catch (e) {
+    services.log.warn(`partial result ignored: ${(e as Error).message}`);
+    return;
+  }
+  report.partials = (report.partials ?? 0) + 1;
+  report.ms.firstCircuit ??= Date.now() - started;
+  void panel.show({ ...resultView(panel, doc, undefined), running: true });
 }
 
 function resolveClass(given: number | string | undefined, scan: ScanSummary): number | undefined {

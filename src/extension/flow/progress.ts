@@ -27,7 +27,7 @@ export function withWorkerProgress<T>(
   stages: string[],
   external: AbortSignal | undefined,
   start: (hooks: ProgressHooks) => Promise<T>,
-  options: { keepPartial?: boolean; onStage?: (stage: string) => void } = {},
+  options: { keepPartial?: boolean; onStage?: (stage: string) => void; onPartial?: (result: unknown) => void } = {},
 ): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
@@ -45,6 +45,10 @@ export function withWorkerProgress<T>(
       return await start({
         signal: controller.signal,
         onProgress: (p) => {
+          if (p.partial !== undefined) {
+            if (!controller.signal.aborted) options.onPartial?.(p.partial);
+            return;
+          }
           if (stages.at(-1) !== p.stage && stages.length < MAX_STAGES) stages.push(p.stage);
           options.onStage?.(p.stage);
           if (controller.signal.aborted) return;

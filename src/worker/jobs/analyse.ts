@@ -29,6 +29,7 @@ export async function analyse(params: AnalyseParams, ctx: JobContext): Promise<A
     scan,
     signal: ctx.signal,
     onProgress: (e) => ctx.progress(e.message, e.done, e.total),
+    onPartial: (doc) => ctx.partial?.(doc),
   });
   let file = res.file;
   if (!file) {

@@ -18,7 +18,7 @@ import { loadReferenceSetting, type ReferenceSetting } from './fixture';
 function backendFor(setting: ReferenceSetting) {
   return new OrtAnalysisBackend(setting.model, {
     threads: 2,
-    ig: (m, lower, upper, a, target, signal) => analysisIg(m, lower, upper, a, target, { steps: 50, threads: 2 }, signal),
+    ig: (m, lower, upper, a, target, signal, steps) => analysisIg(m, lower, upper, a, target, { steps: steps ?? 50, threads: 2 }, signal),
   });
 }
 
@@ -40,6 +40,7 @@ test("top three layers of the reference run: core sets, sub-concepts, groups and
     tau: 8,
     normalisation: 'reference',
     groupCounts: { fc: 3, 'layer3.1': 3 },
+    exact: true,
   };
   const events: ProgressEvent[] = [];
   const run = await runAnalysis({
@@ -52,6 +53,7 @@ test("top three layers of the reference run: core sets, sub-concepts, groups and
     onProgress: (e) => events.push(e),
   });
   assert.ok(run.complete);
+  assert.equal(run.approximations, undefined, 'an exact run approximates nothing');
   assert.deepEqual(
     run.layers.map((l) => l.spec.name),
     ['fc', 'layer3.1', 'layer3.0'],
@@ -130,6 +132,67 @@ test("top three layers of the reference run: core sets, sub-concepts, groups and
     again.layers[1].grouping!.groups.map((g) => g.members),
     doc.layers[1].grouping!.groups.map((g) => g.members),
   );
+});
+
+test("the fast default on the whole reference run: every layer's core set as the authors' (Jaccard >= 0.95), the approximation recorded", async (t) => {
+  const dir = sharedPath(t, 'reference/neurflow');
+  if (!dir) return;
+  t.after(async () => {
+    await sessionCache.clear();
+    await releaseSegmentGradients();
+  });
+  const setting = await loadReferenceSetting(path.resolve(dir, '../..'));
+  const neurons = JSON.parse(readFileSync(path.join(dir, 'neurons.json'), 'utf8')).layers;
+  const params: AnalysisParams = { ...DEFAULT_PARAMS, layers: setting.layers.map((l) => l.name), classIndex: 3, tau: 8, normalisation: 'reference' };
+  assert.equal(params.exact, false, 'the default is the fast analysis');
+  const partials: { layers: string[]; circuits: number; complete: boolean; at: number }[] = [];
+  const t0 = performance.now();
+  const run = await runAnalysis({
+    backend: backendFor(setting),
+    layers: setting.layers,
+    images: setting.images,
+    channels: 3,
+    geometry: { height: 64, width: 64 },
+    params,
+    onLayer: (p) => {
+      partials.push({ layers: p.layers.map((l) => l.spec.name), circuits: p.circuit.length, complete: p.complete, at: (performance.now() - t0) / 1000 });
+      assert.ok(p.layers.every((l) => l.analysed && l.grouping));
+    },
+  });
+  // Progressive results: after each layer from the second on (not the last, which is the final result), the
+  // finished layers grouped with their circuit.
+  assert.deepEqual(
+    partials.map((p) => p.layers.length),
+    [2, 3, 4],
+  );
+  assert.deepEqual(
+    partials.map((p) => p.circuits),
+    [1, 2, 3],
+  );
+  assert.ok(partials.every((p) => !p.complete));
+  assert.deepEqual(partials[0].layers, ['fc', 'layer3.1']);
+  // Framework layer L (5 = top) holds the core inputs chosen by layers_top_first[5 - L].
+  const lines: string[] = [];
+  for (const [li, L] of ['5', '4', '3', '2', '1'].entries()) {
+    const ref = new Set<number>(
+      Object.values(neurons[L].neurons).flatMap((n) => (n as { critical_lower_neurons_ranked: number[] }).critical_lower_neurons_ranked),
+    );
+    const ours = new Set(run.layers[li + 1].neurons.map((n) => n.channel));
+    const jaccard = [...ours].filter((c) => ref.has(c)).length / new Set([...ours, ...ref]).size;
+    lines.push(`${run.layers[li + 1].spec.name} ${jaccard.toFixed(3)}`);
+    assert.ok(jaccard >= 0.95, `core set of ${run.layers[li + 1].spec.name}: Jaccard ${jaccard}`);
+  }
+  const a = run.approximations!;
+  t.diagnostic(
+    `fast: Jaccard ${lines.join(', ')}; ${JSON.stringify(a)}; first circuit after ${partials[0].at.toFixed(1)} s; timings ${JSON.stringify(run.timings)}`,
+  );
+  assert.equal(a.igCoarseSteps, 8);
+  assert.equal(
+    a.neurons,
+    run.layers.filter((l) => l.analysed).reduce((n, l) => n + l.neurons.length, 0),
+  );
+  assert.ok(a.refined < a.neurons, 'most neurons keep the coarse pass');
+  assert.ok(a.maxRelativeCompletenessError <= a.tolerance);
 });
 
 test('cancelling stops within a second and keeps the finished layers (complete: false)', async (t) => {

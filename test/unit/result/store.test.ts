@@ -16,6 +16,7 @@ const PARAMS: AnalysisParams = {
   strideRatio: 0.5,
   igSteps: 50,
   igMethod: 'gausslegendre',
+  exact: true,
   subconceptRange: [2, 5],
   groupRange: [2, 100],
   groupCounts: {},
