@@ -11,6 +11,12 @@ export interface Tensor32 {
   dims: number[];
 }
 
+/** Per-call IG settings of the analysis (see AnalysisBackend.integratedGradients). */
+export interface IgCallOptions {
+  steps?: number;
+  values?: ArrayLike<number>;
+}
+
 /** IG per lower channel, with the completeness error of the quadrature when the backend measures it. */
 export interface IgTensor extends Tensor32 {
   relativeCompletenessError?: number;
@@ -24,11 +30,12 @@ export interface AnalysisBackend {
   /**
    * IG (zero baseline) of F_target(upper) w.r.t. the activation `a` of `lower`, per lower channel SUMMED over
    * positions: [n, C_lower]. F_target is the spatial mean of the upper channel (rank 3/4) or upper[:, target].
-   * `steps` overrides the backend's quadrature steps (the coarse first pass of the fast analysis); a backend that
-   * can tells how far the result is from completeness (`relativeCompletenessError`: sum over the samples of
-   * |sum_c IG_c - (F(a) - F(0))| over the sum of |F(a) - F(0)|).
+   * `options.steps` overrides the backend's quadrature steps (the coarse first pass of the fast analysis);
+   * `options.values` gives F_target(a) per sample when the caller has it (the analysis's channel means), sparing
+   * the backend those rows. A backend that can tells how far the result is from completeness
+   * (`relativeCompletenessError`: sum over the samples of |sum_c IG_c - (F(a) - F(0))| over the sum of |F(a) - F(0)|).
    */
-  integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, steps?: number): Promise<IgTensor>;
+  integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, options?: IgCallOptions): Promise<IgTensor>;
   /** Logits after setting `channels` of the activation of `tensor` to zero (none: the plain logits). */
   maskedLogits(inputs: Tensor32, tensor: string, channels: readonly number[], signal?: AbortSignal): Promise<Tensor32>;
   /** The execution provider in use, for the result document. */

@@ -3,6 +3,7 @@
  * (model, lower, upper, provider, threads), kept for the whole analysis; a neuron's top crops go through in
  * chunks so a cancel request is seen between them.
  */
+import { UsageError } from '../errors';
 import { SegmentGradients } from '../grad/ig';
 import type { LoadedModel } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
@@ -48,9 +49,23 @@ export async function releaseSegmentGradients(): Promise<void> {
   for (const s of all) await (await s).release();
 }
 
+/** F(0) of every upper channel per segment (one row), for the completeness check when F(a) is given. */
+const zeroValues = new WeakMap<SegmentGradients, Promise<ArrayLike<number>>>();
+
+function valuesAtZero(grads: SegmentGradients): Promise<ArrayLike<number>> {
+  let v = zeroValues.get(grads);
+  if (!v) {
+    v = grads.values(new Float32Array(grads.lowerDims.reduce((x, y) => x * y, 1)), 1);
+    zeroValues.set(grads, v);
+  }
+  return v;
+}
+
 /**
  * IG of F_target(upper) w.r.t. `a` (activations of `lower`), per lower channel summed over positions: [n, C],
- * with the relative completeness error over the batch (sum of |sum_c IG - delta| / sum of |delta|).
+ * with the relative completeness error over the batch (sum of |sum_c IG - delta| / sum of |delta|). With
+ * `values` (F_target(a) per sample, known to the caller) the two endpoint rows per sample are not run: delta is
+ * values - F_target(0), F(0) computed once per segment.
  */
 export async function analysisIg(
   model: LoadedModel,
@@ -60,12 +75,15 @@ export async function analysisIg(
   target: number,
   settings: IgSettings,
   signal?: AbortSignal,
+  values?: ArrayLike<number>,
 ): Promise<IgTensor> {
   const grads = await segmentGradients(model, lower, upper, settings);
   const [n, c] = a.dims;
+  if (values && values.length !== n) throw new UsageError(`F(a): ${values.length} values for ${n} samples`);
   const per = a.data.length / n;
   const out = new Float32Array(n * c);
   const chunk = Math.max(1, settings.chunk ?? 25);
+  const f0 = values ? (await valuesAtZero(grads))[target] : 0;
   let error = 0;
   let delta = 0;
   for (let s = 0; s < n; s += chunk) {
@@ -74,11 +92,15 @@ export async function analysisIg(
     const [res] = await grads.integratedGradients(a.data.subarray(s * per, (s + m) * per), m, [target], {
       steps: settings.steps,
       method: settings.method ?? 'gausslegendre',
+      endpoints: !values,
     });
     out.set(res.attributions, s * c);
     for (let k = 0; k < m; k++) {
-      error += res.completenessError[k];
-      delta += Math.abs(res.delta[k]);
+      let sum = 0;
+      for (let ch = 0; ch < c; ch++) sum += res.attributions[k * c + ch];
+      const d = values ? values[s + k] - f0 : res.delta[k];
+      error += Math.abs(sum - d);
+      delta += Math.abs(d);
     }
   }
   return { data: out, dims: [n, c], relativeCompletenessError: delta > 0 ? error / delta : 0 };
@@ -97,6 +119,7 @@ export function analysisBackend(
   return new OrtAnalysisBackend(model, {
     provider: runtime.provider,
     threads: runtime.threads,
-    ig: (m, lower, upper, a, target, signal, steps) => analysisIg(m, lower, upper, a, target, steps ? { ...settings, steps } : settings, signal),
+    ig: (m, lower, upper, a, target, signal, options) =>
+      analysisIg(m, lower, upper, a, target, options?.steps ? { ...settings, steps: options.steps } : settings, signal, options?.values),
   });
 }

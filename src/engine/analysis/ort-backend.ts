@@ -9,7 +9,7 @@ import { encodeModel } from '../onnx/proto';
 import { suffix } from '../onnx/submodel';
 import type { SessionOptions } from '../runtime/ort';
 import { sessionCache } from '../runtime/sessions';
-import type { AnalysisBackend, IgTensor, Tensor32 } from './backend';
+import type { AnalysisBackend, IgCallOptions, IgTensor, Tensor32 } from './backend';
 
 /** IG per lower channel summed over positions, [n, C_lower] (see AnalysisBackend.integratedGradients). */
 export type IgFunction = (
@@ -19,7 +19,7 @@ export type IgFunction = (
   a: Tensor32,
   target: number,
   signal?: AbortSignal,
-  steps?: number,
+  options?: IgCallOptions,
 ) => Promise<IgTensor>;
 
 export interface OrtBackendOptions extends SessionOptions {
@@ -64,8 +64,8 @@ export class OrtAnalysisBackend implements AnalysisBackend {
     return r.maps.get(tensor)!;
   }
 
-  integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, steps?: number): Promise<IgTensor> {
-    return this.options.ig(this.model, lower, upper, a, target, signal, steps);
+  integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, options?: IgCallOptions): Promise<IgTensor> {
+    return this.options.ig(this.model, lower, upper, a, target, signal, options);
   }
 
   async maskedLogits(inputs: Tensor32, tensor: string, channels: readonly number[], signal?: AbortSignal): Promise<Tensor32> {

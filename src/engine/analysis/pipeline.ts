@@ -231,6 +231,8 @@ async function analyseCoreNeuron(
   const upper = layers[li];
   const lower = layers[li + 1];
   const acts = means[li].map((row) => row[neuron.channel]);
+  // F_u(a) of each top crop: the channel mean the activations stage measured (spares IG its endpoint rows).
+  const values = top.map((c) => acts[c]);
   const per = cache.maps.data.length / Math.max(1, cache.maps.dims[0]);
   const data = new Float32Array(top.length * per);
   top.forEach((c, k) => {
@@ -244,7 +246,7 @@ async function analyseCoreNeuron(
   tally.neurons++;
   let ig: Float32Array[] | undefined;
   if (!params.exact && params.igSteps > FAST_IG.coarseSteps) {
-    const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, FAST_IG.coarseSteps);
+    const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { steps: FAST_IG.coarseSteps, values });
     const rows = perPosition(coarse);
     const error = coarse.relativeCompletenessError;
     if (error !== undefined && error <= FAST_IG.tolerance && tauGap(rows, params.tau) > error) {
@@ -252,7 +254,7 @@ async function analyseCoreNeuron(
       tally.maxError = Math.max(tally.maxError, error);
     } else tally.refined++;
   }
-  ig ??= perPosition(await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal));
+  ig ??= perPosition(await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { values }));
   neuron.topCrops = top;
   neuron.analysis = analyseNeuron(
     {
@@ -335,6 +337,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       if (li === layers.length - 1) break;
       const tl = performance.now();
       const lower = layers[li + 1];
+      let mapsTime = 0;
       const tops = core.map((n) =>
         topK(
           means[li].map((row) => row[n.channel]),
@@ -344,7 +347,9 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       const mapBytes = 4 * lower.shape.reduce((a, b) => a * b, 1);
       for (let first = 0; first < core.length; ) {
         const run = nextNeuronRun(tops, first, mapBytes);
+        const tm = performance.now();
         const cache = await lowerMaps(input, crops, run.crops, lower.tensor);
+        mapsTime += (performance.now() - tm) / 1000;
         for (let k = first; k < run.end; k++) {
           checkAbort(signal);
           const elapsed = (performance.now() - tl) / 1000;
@@ -361,6 +366,8 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       }
       layer.analysed = true;
       timings[`layer:${layers[li].name}`] = (performance.now() - tl) / 1000;
+      // Of which: the lower maps of the layer's top crops (prefix runs of the model).
+      timings[`maps:${layers[li].name}`] = mapsTime;
       if (input.onLayer && li >= 1 && li + 2 < layers.length) {
         const finished = result.filter((l) => l.analysed);
         await input.onLayer({ crops, layers: finished, circuit: groupedCircuit(finished, params), complete: false, timings: { ...timings } });

@@ -21,6 +21,12 @@ export interface IgOptions {
   steps?: number;
   /** Default 'gausslegendre' (captum's default). */
   method?: IgMethod;
+  /**
+   * Whether to run the two extra rows per sample that give F_j(a) and F_j(0) for `delta` and the completeness
+   * error (default true). A caller that knows F_j(a) already (the analysis has every crop's channel means) turns
+   * them off: `delta` and `completenessError` are then NaN.
+   */
+  endpoints?: boolean;
 }
 
 /** One attribution request: IG of F_target at sample `sample` of the activation batch. */
@@ -229,6 +235,7 @@ export class SegmentGradients {
     const { alphas, weights } = quadrature(options.method ?? 'gausslegendre', options.steps ?? DEFAULT_STEPS);
     const steps = alphas.length;
     const C = this.lowerDims[0];
+    const endpoints = options.endpoints ?? true;
     // One target per run; its pairs in sample order (contiguous samples feed without a copy). Two extra steps
     // of weight 0 at alpha 1 and 0 give F_j(a) and F_j(0) for the completeness check.
     const byTarget = new Map<number, number[]>();
@@ -245,8 +252,8 @@ export class SegmentGradients {
         a,
         list.map((i) => pairs[i].sample),
         target,
-        [...alphas, 1, 0],
-        [...weights, 0, 0],
+        endpoints ? [...alphas, 1, 0] : alphas,
+        endpoints ? [...weights, 0, 0] : weights,
         [IG_NAMES.contrib, IG_NAMES.value],
         (first, count, firstStep, out) => {
           const contrib = out[IG_NAMES.contrib];
@@ -262,6 +269,10 @@ export class SegmentGradients {
           }
         },
       );
+    }
+    if (!endpoints) {
+      delta.fill(Number.NaN);
+      return { attributions, delta, completenessError: new Float64Array(pairs.length).fill(Number.NaN) };
     }
     const completenessError = new Float64Array(pairs.length);
     pairs.forEach((_, i) => {

@@ -18,7 +18,7 @@ import { loadReferenceSetting, type ReferenceSetting } from './fixture';
 function backendFor(setting: ReferenceSetting) {
   return new OrtAnalysisBackend(setting.model, {
     threads: 2,
-    ig: (m, lower, upper, a, target, signal, steps) => analysisIg(m, lower, upper, a, target, { steps: steps ?? 50, threads: 2 }, signal),
+    ig: (m, lower, upper, a, target, signal, o) => analysisIg(m, lower, upper, a, target, { steps: o?.steps ?? 50, threads: 2 }, signal, o?.values),
   });
 }
 
