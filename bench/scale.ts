@@ -104,7 +104,9 @@ const jaccard = (a: Set<number>, b: Set<number>) => [...a].filter((x) => b.has(x
       const of = maps !== undefined ? ` (lower maps ${maps.toFixed(1)} s = ${(maps / unit).toFixed(2)} units)` : '';
       console.log(`  ${k.padEnd(22)} ${v.toFixed(1).padStart(8)} s ${(v / unit).toFixed(2).padStart(7)} units${of}`);
     }
-    console.log(`  ${'analysis total'.padEnd(22)} ${sum.toFixed(1).padStart(8)} s ${(sum / unit).toFixed(2).padStart(7)} units (wall with model load and scan ${fast.wall.toFixed(0)} s)`);
+    console.log(
+      `  ${'analysis total'.padEnd(22)} ${sum.toFixed(1).padStart(8)} s ${(sum / unit).toFixed(2).padStart(7)} units (wall with model load and scan ${fast.wall.toFixed(0)} s)`,
+    );
     console.log(`approximations: ${JSON.stringify(d.approximations)}`);
     console.log(`peak RSS ${(fast.peak / 2 ** 20).toFixed(0)} MiB`);
     if (values['no-exact']) return;
@@ -120,15 +122,25 @@ const jaccard = (a: Set<number>, b: Set<number>) => [...a].filter((x) => b.has(x
       const el = exact.doc.layers[i];
       if (!fl.grouping || !el.grouping) continue;
       // Groups over the (neuron, sub-concept) pairs both runs share.
-      const label = (l: typeof fl) => new Map(l.grouping!.pairs.map(([ch, s], p) => [`${ch}:${s}`, l.grouping!.groups.findIndex((g) => g.members.includes(p))]));
+      const label = (l: typeof fl) =>
+        new Map(l.grouping!.pairs.map(([ch, s], p) => [`${ch}:${s}`, l.grouping!.groups.findIndex((g) => g.members.includes(p))]));
       const fa = label(fl);
       const ea = label(el);
       const common = [...fa.keys()].filter((key) => ea.has(key));
-      const ari = common.length > 1 ? adjustedRandIndex(common.map((c) => fa.get(c)!), common.map((c) => ea.get(c)!)) : Number.NaN;
-      console.log(`groups of ${fl.name}: ARI ${ari.toFixed(3)} on ${common.length} shared pairs (${fl.grouping.count} fast vs ${el.grouping.count} exact groups)`);
+      const ari =
+        common.length > 1
+          ? adjustedRandIndex(
+              common.map((c) => fa.get(c)!),
+              common.map((c) => ea.get(c)!),
+            )
+          : Number.NaN;
+      console.log(
+        `groups of ${fl.name}: ARI ${ari.toFixed(3)} on ${common.length} shared pairs (${fl.grouping.count} fast vs ${el.grouping.count} exact groups)`,
+      );
     }
     const exactIg = Object.entries(exact.doc.timings).filter(([key]) => key.startsWith('layer:'));
-    for (const [key, v] of exactIg) console.log(`exact ${key}: ${v.toFixed(1)} s = ${(v / unit).toFixed(2)} units (fast ${(d.timings[key] ?? 0).toFixed(1)} s)`);
+    for (const [key, v] of exactIg)
+      console.log(`exact ${key}: ${v.toFixed(1)} s = ${(v / unit).toFixed(2)} units (fast ${(d.timings[key] ?? 0).toFixed(1)} s)`);
   } finally {
     rmSync(data, { recursive: true, force: true });
   }
