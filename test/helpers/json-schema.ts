@@ -1,7 +1,7 @@
 /**
  * A small JSON Schema (draft-07) checker for the keywords our generated schemas use (type, const, enum, anyOf,
  * properties, required, additionalProperties, propertyNames, items, additionalItems, minItems, minimum, $ref to
- * a local definition). Enough to check a published schema against documents; throws on any other keyword so a
+ * a local definition; default is an annotation and ignored). Enough to check a published schema against documents; throws on any other keyword so a
  * schema that grows one is not silently half-checked.
  */
 type Schema = Record<string, unknown>;
@@ -11,6 +11,7 @@ const KNOWN = new Set([
   '$id',
   'title',
   'description',
+  'default', // an annotation: it constrains nothing
   '$defs',
   'definitions',
   'type',
