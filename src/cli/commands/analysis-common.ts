@@ -72,7 +72,7 @@ export function summariseResult(doc: ResultDocument): string {
   const a = doc.approximations;
   lines.push(
     a
-      ? `fast analysis: IG with ${a.igCoarseSteps} nodes first, the full ${doc.params.igSteps} on ${a.refined} of ${a.neurons} core neurons; largest completeness error kept ${(100 * a.maxRelativeCompletenessError).toFixed(1)}% (tolerance ${100 * a.tolerance}%); --exact for the paper's settings`
+      ? `fast analysis: IG with ${a.igLadder.map((n, i) => `${n} node${n > 1 ? 's' : ''} (kept on ${a.keptAt[i]})`).join(', then ')}, the full ${doc.params.igSteps} on ${a.refined} of ${a.neurons} core neurons; largest completeness error kept ${(100 * a.maxRelativeCompletenessError).toFixed(1)}% (tolerance ${100 * a.tolerance}%); --exact for the paper's settings`
       : `exact analysis (IG with ${doc.params.igSteps} nodes on every core neuron)`,
   );
   return lines.join('\n');

@@ -38,6 +38,8 @@ export interface AnalysisBackend {
   integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, options?: IgCallOptions): Promise<IgTensor>;
   /** Logits after setting `channels` of the activation of `tensor` to zero (none: the plain logits). */
   maskedLogits(inputs: Tensor32, tensor: string, channels: readonly number[], signal?: AbortSignal): Promise<Tensor32>;
+  /** The analysis is done with IG between `lower` and `upper`: a backend may free what it holds for them. */
+  releaseGradients?(lower: string, upper: string): Promise<void>;
   /** The execution provider in use, for the result document. */
   readonly provider: string;
   readonly threads: number;

@@ -25,8 +25,11 @@ export interface IgSettings {
 
 const segments = new Map<string, Promise<SegmentGradients>>();
 
+const segmentKey = (model: LoadedModel, lower: string, upper: string, settings: IgSettings) =>
+  `${model.sha256}|${lower}|${upper}|${settings.provider ?? 'cpu'}|${settings.threads ?? ''}`;
+
 function segmentGradients(model: LoadedModel, lower: string, upper: string, settings: IgSettings): Promise<SegmentGradients> {
-  const key = `${model.sha256}|${lower}|${upper}|${settings.provider ?? 'cpu'}|${settings.threads ?? ''}`;
+  const key = segmentKey(model, lower, upper, settings);
   let s = segments.get(key);
   if (!s) {
     s = inferShapes(model).then((shapes) =>
@@ -40,6 +43,18 @@ function segmentGradients(model: LoadedModel, lower: string, upper: string, sett
     segments.set(key, s);
   }
   return s;
+}
+
+/** Releases the IG sessions of one segment (a later call builds them again). */
+async function releaseSegment(model: LoadedModel, lower: string, upper: string, settings: IgSettings): Promise<void> {
+  const key = segmentKey(model, lower, upper, settings);
+  const s = segments.get(key);
+  segments.delete(key);
+  if (s)
+    await s.then(
+      (g) => g.release(),
+      () => undefined,
+    );
 }
 
 /** Releases the IG sessions held for the analysis. */
@@ -121,5 +136,6 @@ export function analysisBackend(
     threads: runtime.threads,
     ig: (m, lower, upper, a, target, signal, options) =>
       analysisIg(m, lower, upper, a, target, options?.steps ? { ...settings, steps: options.steps } : settings, signal, options?.values),
+    releaseIg: (m, lower, upper) => releaseSegment(m, lower, upper, settings),
   });
 }

@@ -24,6 +24,8 @@ export type IgFunction = (
 
 export interface OrtBackendOptions extends SessionOptions {
   ig: IgFunction;
+  /** Frees what `ig` holds for a segment (see AnalysisBackend.releaseGradients). */
+  releaseIg?: (model: LoadedModel, lower: string, upper: string) => Promise<void>;
   /** Activation memory budget of one run in bytes (default 2 GB, docs/design.md 3.4): sets the batch size. */
   memoryBudget?: number;
 }
@@ -66,6 +68,10 @@ export class OrtAnalysisBackend implements AnalysisBackend {
 
   integratedGradients(lower: string, upper: string, a: Tensor32, target: number, signal?: AbortSignal, options?: IgCallOptions): Promise<IgTensor> {
     return this.options.ig(this.model, lower, upper, a, target, signal, options);
+  }
+
+  async releaseGradients(lower: string, upper: string): Promise<void> {
+    await this.options.releaseIg?.(this.model, lower, upper);
   }
 
   async maskedLogits(inputs: Tensor32, tensor: string, channels: readonly number[], signal?: AbortSignal): Promise<Tensor32> {

@@ -66,12 +66,13 @@ export interface AnalysedLayer {
 
 /** What the fast analysis approximated (absent when `params.exact`): docs/design.md 3.4. */
 export interface Approximations {
-  /** Gauss-Legendre nodes of the first IG pass of every core neuron. */
-  igCoarseSteps: number;
-  /** Relative completeness error and top-tau gap below which the coarse pass is kept. */
+  /** Gauss-Legendre node counts of the IG passes tried before the full `igSteps` (FAST_IG.ladder). */
+  igLadder: number[];
+  /** Relative completeness error and top-tau gap below which a pass is kept. */
   tolerance: number;
-  /** Core neurons analysed, and how many of them needed the full `igSteps` pass. */
+  /** Core neurons analysed; how many kept each rung's pass; how many needed the full `igSteps` pass. */
   neurons: number;
+  keptAt: number[];
   refined: number;
   /** The largest relative completeness error among the coarse results kept (the bound). */
   maxRelativeCompletenessError: number;
@@ -208,15 +209,31 @@ function tauGap(ig: readonly Float32Array[], tau: number): number {
 /** Counts of the fast analysis's IG passes, filled as neurons are analysed. */
 interface IgTally {
   neurons: number;
+  keptAt: number[];
   refined: number;
   maxError: number;
+  /** The current layer's first rung, and how its first FAST_IG.probe neurons fared there. */
+  start: number;
+  probed: number;
+  probeFailed: number;
+}
+
+function newTally(): IgTally {
+  return { neurons: 0, keptAt: FAST_IG.ladder.map(() => 0), refined: 0, maxError: 0, start: 0, probed: 0, probeFailed: 0 };
+}
+
+/** A new layer starts again on the first rung. */
+function startLayer(tally: IgTally): void {
+  tally.start = 0;
+  tally.probed = 0;
+  tally.probeFailed = 0;
 }
 
 /**
  * Analyses one core neuron of `upper` against the layer below, its top crops' lower maps taken from `cache`.
- * Unless `params.exact`, IG first runs with FAST_IG.coarseSteps nodes and is kept when its relative completeness
- * error is within the tolerance and the top-tau set is clear of the next channel by more than it; otherwise the
- * full `igSteps` pass replaces it.
+ * Unless `params.exact`, IG climbs FAST_IG.ladder: a rung is kept when its relative completeness error is within
+ * the tolerance and the top-tau set is clear of the next channel by more than it; past the last rung the full
+ * `igSteps` pass runs.
  */
 async function analyseCoreNeuron(
   input: AnalysisInput,
@@ -245,15 +262,24 @@ async function analyseCoreNeuron(
   const perPosition = (t: Tensor32) => rowsOf(t).map((r) => r.map((v) => v / positions));
   tally.neurons++;
   let ig: Float32Array[] | undefined;
-  if (!params.exact && params.igSteps > FAST_IG.coarseSteps) {
-    const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { steps: FAST_IG.coarseSteps, values });
+  for (let rung = tally.start; !params.exact && !ig && rung < FAST_IG.ladder.length && FAST_IG.ladder[rung] < params.igSteps; rung++) {
+    const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { steps: FAST_IG.ladder[rung], values });
     const rows = perPosition(coarse);
     const error = coarse.relativeCompletenessError;
-    if (error !== undefined && error <= FAST_IG.tolerance && tauGap(rows, params.tau) > error) {
+    const kept = error !== undefined && error <= FAST_IG.tolerance && tauGap(rows, params.tau) > error;
+    if (kept) {
       ig = rows;
+      tally.keptAt[rung]++;
       tally.maxError = Math.max(tally.maxError, error);
-    } else tally.refined++;
+    }
+    if (rung === 0 && tally.probed < FAST_IG.probe) {
+      tally.probed++;
+      if (!kept) tally.probeFailed++;
+      // Most of the layer's probes failed the first rung: its other neurons start on the second.
+      if (tally.probed === FAST_IG.probe && 2 * tally.probeFailed > FAST_IG.probe) tally.start = 1;
+    }
   }
+  if (!params.exact && !ig) tally.refined++;
   ig ??= perPosition(await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { values }));
   neuron.topCrops = top;
   neuron.analysis = analyseNeuron(
@@ -325,7 +351,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const t0 = performance.now();
   const crops = cropTable(images.length, geometry, params.granularities, params.strideRatio);
   const result: AnalysedLayer[] = [];
-  const tally: IgTally = { neurons: 0, refined: 0, maxError: 0 };
+  const tally = newTally();
   let complete = false;
   try {
     const means = await cropMeans(input, crops);
@@ -336,6 +362,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       result.push(layer);
       if (li === layers.length - 1) break;
       const tl = performance.now();
+      startLayer(tally);
       const lower = layers[li + 1];
       let mapsTime = 0;
       const tops = core.map((n) =>
@@ -365,6 +392,8 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
         first = run.end;
       }
       layer.analysed = true;
+      // The next layer runs another segment: this one's IG sessions (weights, arena) go now, not at the end.
+      await input.backend.releaseGradients?.(lower.tensor, layers[li].tensor);
       timings[`layer:${layers[li].name}`] = (performance.now() - tl) / 1000;
       // Of which: the lower maps of the layer's top crops (prefix runs of the model).
       timings[`maps:${layers[li].name}`] = mapsTime;
@@ -407,9 +436,10 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const approximations: Approximations | undefined = params.exact
     ? undefined
     : {
-        igCoarseSteps: FAST_IG.coarseSteps,
+        igLadder: [...FAST_IG.ladder],
         tolerance: FAST_IG.tolerance,
         neurons: tally.neurons,
+        keptAt: tally.keptAt,
         refined: tally.refined,
         maxRelativeCompletenessError: tally.maxError,
       };

@@ -191,7 +191,16 @@ export const ResultDocumentSchema = v.object({
   fidelity: v.optional(v.array(FidelityRowSchema)),
   timings: dict(num),
   /** What the fast analysis approximated (absent for an exact run; src/engine/analysis/pipeline.ts). */
-  approximations: v.optional(v.object({ igCoarseSteps: count, tolerance: num, neurons: index, refined: index, maxRelativeCompletenessError: num })),
+  approximations: v.optional(
+    v.object({
+      igLadder: v.array(count),
+      tolerance: num,
+      neurons: index,
+      keptAt: v.array(index),
+      refined: index,
+      maxRelativeCompletenessError: num,
+    }),
+  ),
 });
 export type ResultDocument = v.InferOutput<typeof ResultDocumentSchema>;
 

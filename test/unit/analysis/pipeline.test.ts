@@ -186,7 +186,12 @@ test("the fast default on the whole reference run: every layer's core set as the
   t.diagnostic(
     `fast: Jaccard ${lines.join(', ')}; ${JSON.stringify(a)}; first circuit after ${partials[0].at.toFixed(1)} s; timings ${JSON.stringify(run.timings)}`,
   );
-  assert.equal(a.igCoarseSteps, 8);
+  assert.deepEqual(a.igLadder, [1, 8]);
+  assert.equal(
+    a.keptAt.reduce((s, n) => s + n, a.refined),
+    a.neurons,
+    'every neuron is kept on one rung or refined',
+  );
   assert.equal(
     a.neurons,
     run.layers.filter((l) => l.analysed).reduce((n, l) => n + l.neurons.length, 0),
