@@ -5,17 +5,21 @@
  * (1 unit = the analysis's own activations stage: one forward pass over every crop), the total, peak memory, and
  * the fast analysis against --exact on the layers where exact is affordable (core-set Jaccard, group ARI).
  *   node --import tsx bench/scale.ts [--images 50] [--exact-layers 2] [--blocks 5] [--tau 16] [--model FILE]
- *     [--provider cpu|auto|webgpu|cuda] [--threads N] [--no-exact]
+ *     [--provider cpu|auto|webgpu|cuda] [--threads N] [--no-exact] [--biases S]
+ * --biases S: every convolution gets a bias drawn from N(0, S^2) (seeded), as a trained network's folded batch norms
+ * give it: the blocks are then no longer positively homogeneous, so one IG node no longer settles and the
+ * analysis takes the 8-node rung (random torchvision weights have zero biases).
  * --exact-layers K: the exact run analyses the top K layers (K = 2: the logits and layer4.2, i.e. the core sets of
  * layer4.2 and layer4.1 and the groups of layer4.2), the fast run all of them.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyseClass } from '../src/engine/analysis/job';
 import { adjustedRandIndex } from '../src/engine/analysis/cluster';
 import { releaseSegmentGradients } from '../src/engine/analysis/ig-adapter';
+import { decodeModel, encodeModel } from '../src/engine/onnx/proto';
 import type { ResultDocument } from '../src/engine/result/schema';
 import type { ProviderSetting } from '../src/engine/runtime/ort';
 import { sessionCache } from '../src/engine/runtime/sessions';
@@ -31,12 +35,36 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     shared: { type: 'string' },
     'no-exact': { type: 'boolean' },
+    biases: { type: 'string' },
   },
 });
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(values.shared ?? path.join(root, '../shared'));
-const model = values.model ?? path.join(root, '.cache/torchvision/resnet50.onnx');
+const source = values.model ?? path.join(root, '.cache/torchvision/resnet50.onnx');
+const model = values.biases ? withBiases(source, Number(values.biases)) : source;
 const n = Number(values.images);
+
+/** A copy of `file` (in the temp folder) whose Conv biases are drawn from N(0, scale^2), seeded. */
+function withBiases(file: string, scale: number): string {
+  const proto = decodeModel(readFileSync(file), file);
+  const biases = new Set(proto.graph.node.filter((n) => n.opType === 'Conv' && n.input[2]).map((n) => n.input[2]));
+  let seed = 12345;
+  const uniform = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (seed + 0.5) / 2 ** 32;
+  };
+  const gaussian = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  for (const t of proto.graph.initializer) {
+    if (!biases.has(t.name ?? '')) continue;
+    const count = Number(t.dims[0]);
+    const values = Float32Array.from({ length: count }, () => scale * gaussian());
+    t.rawData = new Uint8Array(values.buffer);
+    t.floatData = [];
+  }
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'neurflow-scale-model-')), `${path.basename(file, '.onnx')}-biases-${scale}.onnx`);
+  writeFileSync(out, encodeModel(proto));
+  return out;
+}
 
 /** An ImageFolder with `n` triangles and two circles (so the class has an index), as symlinks. */
 function dataset(): string {
@@ -90,7 +118,7 @@ const jaccard = (a: Set<number>, b: Set<number>) => [...a].filter((x) => b.has(x
 (async () => {
   const data = dataset();
   try {
-    console.log(`bench:scale: ${path.basename(model)}, ${n} images (imagenet preset, 224 px), top + last ${values.blocks} blocks, tau ${values.tau}`);
+    console.log(`bench:scale: ${path.basename(model)}${values.biases ? ` (conv biases ~ N(0, ${values.biases}^2))` : ''}, ${n} images (imagenet preset, 224 px), top + last ${values.blocks} blocks, tau ${values.tau}`);
     const fast = await run(data, undefined, false, 'fast');
     const d = fast.doc;
     const unit = d.timings.activations;
