@@ -115,7 +115,7 @@ if (wanted.includes('ext')) {
       '--out',
       '.test-out/ext-a',
       '--menu',
-      'generated/tiny-cnn.onnx=Analyse Model',
+      'generated/tiny-cnn.onnx=NeurFlow: Analyse Model',
       '--no-menu',
       'train.py',
     ]);

@@ -50,6 +50,8 @@ export interface ScanSummary {
   provider: string;
   /** The scan came from the worker's cache (same model, dataset and preprocessing). */
   cached: boolean;
+  /** Confusion matrix (rows: label, columns: prediction), for the class picker's hints. */
+  confusion?: number[][];
 }
 
 export const AnalyseParamsSchema = v.object({

@@ -43,8 +43,25 @@ export type LoadingMessage = v.InferOutput<typeof LoadingMessageSchema>;
 export const ModelMessageSchema = v.object({ type: v.literal('model'), summary: ModelSummarySchema });
 export type ModelMessage = v.InferOutput<typeof ModelMessageSchema>;
 
-/** Something failed; `title` names the subject (the model file), `message` says what and where. */
-export const ErrorViewMessageSchema = v.object({ type: v.literal('error'), title: str, message: str });
+/**
+ * The answers of Analyse Model that the panel shows and lets the user change (issue 18): the dataset folder, the
+ * preprocessing, the class, the layers, tau and the Integrated Gradients steps. `changeAnswer` asks the host to
+ * forget one and run again, asking only that one.
+ */
+export const ANSWERS = ['dataset', 'preprocessing', 'class', 'layers', 'tau', 'steps'] as const;
+export type Answer = (typeof ANSWERS)[number];
+const answers = v.optional(v.array(v.picklist(ANSWERS)));
+
+/** Something failed; `title` names the subject (the model file), `message` says what and where; `changes`: the
+ * answers that may have caused it (the view offers "Change <answer>" for each). */
+export const ErrorViewMessageSchema = v.object({
+  type: v.literal('error'),
+  title: str,
+  message: str,
+  changes: answers,
+  /** The model file the failed run was about (for `changeAnswer`). */
+  model: v.optional(str),
+});
 export type ErrorViewMessage = v.InferOutput<typeof ErrorViewMessageSchema>;
 
 /** The tabs of the result panel. */
@@ -154,7 +171,13 @@ export const ActivityMessageSchema = v.object({
 export type ActivityMessage = v.InferOutput<typeof ActivityMessageSchema>;
 
 /** A short line for the user inside the panel (e.g. "No Python definition of layer3.1 found"). */
-export const NoticeMessageSchema = v.object({ type: v.literal('notice'), level: v.picklist(['info', 'warning', 'error']), message: str });
+export const NoticeMessageSchema = v.object({
+  type: v.literal('notice'),
+  level: v.picklist(['info', 'warning', 'error']),
+  message: str,
+  /** Answers that may have caused an error (the notice offers "Change <answer>" for each). */
+  changes: answers,
+});
 export type NoticeMessage = v.InferOutput<typeof NoticeMessageSchema>;
 
 /** Answer to `runAudit`: label errors, shortcut mistakes and the shortcuts found, or why not. */
@@ -308,11 +331,29 @@ export type RunAuditRequest = v.InferOutput<typeof RunAuditRequestSchema>;
 export const ExportAuditMessageSchema = v.object({ type: v.literal('exportAudit'), csv: str });
 export type ExportAuditMessage = v.InferOutput<typeof ExportAuditMessageSchema>;
 
+/** Forget one answer of the analysis shown (or of the failed run) and run again, asking only that one. */
+export const ChangeAnswerMessageSchema = v.object({ type: v.literal('changeAnswer'), answer: v.picklist(ANSWERS) });
+export type ChangeAnswerMessage = v.InferOutput<typeof ChangeAnswerMessageSchema>;
+
+/** Save the circuit as a PNG image (`png`: a data URI) where the user picks. */
+export const ExportCircuitMessageSchema = v.object({ type: v.literal('exportCircuit'), png: str, name: str });
+export type ExportCircuitMessage = v.InferOutput<typeof ExportCircuitMessageSchema>;
+
+/**
+ * Save a self-contained HTML report (circuit, groups with crops, mistakes) where the user picks. Images the webview
+ * cannot inline are `<img data-embed="relative/path">` (dataset images): the host inlines them as data URIs.
+ */
+export const ExportReportMessageSchema = v.object({ type: v.literal('exportReport'), html: str, name: str });
+export type ExportReportMessage = v.InferOutput<typeof ExportReportMessageSchema>;
+
 /** An unexpected failure inside the webview, reported to the host's log. */
 export const WebviewFailureMessageSchema = v.object({ type: v.literal('failure'), message: str });
 export type WebviewFailureMessage = v.InferOutput<typeof WebviewFailureMessageSchema>;
 
 export const FromWebviewSchema = v.variant('type', [
+  ChangeAnswerMessageSchema,
+  ExportCircuitMessageSchema,
+  ExportReportMessageSchema,
   RunAuditRequestSchema,
   ExportAuditMessageSchema,
   ReadyMessageSchema,

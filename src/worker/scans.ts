@@ -74,5 +74,6 @@ export function scanSummary(scan: ScanResult, cached: boolean): ScanSummary {
     preprocessingSource: scan.preprocessing.source,
     provider: scan.model.provider,
     cached,
+    confusion: scan.confusion,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { ActivityMessage, NoticeMessage } from '../../src/protocol/webview';
 import { h } from '../dom';
+import { changeActions } from './help';
 
 function slot(id: string, role: string): HTMLElement {
   let el = document.getElementById(id);
@@ -42,6 +43,7 @@ export function renderNotice(m: NoticeMessage): string[] {
     { class: `notice ${m.level}`, role: m.level === 'error' ? 'alert' : 'status' },
     h('vscode-icon', { name: icon }),
     h('span', { class: 'grow' }, m.message),
+    changeActions(m.changes),
     h('vscode-icon', { name: 'close', 'action-icon': true, label: 'Dismiss', title: 'Dismiss', onclick: () => note.remove() }),
   );
   box.append(note);

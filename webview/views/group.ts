@@ -11,6 +11,7 @@ import { h } from '../dom';
 import { boxedImage } from '../image-box';
 import { cropRef, inputSize, type GroupInfo } from '../result/groups';
 import type { CircuitLink, ResultSession } from '../result/session';
+import { term } from './help';
 import { labelBlock } from './label';
 
 export interface GroupViewOptions {
@@ -40,7 +41,7 @@ function links(title: string, list: CircuitLink[], pick: (l: CircuitLink) => Gro
   return h(
     'div',
     { class: 'links' },
-    h('h3', {}, title),
+    h('h3', {}, title, ' ', h('span', { class: 'muted small' }, '(', term('weight'), ')')),
     h(
       'ul',
       {},
@@ -53,7 +54,11 @@ function links(title: string, list: CircuitLink[], pick: (l: CircuitLink) => Gro
           {},
           h(
             'button',
-            { class: 'link', title: `weight ${l.weight.toFixed(4)}`, onclick: () => select(g) },
+            {
+              class: 'link',
+              title: `weight ${l.weight.toFixed(4)}: ${l.weight >= 0 ? 'excites' : 'inhibits'}; ${Math.round((Math.abs(l.weight) / (max || 1)) * 100)}% of the strongest link listed here (weights compare within one pair of layers only)`,
+              onclick: () => select(g),
+            },
             g.thumbnail ? h('img', { src: g.thumbnail, alt: '', class: 'thumb small' }) : null,
             h('span', {}, `${g.layer} · ${g.caption}`),
             bar,
@@ -124,11 +129,14 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
       h(
         'div',
         { class: 'grow' },
-        h('h2', {}, `${g.layer} · G${g.index}`),
+        h('h2', { tabindex: -1 }, `${g.layer} · `, term('group', `G${g.index}`)),
         h(
           'p',
           { class: 'muted' },
-          `${g.channels.length} neuron${g.channels.length === 1 ? '' : 's'}, ${g.members.length} sub-concept${g.members.length === 1 ? '' : 's'}`,
+          `${g.channels.length} `,
+          term('core neuron', `core neuron${g.channels.length === 1 ? '' : 's'}`),
+          `, ${g.members.length} `,
+          term('sub-concept', `sub-concept${g.members.length === 1 ? '' : 's'}`),
           ` · group ${g.index + 1} of ${sameLayer.length} in ${g.layer} (${layer.shape.join('×')})`,
           doc.layers[0].grouping && doc.layers[0].name === g.layer ? ` · top layer of class ${doc.class.name}` : '',
         ),
@@ -187,7 +195,18 @@ export function renderGroup(el: HTMLElement, o: GroupViewOptions): string[] {
           h(
             'table',
             { class: 'neurons' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'Channel'), h('th', {}, 'Sub-concepts'), h('th', {}, 'Crops'), h('th', {}, 'Activation'))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, term('core neuron', 'Channel')),
+                h('th', {}, term('sub-concept', 'Sub-concepts')),
+                h('th', {}, 'Crops'),
+                h('th', {}, term('activation', 'Activation')),
+              ),
+            ),
             h('tbody', {}, neuronRows),
           ),
         ),

@@ -243,6 +243,25 @@ export class MistakesView {
           )
         : null;
     const detail = h('section', { class: 'detail', 'aria-label': 'Selected image', 'aria-live': 'polite' });
+    // Filter the gallery by file name, label or prediction (issue 18, item 9): hides tiles in place.
+    const filterCount = h('span', { class: 'muted filter-count', 'aria-live': 'polite' });
+    const filter = h('input', {
+      type: 'search',
+      class: 'gallery-filter',
+      placeholder: 'Filter by file name or class',
+      'aria-label': 'Filter the images by file name or class',
+    });
+    filter.addEventListener('input', () => {
+      const q = filter.value.trim().toLowerCase();
+      let shown = 0;
+      const all = [...gallery.querySelectorAll<HTMLElement>('[role=option]')];
+      for (const li of all) {
+        const on = !q || (li.getAttribute('title') ?? '').toLowerCase().includes(q);
+        li.hidden = !on;
+        if (on) shown++;
+      }
+      filterCount.textContent = q ? `${shown} of ${all.length} shown` : '';
+    });
     this.element.replaceChildren(
       summary,
       h(
@@ -250,6 +269,7 @@ export class MistakesView {
         { class: 'mistakes', 'aria-label': `Mistakes of ${doc.class.name}` },
         h('h2', {}, `Class ${doc.class.name}`),
         switcher,
+        current.length > 0 ? h('div', { class: 'filter-row' }, filter, filterCount) : null,
         current.length > 0 ? gallery : h('p', { class: 'muted' }, 'None.'),
         more,
       ),
@@ -289,7 +309,10 @@ export class MistakesView {
       li.setAttribute('aria-selected', String(on));
       li.tabIndex = on ? 0 : -1;
     }
-    void this.renderDetail(this.element.querySelector<HTMLElement>('.detail')!);
+    const detail = this.element.querySelector<HTMLElement>('.detail')!;
+    void this.renderDetail(detail);
+    // The details render below the gallery: bring them into view so the click visibly does something (item 3).
+    detail.scrollIntoView({ block: 'start' });
   }
 
   private onKey(e: KeyboardEvent, list: HTMLElement): void {
@@ -515,7 +538,10 @@ export class MistakesView {
       }));
       if (!m.error) this.o.cache.set(key, m);
     }
-    if (out.isConnected) this.showMask(m, out);
+    if (out.isConnected) {
+      this.showMask(m, out);
+      out.scrollIntoView({ block: 'nearest' });
+    }
   }
 
   private showMask(m: MaskResultMessage, out: HTMLElement): void {

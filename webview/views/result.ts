@@ -3,14 +3,16 @@
  * it), Group and Mistakes. Holds the session (document + re-grouping), the UI state it persists, and the
  * answers received from the host.
  */
-import type { ExplanationMessage, MaskResultMessage, RenderedView, ResultTab, ResultViewMessage } from '../../src/protocol/webview';
+import type { Answer, ExplanationMessage, MaskResultMessage, RenderedView, ResultTab, ResultViewMessage } from '../../src/protocol/webview';
 import { post, saveState } from '../api';
 import { fmtInt, h } from '../dom';
 import { parseGroupId, type GroupInfo } from '../result/groups';
+import { buildReport, describePreprocessing } from '../result/report';
 import { ResultSession } from '../result/session';
 import { freshUi, type ResultUi } from '../result/ui-state';
 import { CircuitView } from './circuit';
 import { renderGroup } from './group';
+import { changeButton, TERMS, term, type Term } from './help';
 import { MistakesView } from './mistakes';
 
 const TABS: [ResultTab, string][] = [
@@ -48,10 +50,24 @@ export class ResultPanel {
     const doc = this.session.doc;
     const m = this.message;
     const model = doc.model.path.split(/[\\/]/).pop() ?? doc.model.path;
+    const canChange = !m.readOnly && !m.running;
+    const dataset = m.datasetRoot ?? doc.dataset.root;
+    // What this run is (issue 18): every answer of Analyse Model, each with its Change action.
+    const rows: [string, HTMLElement | string, string, Answer | undefined][] = [
+      ['Model', doc.model.path, doc.model.path, undefined],
+      ['Dataset', `${dataset} (${fmtInt(doc.dataset.imageCount)} images)`, dataset, 'dataset'],
+      ['Preprocessing', describePreprocessing(doc.model.preprocessing), JSON.stringify(doc.model.preprocessing), 'preprocessing'],
+      [
+        'Class',
+        `${doc.class.name} (${fmtInt(doc.class.images.length)} images ${doc.class.selection === 'predicted' ? 'predicted' : 'labelled'} as it)`,
+        `class ${doc.class.index}`,
+        'class',
+      ],
+      ['Layers', doc.layers.map((l) => l.name).join(' › '), doc.layers.map((l) => `${l.name} ${l.shape.join('×')}`).join('\n'), 'layers'],
+      ['Tau', String(doc.params.tau), TERMS.tau, 'tau'],
+      ['Steps', String(doc.params.igSteps), TERMS.steps, 'steps'],
+    ];
     const facts: [string, string][] = [
-      ['Class', `${doc.class.name} (${doc.class.index})`],
-      ['Images', `${fmtInt(doc.class.images.length)} ${doc.class.selection === 'predicted' ? 'predicted' : 'labelled'} as ${doc.class.name}`],
-      ['Layers', doc.layers.map((l) => l.name).join(' › ')],
       ['Provider', doc.runtime.provider],
       ['Created', doc.createdAt.slice(0, 16).replace('T', ' ')],
     ];
@@ -59,15 +75,52 @@ export class ResultPanel {
       h(
         'header',
         { class: 'title' },
-        h('h1', {}, `${doc.class.name} · ${model}`),
+        h(
+          'h1',
+          {},
+          `${doc.class.name} · ${model}`,
+          h('span', { class: 'run-id muted' }, ` τ ${doc.params.tau} · ${doc.params.igSteps} steps · ${doc.layers.length} layers`),
+        ),
         m.running
           ? h('vscode-badge', { title: 'The analysis is running: the finished upper layers are shown, lower layers are added as they finish' }, 'analysing')
           : !doc.complete
             ? h('vscode-badge', { title: 'The analysis was cancelled: the finished layers are shown' }, 'incomplete')
             : null,
-        m.file
-          ? h('vscode-button', { secondary: true, icon: 'json', title: m.file, onclick: () => post({ type: 'openFile', path: m.file! }) }, 'Result File')
-          : null,
+        h(
+          'div',
+          { class: 'title-actions' },
+          h(
+            'vscode-button',
+            { secondary: true, icon: 'file-media', title: 'Save the circuit as a PNG image', onclick: () => this.exportCircuit() },
+            'Export Circuit',
+          ),
+          h(
+            'vscode-button',
+            {
+              secondary: true,
+              icon: 'globe',
+              title: 'Save a self-contained HTML report (circuit, groups with crops, mistakes) that opens in any browser',
+              onclick: () => this.exportReport(),
+            },
+            'Export Report',
+          ),
+          m.file
+            ? h('vscode-button', { secondary: true, icon: 'json', title: m.file, onclick: () => post({ type: 'openFile', path: m.file! }) }, 'Result File')
+            : null,
+        ),
+      ),
+      h(
+        'dl',
+        { class: 'run', 'aria-label': 'What this analysis used' },
+        rows.map(([k, v, title, answer]) =>
+          h(
+            'div',
+            { class: 'run-row', 'data-answer': answer ?? '' },
+            h('dt', {}, answer && answer in TERMS ? term(answer as Term, k) : k),
+            h('dd', { title }, v),
+            answer && canChange ? changeButton(answer) : null,
+          ),
+        ),
       ),
       h(
         'dl',
@@ -80,6 +133,22 @@ export class ResultPanel {
     this.renderTabs();
     this.show(this.ui.tab);
     return doc.layers.map((l) => l.name);
+  }
+
+  /** The circuit as a PNG (the Circuit tab is shown first when another is). */
+  private circuitPng(): string | undefined {
+    if (this.ui.tab !== 'circuit' || !this.circuit) this.show('circuit');
+    return this.circuit?.png();
+  }
+
+  private exportCircuit(): void {
+    const png = this.circuitPng();
+    if (png) post({ type: 'exportCircuit', png, name: `${this.session.doc.class.name}-circuit.png` });
+  }
+
+  private exportReport(): void {
+    const html = buildReport(this.session, this.message, this.circuitPng(), { terms: TERMS });
+    post({ type: 'exportReport', html, name: `${this.session.doc.class.name}-neurflow-report.html` });
   }
 
   destroy(): void {
@@ -156,9 +225,12 @@ export class ResultPanel {
       open: (g) => {
         this.selectGroup(g);
         this.show('group');
+        // Keep the keyboard where the user is (issue 18, item 7): on the Group tab's group picker.
+        this.body.querySelector<HTMLElement>('select')?.focus();
       },
       setCount: (layer, count) => this.setCount(layer, count),
       jumpToCode: (layer) => post({ type: 'jumpToCode', layer, tensor: this.session.layer(layer)?.tensor ?? layer }),
+      details: () => this.revealPane(pane),
     });
     const items = this.circuit.render(this.ui.selected);
     this.rendered('circuit', items);
@@ -171,6 +243,12 @@ export class ResultPanel {
     post({ type: 'selectGroup', layer: g.layer, group: g.index, groupCount: this.session.groupCount(g.layer) });
     this.circuit?.select(g.id);
     if (pane) this.renderGroupPane(pane);
+  }
+
+  /** Scrolls the selected group's details into view (the "Details" action of the circuit). */
+  private revealPane(pane: HTMLElement): void {
+    pane.scrollIntoView({ block: 'start' });
+    pane.querySelector<HTMLElement>('.group-head h2')?.focus({ preventScroll: true });
   }
 
   private renderGroupPane(pane: HTMLElement): void {
@@ -212,6 +290,7 @@ export class ResultPanel {
         this.ui.selected = x.id;
         this.persist();
         this.showGroupTab();
+        this.body.querySelector<HTMLElement>('select')?.focus();
       }
     });
     this.body.replaceChildren(h('label', { class: 'field' }, h('span', {}, 'Group'), select), pane);
@@ -222,6 +301,7 @@ export class ResultPanel {
       select: (x) => {
         this.selectGroup(x);
         this.showGroupTab();
+        this.body.querySelector<HTMLElement>('.group-head h2')?.focus();
       },
     });
     this.rendered('group', items);
@@ -250,6 +330,9 @@ export class ResultPanel {
     if (this.ui.selected && (!this.selectedGroup() || this.selectedGroup()!.layer === layer)) this.ui.selected = undefined;
     this.persist();
     post({ type: 'setGroupCount', layer, count: this.session.isUserCount(layer) ? this.session.groupCount(layer) : null });
+    const hadFocus = document.activeElement;
     this.show('circuit');
+    // The list was redrawn: the slider the user moves keeps the focus (issue 18, item 7).
+    if (hadFocus === document.body || !hadFocus?.isConnected) this.circuit?.focusSlider(layer);
   }
 }

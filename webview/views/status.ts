@@ -1,6 +1,7 @@
 /** The loading and error views. */
 import type { ErrorViewMessage, LoadingMessage } from '../../src/protocol/webview';
 import { h } from '../dom';
+import { changeActions } from './help';
 
 export function renderLoading(root: HTMLElement, m: LoadingMessage): string[] {
   root.replaceChildren(
@@ -20,7 +21,7 @@ export function renderError(root: HTMLElement, m: ErrorViewMessage): string[] {
       'section',
       { class: 'status error', role: 'alert' },
       h('vscode-icon', { name: 'error', class: 'error-icon' }),
-      h('div', {}, h('h1', {}, m.title), h('pre', { class: 'message' }, m.message)),
+      h('div', {}, h('h1', {}, m.title), h('pre', { class: 'message' }, m.message), changeActions(m.changes)),
     ),
   );
   return [m.message];

@@ -9,10 +9,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalyseOutcome, AnalyseParams, PreprocessingChoice, ScanSummary } from '../../protocol/analysis';
 import type { ModelSummary } from '../../protocol/summary';
-import type { RenderedView } from '../../protocol/webview';
+import type { Answer, RenderedView } from '../../protocol/webview';
 import { readSettings } from '../config';
 import { ChoiceMemory } from '../flow/memory';
-import { defaultLayers, needsPreprocessing, pickClass, pickDataset, pickLayers, pickPreprocessing } from '../flow/pickers';
+import { changeLabel } from '../flow/answer-labels';
+import { defaultLayers, needsPreprocessing, openSidecar, pickClass, pickDataset, pickLayers, pickPreprocessing } from '../flow/pickers';
 import { withWorkerProgress } from '../flow/progress';
 import type { ModelPanel } from '../panel';
 import { validateResult, type ResultDocument } from '../../engine/result/schema';
@@ -36,6 +37,8 @@ export interface AnalyseOptions {
   force?: boolean;
   /** Fail instead of asking anything. */
   noPrompt?: boolean;
+  /** Ask this answer again even when it is given, set or remembered (the panel's "Change <answer>"). */
+  ask?: Answer;
   /** Cancels like the notification's Cancel button. */
   signal?: AbortSignal;
   /** Called with every progress stage of the scan and the analysis. */
@@ -65,6 +68,8 @@ export interface AnalyseReport {
   partials?: number;
   /** Key of the panel in the panel manager (the model path). */
   panel: string;
+  /** On an error: the answers that may have caused it (offered as "Change <answer>"). */
+  changes?: Answer[];
 }
 
 class Stop extends Error {
@@ -99,12 +104,18 @@ export async function analyseModel(services: Services, arg?: unknown, options: A
     report.view = e instanceof Stop ? e.view : cancelled ? 'cancelled' : closed ? 'dismissed' : 'error';
     if (report.view === 'error') {
       services.log.error(`analyse ${uri.fsPath}: ${err.name}: ${err.message}`);
-      void vscode.window.showErrorMessage(`NeurFlow: ${err.message}`);
+      // Offer to change the answers that may have caused the failure (issue 18): a wrong answer must not lock the
+      // user out.
+      const changes = report.changes ?? [];
+      void vscode.window.showErrorMessage(`NeurFlow: ${err.message}`, ...changes.map(changeLabel)).then((chosen) => {
+        const answer = changes.find((a) => changeLabel(a) === chosen);
+        if (answer) void vscode.commands.executeCommand('neurflow.analyseModel', uri, { ...rerunOptions(options), ask: answer });
+      });
       if (keepsResult || panel.view?.type === 'model') {
-        panel.post({ type: 'notice', level: 'error', message: err.message });
+        panel.post({ type: 'notice', level: 'error', message: err.message, changes });
         report.items = [err.message];
       } else {
-        const rendered = await panel.show({ type: 'error', title: fileName, message: err.message }).catch(() => undefined);
+        const rendered = await panel.show({ type: 'error', title: fileName, message: err.message, changes, model: uri.fsPath }).catch(() => undefined);
         report.items = rendered?.[0].items ?? [err.message];
       }
     } else {
@@ -145,18 +156,34 @@ async function run(
   if (options.describeOnly) return;
   if (summary.layers.length < 2) throw new Error(`${uri.fsPath}: ${summary.layersNote ?? 'fewer than two analysis layers were detected'}`);
 
-  // 2. The questions, each asked only when not known.
-  const data =
-    options.data ??
-    settings.datasetFolder ??
-    memory.dataset ??
-    (options.noPrompt ? noPrompt('the dataset folder') : ask(await pickDataset(uri), 'dataset folder'));
+  // 2. The questions, each asked only when not known (or when the user asked to change it: options.ask).
+  const again = (what: Answer) => options.ask === what && !options.noPrompt;
+  report.changes = ['dataset', ...(needsPreprocessing(uri.fsPath) || options.preprocessing ? (['preprocessing'] as const) : [])];
+  const data = again('dataset')
+    ? ask(await pickDataset(uri, options.data ?? settings.datasetFolder ?? memory.dataset), 'dataset folder')
+    : (options.data ??
+      settings.datasetFolder ??
+      memory.dataset ??
+      (options.noPrompt ? noPrompt('the dataset folder') : ask(await pickDataset(uri), 'dataset folder')));
   await memory.setDataset(data);
+  if (again('dataset') && settings.datasetFolder && settings.datasetFolder !== data) {
+    // The setting wins over the remembered answer: change it too, or the next run would use the old folder.
+    await vscode.workspace
+      .getConfiguration('neurflow', uri)
+      .update('datasetFolder', data, vscode.ConfigurationTarget.WorkspaceFolder)
+      .then(undefined, () => vscode.workspace.getConfiguration('neurflow', uri).update('datasetFolder', data, vscode.ConfigurationTarget.Global));
+  }
   let preprocessing = options.preprocessing;
-  const answered = preprocessing === undefined && needsPreprocessing(uri.fsPath);
+  if (again('preprocessing') && !needsPreprocessing(uri.fsPath)) {
+    // The preprocessing comes from the sidecar beside the model: change it there.
+    await openSidecar(uri.fsPath);
+    throw new Stop('dismissed', 'the preprocessing comes from the sidecar file, opened for editing');
+  }
+  const answered = again('preprocessing') || (preprocessing === undefined && needsPreprocessing(uri.fsPath));
   if (answered) {
-    preprocessing =
-      memory.model.preprocessing ?? (options.noPrompt ? noPrompt('the preprocessing') : ask(await pickPreprocessing(uri, summary), 'preprocessing'));
+    preprocessing = again('preprocessing')
+      ? ask(await pickPreprocessing(uri, summary, memory.model.preprocessing ?? preprocessing), 'preprocessing')
+      : (memory.model.preprocessing ?? (options.noPrompt ? noPrompt('the preprocessing') : ask(await pickPreprocessing(uri, summary), 'preprocessing')));
     await memory.updateModel({ preprocessing });
   }
   let scanned: ScanSummary;
@@ -180,12 +207,15 @@ async function run(
     throw err;
   }
   report.scan = scanned;
-  const classIndex =
-    resolveClass(options.class, scanned) ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class'));
-  const layers =
-    options.layers ??
-    (options.blocks !== undefined ? defaultLayers(summary.layers, options.blocks) : undefined) ??
-    (options.noPrompt ? noPrompt('the layers') : ask(await pickLayers(summary.layers, memory.model.layers), 'layer'));
+  const givenClass = resolveClass(options.class, scanned);
+  const classIndex = again('class')
+    ? ask(await pickClass(scanned, givenClass !== undefined ? scanned.classes[givenClass] : memory.model.className), 'class')
+    : (givenClass ?? (options.noPrompt ? noPrompt('the class') : ask(await pickClass(scanned, memory.model.className), 'class')));
+  const givenLayers = options.layers ?? (options.blocks !== undefined ? defaultLayers(summary.layers, options.blocks) : undefined);
+  const layers = again('layers')
+    ? ask(await pickLayers(summary.layers, givenLayers ?? memory.model.layers), 'layer')
+    : (givenLayers ?? (options.noPrompt ? noPrompt('the layers') : ask(await pickLayers(summary.layers, memory.model.layers), 'layer')));
+  report.changes = ['class', 'layers', 'tau', 'steps'];
   await memory.updateModel({ className: scanned.classes[classIndex], layers });
   report.classIndex = classIndex;
   report.layers = layers;
@@ -248,6 +278,12 @@ function showPartial(services: Services, panel: ModelPanel, value: unknown, repo
   report.partials = (report.partials ?? 0) + 1;
   report.ms.firstCircuit ??= Date.now() - started;
   void panel.show({ ...resultView(panel, doc, undefined), running: true });
+}
+
+/** The options of a run again, without the ones that only apply once (cancel signal, progress callback). */
+export function rerunOptions(o: AnalyseOptions): AnalyseOptions {
+  const { signal: _signal, onProgress: _onProgress, ask: _ask, ...rest } = o;
+  return rest;
 }
 
 function resolveClass(given: number | string | undefined, scan: ScanSummary): number | undefined {

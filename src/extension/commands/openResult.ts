@@ -44,10 +44,11 @@ export async function showResult(services: Services, file: string, into?: ModelP
 
 async function pickResult(services: Services): Promise<string | undefined> {
   const browse = { label: '$(folder-opened) Open a Result File...', file: '' };
+  // Rows name what differs between runs (issue 18): tau, steps, layers, groups, dataset and the model's folder.
   const items = services.results.list().map((e) => ({
-    label: `${e.className}  ${path.basename(e.model)}`,
-    description: `${e.layers.join(', ')}${e.complete ? '' : ' (cancelled: finished layers only)'}`,
-    detail: `${new Date(e.createdAt).toLocaleString()}, ${e.imageCount} images`,
+    label: `${e.className}  ${path.basename(e.model)}${e.tau !== undefined ? `  τ ${e.tau}, ${e.igSteps} steps` : ''}`,
+    description: `${e.layers.join(', ')}${e.groups !== undefined ? ` · ${e.groups} groups` : ''}${e.complete ? '' : ' (cancelled: finished layers only)'}`,
+    detail: `${new Date(e.createdAt).toLocaleString()}, ${e.imageCount} images${e.dataset ? ` of ${e.dataset}` : ''} · ${path.dirname(e.model)}`,
     file: e.file,
   }));
   const chosen = await vscode.window.showQuickPick([...items, browse], {

@@ -3,6 +3,7 @@
  * the dataset folder, the preprocessing when the model has no sidecar, the class (with how many images are
  * predicted and labelled as each), and the layers (detected block outputs, the last five preselected).
  */
+import { classHint, layerCost } from './hints';
 import { presetFor } from './presets';
 import { PARAMS } from '../../engine/params';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -48,9 +49,10 @@ function pick<T>(items: Item<T>[], options: { title: string; placeholder: string
 }
 
 /** The dataset folder (or CSV manifest) from a folder dialog that starts beside the model. */
-export async function pickDataset(model: vscode.Uri): Promise<string | undefined> {
+export async function pickDataset(model: vscode.Uri, current?: string): Promise<string | undefined> {
   const dir = path.dirname(model.fsPath);
   const near =
+    (current && existsSync(current) ? current : undefined) ??
     ['images', 'data', 'dataset', 'val', 'test'].map((n) => path.join(dir, n)).find((p) => existsSync(p)) ??
     ['images', 'data', 'dataset'].map((n) => path.join(path.dirname(dir), n)).find((p) => existsSync(p));
   const picked = await vscode.window.showOpenDialog({
@@ -93,6 +95,14 @@ export async function pickPreprocessing(model: vscode.Uri, summary: ModelSummary
   return undefined;
 }
 
+/** Opens the model's sidecar (its preprocessing) in an editor. */
+export async function openSidecar(model: string): Promise<void> {
+  const file = sidecarCandidates(model).find((c) => existsSync(c.file))?.file;
+  if (!file) return;
+  await vscode.window.showTextDocument(vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.One });
+  void vscode.window.showInformationMessage(`NeurFlow: the preprocessing comes from ${path.basename(file)}: edit it, save it and run Analyse Model again.`);
+}
+
 async function writeSidecarTemplate(model: string, summary: ModelSummary): Promise<void> {
   const file = sidecarCandidates(model)[0].file;
   if (!existsSync(file)) {
@@ -122,7 +132,7 @@ export async function pickClass(scan: ScanSummary, remembered?: string): Promise
   const items = scan.classes.map((name, i) => ({
     label: name,
     description: `${scan.predicted[i]} predicted as ${name}, ${scan.labelled[i]} labelled`,
-    detail: scan.predicted[i] === 0 ? 'no image is predicted as this class: nothing to analyse' : undefined,
+    detail: scan.predicted[i] === 0 ? 'no image is predicted as this class: nothing to analyse' : classHint(scan, i),
     value: i,
   }));
   const chosen = await pick(items, {
@@ -154,7 +164,7 @@ export async function pickLayers(layers: readonly LayerSummary[], remembered?: s
   const below = layers.slice(0, -1).reverse();
   const preselected = new Set((remembered?.filter((n) => below.some((l) => l.name === n)) ?? []).length > 0 ? remembered : defaultLayers(layers));
   const chosen = await pick(
-    below.map((l) => ({ label: l.name, description: `${l.shape.join('x')}  ${l.op}`, value: l.name })),
+    below.map((l) => ({ label: l.name, description: `${l.shape.join('x')}  ${l.op}`, detail: layerCost(l), value: l.name })),
     {
       title: `NeurFlow: layers to analyse below ${top.name} (always included)`,
       placeholder: 'Block outputs, top first; the groups of each chosen layer are found',

@@ -9,6 +9,8 @@ import * as vscode from 'vscode';
 import type {
   ExplainImageRequest,
   ExplanationMessage,
+  ExportCircuitMessage,
+  ExportReportMessage,
   FromWebview,
   MaskGroupRequest,
   MaskResultMessage,
@@ -23,6 +25,8 @@ import type { Services } from '../services';
 import { openRefusal, servableRoot, type AccessContext } from './access';
 import { auditRequest, exportAudit } from './audit-actions';
 import { labelRequest } from './label-actions';
+import { embedImages, pngBytes } from './report';
+import { changeAnswer } from '../flow/answers';
 
 function resultOf(panel: ModelPanel): ResultViewMessage | undefined {
   const view = panel.view;
@@ -171,10 +175,57 @@ export function panelActions(services: () => Services): PanelHandler {
       case 'selectGroup':
         s.log.debug(`panel: selected ${m.layer}/G${m.group} of ${m.groupCount}`);
         return undefined;
+      case 'changeAnswer':
+        return changeAnswer(s, panel, m);
+      case 'exportCircuit':
+      case 'exportReport':
+        return exportFromPanel(s, panel, m);
       default:
         return undefined;
     }
   };
+}
+
+/** Where the last export went (for the extension tests). */
+export let lastExport: { file: string; kind: 'exportCircuit' | 'exportReport'; embedded?: number } | undefined;
+
+/**
+ * Saves the circuit PNG or the HTML report where the user picks (beside the result file by default). Tests set
+ * `neurflow.test.exportTo` (a folder) in the environment to skip the dialog.
+ */
+async function exportFromPanel(s: Services, panel: ModelPanel, m: ExportCircuitMessage | ExportReportMessage): Promise<NoticeMessage | undefined> {
+  const view = resultOf(panel);
+  const name = m.name.replace(/[\\/:*?"<>|]+/g, '_');
+  const near = view?.file ? path.dirname(view.file) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const auto = process.env.NEURFLOW_TEST_EXPORT_DIR;
+  const target = auto
+    ? vscode.Uri.file(path.join(auto, name))
+    : await vscode.window.showSaveDialog({
+        title: m.type === 'exportCircuit' ? 'NeurFlow: save the circuit as PNG' : 'NeurFlow: save the HTML report',
+        defaultUri: near ? vscode.Uri.file(path.join(near, name)) : undefined,
+        filters: m.type === 'exportCircuit' ? { 'PNG image': ['png'] } : { 'HTML report': ['html'] },
+      });
+  if (!target) return undefined;
+  let bytes: Uint8Array;
+  let embedded: number | undefined;
+  if (m.type === 'exportCircuit') {
+    const png = pngBytes(m.png);
+    if (!png) return { type: 'notice', level: 'error', message: 'Export Circuit: the webview sent no PNG image' };
+    bytes = png;
+  } else {
+    const r = embedImages(m.html, view?.datasetRoot);
+    embedded = r.embedded;
+    bytes = Buffer.from(r.html, 'utf8');
+  }
+  await vscode.workspace.fs.writeFile(target, bytes);
+  lastExport = { file: target.fsPath, kind: m.type, embedded };
+  s.log.info(`panel: ${m.type} -> ${target.fsPath}`);
+  if (!auto) {
+    void vscode.window.showInformationMessage(`NeurFlow: saved ${path.basename(target.fsPath)}`, 'Open').then((b) => {
+      if (b) void vscode.env.openExternal(target);
+    });
+  }
+  return { type: 'notice', level: 'info', message: `Saved ${target.fsPath}` };
 }
 
 /** The model file a panel is about. */

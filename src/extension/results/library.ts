@@ -21,6 +21,11 @@ export interface ResultEntry {
   complete: boolean;
   createdAt: string;
   imageCount: number;
+  /** What tells two runs apart (issue 18); absent in entries recorded before. */
+  tau?: number;
+  igSteps?: number;
+  dataset?: string;
+  groups?: number;
 }
 
 const INDEX_KEY = 'neurflow.results';
@@ -44,6 +49,10 @@ export class ResultLibrary {
       complete: doc.complete,
       createdAt: doc.createdAt,
       imageCount: doc.class.images.length,
+      tau: doc.params.tau,
+      igSteps: doc.params.igSteps,
+      dataset: doc.dataset.root,
+      groups: doc.layers.reduce((n, l) => n + (l.grouping?.count ?? 0), 0),
     };
     const rest = this.entries().filter((e) => e.file !== file);
     await this.memento.update(INDEX_KEY, [entry, ...rest].slice(0, MAX_ENTRIES));

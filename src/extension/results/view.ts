@@ -20,6 +20,7 @@ export function resultView(panel: ModelPanel, doc: ResultDocument, file: string 
   // workspace when it is not trusted): the root comes from the result file, which opens without trust.
   const served = trusted ? servableRoot(root, { trusted, workspaceFolders: folders }).root : undefined;
   panel.allowFolder(served ? vscode.Uri.file(served) : undefined);
+  panel.panel.title = panelTitle(doc);
   return {
     type: 'result',
     doc,
@@ -30,4 +31,14 @@ export function resultView(panel: ModelPanel, doc: ResultDocument, file: string 
     readOnly: !trusted || !existsSync(doc.model.path),
     ...(tab ? { tab } : {}),
   };
+}
+
+/**
+ * The panel's title names the run (issue 18): class, model, tau and steps, and "Demo" for the bundled demo, so two
+ * panels of the same model with different answers can be told apart.
+ */
+export function panelTitle(doc: ResultDocument): string {
+  const model = doc.model.path.split(/[\\/]/).pop() ?? doc.model.path;
+  const demo = /[\\/]demo[\\/]/.test(doc.model.path) && model.startsWith('shortcut') ? 'Demo ' : '';
+  return `NeurFlow ${demo}· ${doc.class.name} · ${model} (τ ${doc.params.tau}, ${doc.params.igSteps} steps)`;
 }
