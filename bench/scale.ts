@@ -126,7 +126,9 @@ const jaccard = (a: Set<number>, b: Set<number>) => [...a].filter((x) => b.has(x
 (async () => {
   const data = dataset();
   try {
-    console.log(`bench:scale: ${path.basename(model)}${values.biases ? ` (conv biases ~ N(0, ${values.biases}^2))` : ''}, ${n} images (imagenet preset, 224 px), top + last ${values.blocks} blocks, tau ${values.tau}`);
+    console.log(
+      `bench:scale: ${path.basename(model)}${values.biases ? ` (conv biases ~ N(0, ${values.biases}^2))` : ''}, ${n} images (imagenet preset, 224 px), top + last ${values.blocks} blocks, tau ${values.tau}`,
+    );
     const fast = await run(data, undefined, false, 'fast');
     const d = fast.doc;
     const unit = d.timings.activations;

@@ -16,8 +16,21 @@ import { debugCommand } from './commands/debug';
 import { fidelityCommand } from './commands/fidelity';
 import { demoCommand } from './commands/demo';
 import { auditCommand } from './commands/audit';
+import { atlasCommand } from './commands/atlas';
+import { diffCommand } from './commands/diff';
 
-const COMMANDS: CliCommand[] = [layersCommand, attributeCommand, predictCommand, analyseCommand, debugCommand, fidelityCommand, demoCommand, auditCommand];
+const COMMANDS: CliCommand[] = [
+  layersCommand,
+  attributeCommand,
+  predictCommand,
+  analyseCommand,
+  debugCommand,
+  fidelityCommand,
+  demoCommand,
+  auditCommand,
+  atlasCommand,
+  diffCommand,
+];
 
 /** The package's version, from the package.json above this file (the source tree or the dist bundle). */
 export function version(start = __dirname): string {
