@@ -17,11 +17,14 @@ import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import { parseToWebview, type ToWebview } from '../src/protocol/webview';
 import { loadState, post, saveState } from './api';
 import { settle } from './requests';
+import { renderAtlas } from './views/atlas';
 import { renderActivity, renderNotice } from './views/banner';
 import { renderBatch } from './views/batch';
+import { renderCompare } from './views/compare';
 import { labellingSettled } from './views/label';
 import { renderModel } from './views/model';
 import { ResultPanel } from './views/result';
+import { resultFrame } from './views/result-nav';
 import { renderError, renderLoading } from './views/status';
 
 const root = document.getElementById('app')!;
@@ -57,10 +60,20 @@ function render(message: ToWebview): void {
     case 'result': {
       const saved = loadState().result;
       replaceView();
-      panel = new ResultPanel(root, message, saved);
+      panel = new ResultPanel(resultFrame(root, message), message, saved);
       post({ type: 'rendered', view: 'result', items: panel.render() });
       break;
     }
+    case 'atlas':
+      replaceView();
+      post({ type: 'rendered', view: 'atlas', items: renderAtlas(root, message) });
+      saveState({ view: message });
+      break;
+    case 'compare':
+      replaceView();
+      post({ type: 'rendered', view: 'compare', items: renderCompare(root, message) });
+      saveState({ view: message });
+      break;
     case 'explanation':
     case 'maskResult':
     case 'audit':

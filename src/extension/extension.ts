@@ -10,6 +10,7 @@ import { analyseModel, type AnalyseOptions } from './commands/analyseModel';
 import { exportResult, type ExportArgs } from './commands/exportResult';
 import { openDemo } from './commands/openDemo';
 import { openResult } from './commands/openResult';
+import { compareWith } from './results/compare';
 import { registerExplainBatch } from './debug/command';
 import { registerLabelCommands } from './labels/command';
 import { PanelManager } from './panels';
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): NeurflowApi {
     vscode.commands.registerCommand('neurflow.analyseModel', (uri?: unknown, second?: unknown) => analyseModel(services, uri, optionsOf(second))),
     vscode.commands.registerCommand('neurflow.openDemo', (options?: unknown) => openDemo(services, optionsOf(options))),
     vscode.commands.registerCommand('neurflow.openResult', (file?: unknown) => openResult(services, file)),
+    vscode.commands.registerCommand('neurflow.compareWith', (arg?: unknown) => compareWith(services, arg)),
     vscode.commands.registerCommand('neurflow.exportResult', (args?: unknown) => exportResult(services, (optionsOf(args) ?? {}) as ExportArgs)),
     registerResultEditor(services),
     registerExplainBatch(context, services),

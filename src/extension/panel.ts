@@ -17,6 +17,12 @@ import {
   type ToWebview,
   type ViewMessage,
 } from '../protocol/webview';
+import type { BatchMessage } from '../protocol/batch';
+
+/** How the panel names a batch: where the debug session was paused. */
+export function batchTitle(m: BatchMessage): string {
+  return `Batch at ${m.source.path.split(/[\\/]/).pop()}:${m.source.line}`;
+}
 
 export const PANEL_VIEW_TYPE = 'neurflow.panel';
 const RENDER_TIMEOUT_MS = 30_000;
@@ -34,6 +40,8 @@ export class ModelPanel implements vscode.Disposable {
   private ready = false;
   private disposed = false;
   private current: ViewMessage | undefined;
+  /** The last Explain Batch shown: kept when an analysis replaces it (the result view's Batch tab brings it back). */
+  private keptBatch: BatchMessage | undefined;
   private activity: ActivityMessage | undefined;
   private waiters: RenderWaiter[] = [];
   private readonly rendered = new Map<RenderedView, RenderedMessage>();
@@ -80,6 +88,11 @@ export class ModelPanel implements vscode.Disposable {
     return this.current;
   }
 
+  /** The batch the panel keeps (the last Explain Batch it showed), also while it shows an analysis. */
+  get batch(): BatchMessage | undefined {
+    return this.keptBatch;
+  }
+
   /** The last `rendered` report of a view, if any. */
   lastRendered(view: RenderedView): RenderedMessage | undefined {
     return this.rendered.get(view);
@@ -106,6 +119,9 @@ export class ModelPanel implements vscode.Disposable {
    * is kept too; answers and notices are sent only if the webview is listening now.
    */
   post(message: ToWebview): void {
+    if (message.type === 'batch') this.keptBatch = message;
+    // An analysis shown after a batch keeps the batch reachable (issue 18): the result view gets a Batch tab.
+    if (message.type === 'result' && this.keptBatch && message.batch === undefined) message = { ...message, batch: batchTitle(this.keptBatch) };
     if (isViewMessage(message)) this.current = message;
     else if (message.type === 'activity') this.activity = message.running ? message : undefined;
     if (this.ready) void this.panel.webview.postMessage(message);

@@ -30,6 +30,8 @@ export class PanelManager implements vscode.Disposable {
     if (view?.type === 'model') return view.summary.path;
     if (view?.type === 'result') return view.doc.model.path;
     if (view?.type === 'batch') return view.model;
+    if (view?.type === 'atlas') return view.model || view.file;
+    if (view?.type === 'compare') return view.model;
     return undefined;
   }
 

@@ -91,8 +91,12 @@ export const SampleExplanationSchema = v.object({
   /** `predicted`: the analysis of the wrong class the model chose (what made it say so); `label`: of the true
    * class (which of its groups are missing). */
   role: v.picklist(['predicted', 'label']),
+  /** The layer shown by default (the batch's `layerChoice`, when the analysis groups it) and its groups. */
   layer: str,
   groups: v.array(SampleGroupSchema),
+  /** The sample's groups at every grouped layer of the analysis, top layer first (the batch view's layer picker);
+   * absent from batches explained at one layer only. */
+  layers: v.optional(v.array(v.object({ layer: str, groups: v.array(SampleGroupSchema) }))),
 });
 export type SampleExplanation = v.InferOutput<typeof SampleExplanationSchema>;
 
@@ -141,8 +145,24 @@ const batchExplanationEntries = {
   unexplained: v.array(index),
   /** Samples where the debuggee's predictions and the ONNX model's disagree (export or preprocessing drift). */
   disagreements: v.array(index),
-  /** Analyses used, with their class. */
-  results: v.array(v.object({ path: str, classIndex: index, className: str })),
+  /** Analyses used, with their class, parameters, grouped layers (top first) and when they were made. */
+  results: v.array(
+    v.object({
+      path: str,
+      classIndex: index,
+      className: str,
+      tau: v.optional(num),
+      igSteps: v.optional(num),
+      createdAt: v.optional(str),
+      layers: v.optional(v.array(str)),
+    }),
+  ),
+  /**
+   * The layer the batch view shows first and why: the grouped layer where masking one of a sample's groups lowers the
+   * explained class's probability most (the largest drop over its groups), on average over the explained samples (`effects`: that mean drop per layer,
+   * top layer first). Absent when the batch was explained at one given layer.
+   */
+  layerChoice: v.optional(v.object({ layer: str, effects: v.array(v.object({ layer: str, drop: num, samples: index })) })),
   provider: str,
   timings: dict(num),
   /** The ONNX model against the live PyTorch model on this batch (when the debuggee exported it). */

@@ -26,6 +26,16 @@ import type { ScanResult } from '../engine/data/scan';
 import { ResultDocumentSchema } from '../engine/result/schema';
 import { box, conforms, count, dict, index, int, num } from '../engine/util/checked';
 import { AuditViewSchema } from './audit';
+import {
+  AtlasViewMessageSchema,
+  CompareViewMessageSchema,
+  CompareWithMessageSchema,
+  OpenAtlasClassMessageSchema,
+  OpenComparedMessageSchema,
+  ShowAtlasMessageSchema,
+  type AtlasViewMessage,
+  type CompareViewMessage,
+} from './atlas';
 import { BatchMessageSchema, ClassProbSchema, type BatchMessage } from './batch';
 import { ModelSummarySchema } from './summary';
 
@@ -107,6 +117,13 @@ export const ResultViewMessageSchema = v.object({
   running: v.optional(v.boolean()),
   /** True when explain/mask requests cannot run (untrusted workspace, model missing): the actions are hidden. */
   readOnly: v.optional(v.boolean()),
+  /** Select this group (e.g. opened from a batch sample's groups): wins over the group the panel showed last. */
+  group: v.optional(v.object({ layer: str, group: index })),
+  /** The panel also keeps an Explain Batch (issue 18): its title, e.g. `Batch at train.py:42`; the result view
+   * shows a Batch tab that asks the host for it (`showBatch`). */
+  batch: v.optional(str),
+  /** Opened from an atlas (issue 19): the atlas file; the panel offers the way back (`showAtlas`, ./atlas.ts). */
+  atlas: v.optional(str),
 });
 export type ResultViewMessage = v.InferOutput<typeof ResultViewMessageSchema>;
 
@@ -186,6 +203,8 @@ export type AuditMessage = v.InferOutput<typeof AuditMessageSchema>;
 
 /** The Mistakes view fed with a batch from a paused debug session (Explain Batch): see ./batch.ts. */
 export const ToWebviewSchema = v.variant('type', [
+  AtlasViewMessageSchema,
+  CompareViewMessageSchema,
   AuditMessageSchema,
   LoadingMessageSchema,
   ModelMessageSchema,
@@ -200,10 +219,12 @@ export const ToWebviewSchema = v.variant('type', [
 export type ToWebview = v.InferOutput<typeof ToWebviewSchema>;
 
 /** Messages that define what the panel shows (kept by the host and replayed after `ready`). */
-export type ViewMessage = LoadingMessage | ModelMessage | ErrorViewMessage | BatchMessage | ResultViewMessage;
+export type ViewMessage = LoadingMessage | ModelMessage | ErrorViewMessage | BatchMessage | ResultViewMessage | AtlasViewMessage | CompareViewMessage;
 
 export function isViewMessage(m: ToWebview): m is ViewMessage {
-  return m.type === 'loading' || m.type === 'model' || m.type === 'error' || m.type === 'batch' || m.type === 'result';
+  return (
+    m.type === 'loading' || m.type === 'model' || m.type === 'error' || m.type === 'batch' || m.type === 'result' || m.type === 'atlas' || m.type === 'compare'
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -234,6 +255,8 @@ const RENDERED_VIEWS: readonly RenderedView[] = [
   'label',
   'sample',
   'audit',
+  'atlas',
+  'compare',
 ];
 
 /**
@@ -346,11 +369,39 @@ export type ExportCircuitMessage = v.InferOutput<typeof ExportCircuitMessageSche
 export const ExportReportMessageSchema = v.object({ type: v.literal('exportReport'), html: str, name: str });
 export type ExportReportMessage = v.InferOutput<typeof ExportReportMessageSchema>;
 
+/** Show the batch the panel keeps (Explain Batch) again, from the result view's Batch tab. */
+export const ShowBatchMessageSchema = v.object({ type: v.literal('showBatch') });
+export type ShowBatchMessage = v.InferOutput<typeof ShowBatchMessageSchema>;
+
+/**
+ * Open one of the batch's analyses (a file of its `results`) in the panel at `tab`, with a group selected (a batch
+ * sample's group opened in the circuit); the batch stays in the panel behind the result view's Batch tab.
+ */
+export const OpenAnalysisMessageSchema = v.object({
+  type: v.literal('openAnalysis'),
+  result: str,
+  tab: v.optional(v.picklist(RESULT_TABS)),
+  layer: v.optional(str),
+  group: v.optional(index),
+});
+export type OpenAnalysisMessage = v.InferOutput<typeof OpenAnalysisMessageSchema>;
+
+/** Pick other saved analyses of the model for the batch and explain it again (the debug session must be paused). */
+export const ChangeBatchAnalysisMessageSchema = v.object({ type: v.literal('changeBatchAnalysis') });
+export type ChangeBatchAnalysisMessage = v.InferOutput<typeof ChangeBatchAnalysisMessageSchema>;
+
 /** An unexpected failure inside the webview, reported to the host's log. */
 export const WebviewFailureMessageSchema = v.object({ type: v.literal('failure'), message: str });
 export type WebviewFailureMessage = v.InferOutput<typeof WebviewFailureMessageSchema>;
 
 export const FromWebviewSchema = v.variant('type', [
+  OpenAtlasClassMessageSchema,
+  ShowAtlasMessageSchema,
+  CompareWithMessageSchema,
+  OpenComparedMessageSchema,
+  ShowBatchMessageSchema,
+  OpenAnalysisMessageSchema,
+  ChangeBatchAnalysisMessageSchema,
   ChangeAnswerMessageSchema,
   ExportCircuitMessageSchema,
   ExportReportMessageSchema,

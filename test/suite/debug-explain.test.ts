@@ -184,6 +184,87 @@ suite('Explain Batch (Python debug session, debugpy stand-in)', () => {
     await vscode.window.tabGroups.close(trainTabs);
   });
 
+  test('item 6: every grouped layer with the strongest first; a group opens in the circuit; the batch stays behind a Batch tab', async function () {
+    this.timeout(60_000);
+    const panel = api().panel(demoModel());
+    assert.ok(panel, 'the model has a panel');
+    const view = panel.view;
+    assert.equal(view?.type, 'batch');
+    if (view?.type !== 'batch') return;
+    // The analysis used is named with its parameters; the layer shown first is said and why.
+    assert.equal(view.results[0].path, result());
+    assert.equal(view.results[0].tau, 8);
+    assert.equal(view.results[0].igSteps, 16);
+    assert.ok(view.results[0].createdAt, 'created');
+    const choice = view.layerChoice;
+    assert.ok(choice, 'a layer was chosen');
+    assert.deepEqual(
+      choice.effects.map((e) => e.layer),
+      ['layer3.1', 'layer3.0', 'layer2.1', 'layer2.0'],
+    );
+    assert.equal(choice.layer, choice.effects.reduce((a, b) => (b.drop > a.drop ? b : a)).layer);
+    const s = view.misclassified.find((x) => x.explanation)!;
+    assert.equal(s.explanation!.layer, choice.layer);
+    assert.deepEqual(
+      s.explanation!.layers!.map((l) => l.layer),
+      ['layer3.1', 'layer3.0', 'layer2.1', 'layer2.0'],
+    );
+    // In Circuit on the sample's first group: the analysis opens at the circuit with that group selected.
+    const g = s.explanation!.groups[0].group;
+    const waits = Promise.all([panel.waitRendered('result'), panel.waitRendered('circuit'), panel.waitRendered('group')]);
+    assert.equal(await panel.dispatch({ type: 'openAnalysis', result: s.explanation!.result, tab: 'circuit', layer: choice.layer, group: g }), undefined);
+    const [, circuit] = await waits;
+    assert.ok(circuit.items.includes(`${choice.layer}/G${g}`), circuit.items.join(' '));
+    const shown = panel.view;
+    assert.equal(shown?.type, 'result');
+    if (shown?.type !== 'result') return;
+    assert.deepEqual(shown.group, { layer: choice.layer, group: g });
+    assert.equal(shown.batch, `Batch at eval_loop.py:${breakpointLine()}`, 'the result view offers the batch back');
+    assert.match(panel.panel.title, /triangle/);
+    assert.equal(panel.batch, view, 'the panel keeps the batch');
+    // A file the batch does not name is refused.
+    const refused = await panel.dispatch({ type: 'openAnalysis', result: fixture('train.py').fsPath });
+    assert.equal(refused?.type, 'notice');
+    // The Batch tab: the same batch again.
+    const again = panel.waitRendered('batch');
+    await panel.dispatch({ type: 'showBatch' });
+    assert.deepEqual(
+      (await again).items,
+      view.misclassified.map((x) => String(x.index)),
+    );
+    assert.equal(panel.view, view);
+  });
+
+  test('item 6: Change analysis asks which saved analyses to use and explains the batch again', async function () {
+    this.timeout(90_000);
+    const panel = api().panel(demoModel())!;
+    let done = false;
+    const next = panel.waitRendered('batch', 80_000).then((m) => {
+      done = true;
+      return m;
+    });
+    await panel.dispatch({ type: 'changeBatchAnalysis' });
+    await sleep(1000);
+    assert.equal(done, false, 'the batch waits for the pick');
+    // Accept the quick pick as shown (the analysis in use is checked).
+    for (let i = 0; i < 60 && !done; i++) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await Promise.race([next, sleep(500)]);
+    }
+    await next;
+    const view = panel.view;
+    assert.equal(view?.type, 'batch');
+    if (view?.type !== 'batch') return;
+    assert.deepEqual(
+      view.results.map((r) => r.path),
+      [result()],
+    );
+    assert.deepEqual(
+      view.misclassified.map((x) => x.index),
+      expectedMistakes(),
+    );
+  });
+
   test('expressions are remembered for the workspace', async () => {
     const first = await explain({ model: demoModel(), results: [result()], images: 'images[:4]', labels: 'labels[:4]', predictions: '' });
     assert.ok(first.ok, !first.ok ? first.error : '');

@@ -103,7 +103,8 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     assert.deepEqual([...report.circuit!].sort(), expectedNodes(view).sort());
     const tabs = neurflowTabs();
     assert.equal(tabs.length, 1);
-    assert.equal(tabs[0].tab.label, 'NeurFlow: shortcut-resnet.onnx');
+    // The title names the run (issue 18): demo, class, model, tau and steps.
+    assert.equal(tabs[0].tab.label, 'NeurFlow Demo · triangle · shortcut-resnet.onnx (τ 3, 4 steps)');
     assert.notEqual(tabs[0].column, vscode.ViewColumn.One, 'the panel is beside the training script');
   });
 

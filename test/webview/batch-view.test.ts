@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readNpy, writeNpy } from '../../src/engine/io/npy';
 import type { BatchMessage } from '../../src/protocol/batch';
+import { readResult } from '../../src/engine/result/store';
 import { explainBatch } from '../../src/worker/jobs/explainBatch';
 import { makeDebugFixture } from '../helpers/debug-fixture';
 import { closeBrowser, openPanel, OUT, ROOT, type Harness } from './harness';
@@ -138,11 +139,112 @@ test('a live-model export check is shown, and a mismatch is not hidden', async (
   assert.equal(await h.page.locator('.export-check').count(), 0, 'no check without a live model');
 });
 
+test('the layer picker lists the grouped layers, starts at the strongest masking layer and says why; another layer redraws', async () => {
+  const shown = (await h.posted()).filter((m) => m.type === 'rendered' && (m as { view?: string }).view === 'batch').length;
+  await h.send(message);
+  await renderedView('batch', shown + 1);
+  const choice = message.layerChoice;
+  assert.ok(choice, 'the worker chose a layer');
+  // The fixture analysis groups fc, layer3.1, layer3.0, layer2.1, layer2.0: every one below the logits is offered.
+  assert.deepEqual(
+    choice.effects.map((e) => e.layer),
+    ['layer3.1', 'layer3.0', 'layer2.1', 'layer2.0'],
+  );
+  const best = choice.effects.reduce((a, b) => (b.drop > a.drop ? b : a));
+  assert.equal(choice.layer, best.layer, 'the layer shown first is the one where masking changes the explained class most');
+  const picker = h.page.locator('select.layer-picker');
+  assert.deepEqual(await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), [
+    'layer3.1',
+    'layer3.0',
+    'layer2.1',
+    'layer2.0',
+  ]);
+  assert.equal(await picker.inputValue(), choice.layer);
+  assert.match((await h.page.locator('.layer-why').textContent())!, new RegExp(`Shown first: ${choice.layer.replace('.', '\\.')}, the layer where masking`));
+  const other = choice.effects.find((e) => e.layer !== choice.layer)!.layer;
+  const n = (await h.posted()).filter((m) => m.type === 'rendered' && (m as { view?: string }).view === 'sample').length;
+  // Keyboard: focus the picker and choose another layer.
+  await picker.focus();
+  await picker.selectOption(other);
+  const s = message.misclassified[0];
+  const at = s.explanation!.layers!.find((l) => l.layer === other)!;
+  assert.deepEqual((await renderedView('sample', n + 1)).items, [String(s.index), ...at.groups.map((g) => `${other}/G${g.group}`)]);
+  assert.match((await h.page.locator('.detail p.muted').first().textContent())!, new RegExp(`at ${other.replace('.', '\\.')}`));
+});
+
+test('In Circuit (click or Enter) opens the group in the analysis; the tabs open it; the analysis used is named and can be changed', async () => {
+  const s = message.misclassified[0];
+  const layer = await h.page.locator('select.layer-picker').inputValue();
+  const groups = s.explanation!.layers!.find((l) => l.layer === layer)!.groups;
+  const count = async (type: string) => (await h.posted()).filter((m) => m.type === type).length;
+  let before = await count('openAnalysis');
+  await h.page.locator('.detail .open-circuit').first().click();
+  await h.page.waitForFunction(
+    (k) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'openAnalysis').length > k,
+    before,
+  );
+  let posted = (await h.posted()).filter((m) => m.type === 'openAnalysis').pop();
+  assert.deepEqual(posted, { type: 'openAnalysis', result: s.explanation!.result, tab: 'circuit', layer, group: groups[0].group });
+  // The click on the button does not select the row (the row keeps showing the first group's boxes).
+  assert.equal(await h.page.locator('.detail .scored [role=option]').first().getAttribute('aria-selected'), 'true');
+  if (groups.length > 1) {
+    before = await count('openAnalysis');
+    await h.page.locator('.detail .open-circuit').nth(1).focus();
+    await h.page.keyboard.press('Enter');
+    await h.page.waitForFunction(
+      (k) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'openAnalysis').length > k,
+      before,
+    );
+    posted = (await h.posted()).filter((m) => m.type === 'openAnalysis').pop();
+    assert.deepEqual(posted, { type: 'openAnalysis', result: s.explanation!.result, tab: 'circuit', layer, group: groups[1].group });
+  }
+  // The tabs beside Batch open the analysis's views.
+  assert.deepEqual(await h.page.locator('.tabs [role=tab]').allTextContents(), ['Circuit', 'Group', 'Mistakes', 'Batch']);
+  assert.equal(await h.page.locator('#tab-batch').getAttribute('aria-selected'), 'true');
+  before = await count('openAnalysis');
+  await h.page.locator('#tab-mistakes').click();
+  await h.page.waitForFunction(
+    (k) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'openAnalysis').length > k,
+    before,
+  );
+  assert.deepEqual((await h.posted()).filter((m) => m.type === 'openAnalysis').pop(), { type: 'openAnalysis', result: s.explanation!.result, tab: 'mistakes' });
+  // Which analysis, with its parameters and file; Change asks the host.
+  const r = message.results[0];
+  const row = await h.page.locator('.analysis-list li').first().textContent();
+  assert.match(row!, new RegExp(`^${r.className} · τ ${r.tau} · ${r.igSteps} steps · created ${r.createdAt!.slice(0, 10)}`));
+  assert.match(row!, /shortcut-triangle\.neurflow-result\.json/);
+  await h.page.locator('.change-analysis').click();
+  await h.waitForPosted('changeBatchAnalysis');
+  await h.page.screenshot({ path: path.join(OUT, 'batch-layers-dark.png'), fullPage: true });
+});
+
 test('the batch view survives a reload from the saved state', async () => {
   await h.page.reload();
   await h.waitForPosted('ready');
   await renderedView('batch');
   assert.equal(await h.page.locator('.tiles [role=option]').count(), message.misclassified.length);
+});
+
+test('the analysis opened from a batch selects the group and keeps a Batch tab that asks for the batch again', async () => {
+  const s = message.misclassified[0];
+  const layer = s.explanation!.layer;
+  const group = s.explanation!.groups[0].group;
+  const doc = readResult(s.explanation!.result);
+  const n = (await h.posted()).filter((m) => m.type === 'rendered' && (m as { view?: string }).view === 'group').length;
+  await h.send({ type: 'result', doc, file: s.explanation!.result, tab: 'circuit', group: { layer, group }, batch: 'Batch at eval_loop.py:30' });
+  await renderedView('group', n + 1);
+  assert.equal((await h.page.locator('.group-pane .group-head h2').textContent())?.replace(/\s+/g, ' '), `${layer} · G${group}`);
+  assert.deepEqual(await h.page.locator('.tabs [role=tab]').allTextContents(), ['Circuit', 'Group', 'Mistakes', 'Batch']);
+  await h.setTheme('light');
+  await h.page.screenshot({ path: path.join(OUT, 'batch-circuit-light.png'), fullPage: true });
+  await h.setTheme('dark');
+  // Keyboard: from the last result tab, ArrowRight reaches Batch; Enter asks the host for the batch.
+  await h.page.locator('#tab-mistakes').click();
+  await h.page.locator('#tab-mistakes').focus();
+  await h.page.keyboard.press('ArrowRight');
+  assert.equal(await h.page.evaluate(() => document.activeElement?.id), 'tab-batch');
+  await h.page.keyboard.press('Enter');
+  await h.waitForPosted('showBatch');
 });
 
 test('no console errors, page errors or CSP violations', async () => {

@@ -169,8 +169,14 @@ test('item 2: the circuit fills a wide pane, has the class on top, readable capt
   const corePos = await cyEval<{ x: number; y: number }>(`(cy) => cy.nodes('.core').first().renderedPosition()`);
   await h.page.evaluate((y) => window.scrollTo(0, y), Math.max(0, box!.y + corePos.y - 500));
   const box2 = (await h.page.locator('.circuit-canvas').boundingBox())!;
-  await h.page.mouse.move(box2.x + corePos.x, box2.y + corePos.y);
-  await h.page.waitForFunction(() => /Core neuron/.test(document.querySelector('.cy-tip')?.textContent ?? ''));
+  // Polled from here (a few 1-px moves over the node) rather than with waitForFunction's animation-frame polling.
+  let coreTip = '';
+  for (let k = 0; k < 50 && !/Core neuron/.test(coreTip); k++) {
+    await h.page.mouse.move(box2.x + corePos.x + (k % 3) - 1, box2.y + corePos.y + (k % 2));
+    await h.page.waitForTimeout(100);
+    coreTip = (await h.page.locator('.cy-tip').textContent()) ?? '';
+  }
+  assert.match(coreTip, /Core neuron/, 'hovering a core neuron of the lowest layer says what it is');
   // The wheel scrolls the page and leaves the zoom alone; Ctrl+wheel zooms.
   const z0 = await cyEval<number>('(cy) => cy.zoom()');
   await h.page.evaluate(() => window.scrollTo(0, 0));
@@ -183,7 +189,8 @@ test('item 2: the circuit fills a wide pane, has the class on top, readable capt
   assert.ok((await h.page.evaluate(() => window.scrollY)) > y0, 'the wheel scrolls the page');
   await h.page.evaluate(() => window.scrollTo(0, 0));
   const c = await h.page.locator('.circuit-canvas').boundingBox();
-  await h.page.mouse.move(c!.x + c!.width / 2, c!.y + c!.height / 2);
+  // A point of the canvas inside the viewport (the canvas may reach below it).
+  await h.page.mouse.move(c!.x + c!.width / 2, c!.y + Math.min(c!.height / 2, 200));
   await h.page.keyboard.down('Control');
   await h.page.mouse.wheel(0, -200);
   await h.page.keyboard.up('Control');

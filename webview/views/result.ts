@@ -6,7 +6,7 @@
 import type { Answer, ExplanationMessage, MaskResultMessage, RenderedView, ResultTab, ResultViewMessage } from '../../src/protocol/webview';
 import { post, saveState } from '../api';
 import { fmtInt, h } from '../dom';
-import { parseGroupId, type GroupInfo } from '../result/groups';
+import { groupId, parseGroupId, type GroupInfo } from '../result/groups';
 import { buildReport, describePreprocessing } from '../result/report';
 import { ResultSession } from '../result/session';
 import { freshUi, type ResultUi } from '../result/ui-state';
@@ -38,6 +38,8 @@ export class ResultPanel {
     this.ui = same ?? freshUi(message.doc.key, message.tab);
     // A tab the host names wins over the one the panel showed last.
     if (message.tab) this.ui.tab = message.tab;
+    // A group the host names (a batch sample's group opened in the circuit) wins over the one selected last.
+    if (message.group) this.ui.selected = groupId(message.group.layer, message.group.group);
     this.session = new ResultSession(message, this.ui.counts);
     this.ui.counts = this.session.userCounts();
     if (this.ui.selected && !this.selectedGroup()) this.ui.selected = undefined;
@@ -171,6 +173,20 @@ export class ResultPanel {
   }
 
   private renderTabs(): void {
+    // The batch the panel keeps (Explain Batch): a Batch tab that asks the host to show it again.
+    const batch = this.message.batch
+      ? h('button', { role: 'tab', id: 'tab-batch', 'aria-selected': 'false', tabindex: -1, class: 'tab', title: this.message.batch }, 'Batch')
+      : null;
+    if (batch) {
+      batch.addEventListener('click', () => post({ type: 'showBatch' }));
+      batch.addEventListener('keydown', (e) => {
+        if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+        e.preventDefault();
+        const to = e.key === 'ArrowLeft' ? TABS[TABS.length - 1][0] : TABS[0][0];
+        this.show(to);
+        (this.tabBar.querySelector(`#tab-${to}`) as HTMLElement | null)?.focus();
+      });
+    }
     const buttons = TABS.map(([id, label]) => {
       const b = h(
         'button',
@@ -187,6 +203,11 @@ export class ResultPanel {
       );
       b.addEventListener('keydown', (e) => {
         const i = TABS.findIndex((t) => t[0] === id);
+        if (batch && ((e.key === 'ArrowRight' && i === TABS.length - 1) || (e.key === 'ArrowLeft' && i === 0))) {
+          e.preventDefault();
+          batch.focus();
+          return;
+        }
         const j = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
         if (j < 0) return;
         e.preventDefault();
@@ -195,14 +216,14 @@ export class ResultPanel {
       });
       return b;
     });
-    this.tabBar.replaceChildren(...buttons);
+    this.tabBar.replaceChildren(...buttons, ...(batch ? [batch] : []));
   }
 
   /** Switches to a tab and renders it. */
   show(tab: ResultTab): void {
     this.ui.tab = tab;
     this.persist();
-    for (const b of this.tabBar.querySelectorAll<HTMLElement>('[role=tab]')) {
+    for (const b of this.tabBar.querySelectorAll<HTMLElement>('[role=tab]:not(#tab-batch)')) {
       const on = b.id === `tab-${tab}`;
       b.setAttribute('aria-selected', String(on));
       b.tabIndex = on ? 0 : -1;

@@ -98,7 +98,8 @@ function groupCrops(doc: ResultDocument, layer: LayerResult): string[][] {
   });
 }
 
-function jaccard<T>(a: readonly T[], b: readonly T[]): number {
+/** Jaccard similarity of two sets (two empty sets: 1). */
+export function jaccard<T>(a: readonly T[], b: readonly T[]): number {
   if (a.length === 0 && b.length === 0) return 1;
   const sa = new Set(a);
   let inter = 0;

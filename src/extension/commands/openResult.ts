@@ -1,13 +1,15 @@
 /**
  * NeurFlow: Open Result... (and the result editor): a saved result shown in its model's panel. One JSON read and
  * one message, no model run, so it is instant. Arguments: a result file (Uri or path), else a quick pick of the
- * saved results, with a file dialog for any `.neurflow-result.json`.
+ * saved results, with a file dialog for any `.neurflow-result.json`. An atlas's `atlas.json` (or its folder) shows the
+ * atlas's class list (../results/atlas.ts).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelPanel } from '../panel';
 import type { Services } from '../services';
 import { resultView } from '../results/view';
+import { atlasFileOf, openAtlas, type AtlasReport } from '../results/atlas';
 
 export interface OpenResultReport {
   file: string;
@@ -20,10 +22,13 @@ export interface OpenResultReport {
   panel: string;
 }
 
-export async function openResult(services: Services, arg?: unknown): Promise<OpenResultReport | undefined> {
+export async function openResult(services: Services, arg?: unknown): Promise<OpenResultReport | AtlasReport | undefined> {
   const file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : await pickResult(services);
   if (!file) return undefined;
   try {
+    // An atlas (`neurflow atlas`: its atlas.json, or the folder holding it) shows its class list (issue 19).
+    const atlas = atlasFileOf(file);
+    if (atlas) return await openAtlas(services, atlas);
     return await showResult(services, file);
   } catch (e) {
     void vscode.window.showErrorMessage(`NeurFlow: ${(e as Error).message}`);
@@ -44,6 +49,7 @@ export async function showResult(services: Services, file: string, into?: ModelP
 
 async function pickResult(services: Services): Promise<string | undefined> {
   const browse = { label: '$(folder-opened) Open a Result File...', file: '' };
+  const atlasFolder = { label: '$(folder-library) Open an Atlas Folder...', file: '' };
   // Rows name what differs between runs (issue 18): tau, steps, layers, groups, dataset and the model's folder.
   const items = services.results.list().map((e) => ({
     label: `${e.className}  ${path.basename(e.model)}${e.tau !== undefined ? `  τ ${e.tau}, ${e.igSteps} steps` : ''}`,
@@ -51,13 +57,17 @@ async function pickResult(services: Services): Promise<string | undefined> {
     detail: `${new Date(e.createdAt).toLocaleString()}, ${e.imageCount} images${e.dataset ? ` of ${e.dataset}` : ''} · ${path.dirname(e.model)}`,
     file: e.file,
   }));
-  const chosen = await vscode.window.showQuickPick([...items, browse], {
+  const chosen = await vscode.window.showQuickPick([...items, browse, atlasFolder], {
     title: 'NeurFlow: open a saved result',
     placeHolder: 'Class and model of the analysis',
     matchOnDescription: true,
   });
   if (!chosen) return undefined;
   if (chosen.file) return chosen.file;
+  if (chosen === atlasFolder) {
+    const folder = await vscode.window.showOpenDialog({ canSelectMany: false, canSelectFiles: false, canSelectFolders: true, openLabel: 'Open Atlas' });
+    return folder?.[0]?.fsPath;
+  }
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'NeurFlow results': ['json'] }, openLabel: 'Open Result' });
   return picked?.[0]?.fsPath;
 }

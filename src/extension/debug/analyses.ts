@@ -11,6 +11,8 @@ export interface AnalysisRef {
   className: string;
   layers: string[];
   createdAt: string;
+  tau?: number;
+  igSteps?: number;
 }
 
 export function fileSha256(file: string): string {
@@ -27,6 +29,7 @@ export function analysesOf(sha256: string, candidates: readonly string[]): Analy
       createdAt?: unknown;
       model?: { sha256?: unknown };
       class?: { index?: unknown; name?: unknown };
+      params?: { tau?: unknown; igSteps?: unknown };
       layers?: { name?: unknown }[];
     };
     try {
@@ -41,6 +44,8 @@ export function analysesOf(sha256: string, candidates: readonly string[]): Analy
       className: String(doc.class.name ?? doc.class.index),
       layers: (doc.layers ?? []).map((l) => String(l.name)),
       createdAt: String(doc.createdAt ?? ''),
+      ...(typeof doc.params?.tau === 'number' ? { tau: doc.params.tau } : {}),
+      ...(typeof doc.params?.igSteps === 'number' ? { igSteps: doc.params.igSteps } : {}),
     });
   }
   return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));

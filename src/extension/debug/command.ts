@@ -14,7 +14,7 @@ import { readSettings } from '../config';
 import type { Services } from '../services';
 import type { BatchMessage } from '../../protocol/batch';
 import type { AnalyseBatchOutcome, BatchExplanation } from '../../protocol/batch';
-import { chooseAnalyses, chooseModel } from './choose';
+import { chooseAnalyses, chooseModel, pickAnalyses } from './choose';
 import type { AnalysisRef } from './analyses';
 import { compareCheckpoint } from './compare';
 import { EXPORTED_MODEL_SETTING } from './export';
@@ -39,6 +39,8 @@ export interface ExplainBatchArgs {
   layer?: string;
   /** Never show quick picks or input boxes (fail instead). */
   noPrompt?: boolean;
+  /** Ask which saved analyses of the model to use (the batch view's "Change"), the ones found checked. */
+  pickAnalyses?: boolean;
 }
 
 /** What the export of the live model did (when the debuggee exported it). */
@@ -226,6 +228,7 @@ async function run(services: Services, context: vscode.ExtensionContext, args: E
           }
         }
         if (!model) throw new Failure('no-model', 'no ONNX model was chosen');
+        if (args.pickAnalyses && prompt) analyses = (await pickAnalyses(memory, context, model, analyses)) ?? analyses;
         const settings = readSettings(vscode.Uri.file(model));
         progress.report({ message: 'explaining the misclassified samples' });
         const explanation = await services.worker

@@ -15,6 +15,7 @@ import type {
   MaskGroupRequest,
   MaskResultMessage,
   NoticeMessage,
+  OpenAnalysisMessage,
   ResultViewMessage,
   ToWebview,
 } from '../../protocol/webview';
@@ -24,9 +25,11 @@ import type { ModelPanel, PanelHandler } from '../panel';
 import type { Services } from '../services';
 import { openRefusal, servableRoot, type AccessContext } from './access';
 import { auditRequest, exportAudit } from './audit-actions';
+import { atlasAction } from './atlas';
 import { labelRequest } from './label-actions';
 import { embedImages, pngBytes } from './report';
 import { changeAnswer } from '../flow/answers';
+import { resultView } from './view';
 
 function resultOf(panel: ModelPanel): ResultViewMessage | undefined {
   const view = panel.view;
@@ -177,13 +180,50 @@ export function panelActions(services: () => Services): PanelHandler {
         return undefined;
       case 'changeAnswer':
         return changeAnswer(s, panel, m);
+      case 'showBatch': {
+        const batch = panel.batch;
+        if (!batch)
+          return { type: 'notice', level: 'warning', message: 'This panel has no batch: run NeurFlow: Explain Batch while a Python debug session is paused' };
+        panel.post(batch);
+        return undefined;
+      }
+      case 'openAnalysis':
+        return openAnalysis(s, panel, m);
+      case 'changeBatchAnalysis':
+        // Explain Batch again, asking which saved analyses to use (it needs the debug session still paused).
+        // Same ONNX model and expressions as the batch shown.
+        void vscode.commands.executeCommand('neurflow.explainBatch', { pickAnalyses: true, model: panel.batch?.model });
+        return undefined;
       case 'exportCircuit':
       case 'exportReport':
         return exportFromPanel(s, panel, m);
+      case 'openAtlasClass':
+      case 'showAtlas':
+      case 'compareWith':
+      case 'openCompared':
+        return atlasAction(s, panel, m);
       default:
         return undefined;
     }
   };
+}
+
+/**
+ * Shows one of the kept batch's analyses (only a file the batch names, or the result shown) at a tab, with a group
+ * selected; the batch stays behind the result view's Batch tab.
+ */
+async function openAnalysis(s: Services, panel: ModelPanel, m: OpenAnalysisMessage): Promise<NoticeMessage | undefined> {
+  const known = [...(panel.batch?.results.map((r) => r.path) ?? []), resultOf(panel)?.file];
+  if (!known.includes(m.result)) return { type: 'notice', level: 'warning', message: `Not an analysis of this panel: ${m.result}` };
+  let read: ReturnType<Services['results']['read']>;
+  try {
+    read = s.results.read(m.result);
+  } catch (e) {
+    return { type: 'notice', level: 'error', message: `The analysis ${m.result} cannot be read: ${(e as Error).message}` };
+  }
+  const view = resultView(panel, read.doc, m.result, read.scan, m.tab ?? 'circuit');
+  panel.post(m.layer !== undefined && m.group !== undefined ? { ...view, group: { layer: m.layer, group: m.group } } : view);
+  return undefined;
 }
 
 /** Where the last export went (for the extension tests). */
@@ -250,7 +290,7 @@ function viewFiles(panel: ModelPanel): (string | undefined)[] {
   const v = panel.view;
   if (v?.type === 'result') return [v.file, v.doc.model.path.endsWith('.onnx') ? v.doc.model.path : undefined];
   if (v?.type === 'model') return [v.summary.path];
-  if (v?.type === 'batch') return [v.source.path, v.model];
+  if (v?.type === 'batch') return [v.source.path, v.model, ...v.results.map((r) => r.path)];
   return [];
 }
 

@@ -32,6 +32,46 @@ export function defaultLayer(doc: ResultDocument): string {
   return grouped.name;
 }
 
+/**
+ * The layers a batch can be explained at: the grouped layers below the logits (the top layer is the class itself:
+ * masking it would always "change the prediction most"), top first; the top layer only when nothing else is grouped.
+ */
+export function groupedLayers(doc: ResultDocument): string[] {
+  const below = doc.layers.slice(1).filter((l) => l.grouping);
+  return (below.length > 0 ? below : doc.layers.filter((l) => l.grouping)).map((l) => l.name);
+}
+
+/** How much masking a sample's groups changes the class its analysis explains: the largest probability drop. */
+function maskDrop(role: 'predicted' | 'label', groups: readonly SampleGroup[]): number {
+  let drop = 0;
+  for (const g of groups) drop = Math.max(drop, role === 'predicted' ? g.mask.predictedBefore - g.mask.predictedAfter : g.mask.labelBefore - g.mask.labelAfter);
+  return drop;
+}
+
+/**
+ * The layer the batch view shows first: the grouped layer where masking a sample's groups lowers the explained
+ * class's probability most, averaged over the samples explained there (a layer where masking changes nothing
+ * explains nothing). `effects` lists each layer's mean drop, in the order the layers first appear (top first).
+ * Ties keep the higher layer. Undefined when no sample has per-layer groups.
+ */
+export function chooseLayer(
+  samples: readonly { explanation?: { role: 'predicted' | 'label'; layers?: { layer: string; groups: SampleGroup[] }[] } }[],
+): { layer: string; effects: { layer: string; drop: number; samples: number }[] } | undefined {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const s of samples) {
+    for (const at of s.explanation?.layers ?? []) {
+      const e = sums.get(at.layer) ?? { sum: 0, n: 0 };
+      e.sum += maskDrop(s.explanation!.role, at.groups);
+      e.n++;
+      sums.set(at.layer, e);
+    }
+  }
+  const effects = [...sums].map(([layer, e]) => ({ layer, drop: e.sum / e.n, samples: e.n }));
+  if (effects.length === 0) return undefined;
+  const best = effects.reduce((a, b) => (b.drop > a.drop ? b : a));
+  return { layer: best.layer, effects };
+}
+
 const area = (b: readonly number[]) => (b[2] - b[0]) * (b[3] - b[1]);
 
 export const classProbs = (p: Float64Array, names: string[], count: number): ClassProb[] =>

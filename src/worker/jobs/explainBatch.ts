@@ -19,9 +19,9 @@ import { outputKind } from '../../engine/data/predict';
 import { readResult } from '../../engine/result/store';
 import type { ResultDocument } from '../../engine/result/schema';
 import { toClassIndices, toModelBatch } from '../../engine/data/batch-layout';
-import type { BatchExplanation, BatchSample, ExplainBatchParams } from '../../protocol/batch';
+import type { BatchExplanation, BatchSample, ExplainBatchParams, SampleGroup } from '../../protocol/batch';
 import { throwIfCancelled, type JobContext } from '../job';
-import { classProbs, defaultLayer, explainSamples, type BatchInput } from './batchGroups';
+import { chooseLayer, classProbs, defaultLayer, explainSamples, groupedLayers, type BatchInput } from './batchGroups';
 
 interface Preproc {
   mean?: unknown;
@@ -143,23 +143,48 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
     job.slots.push(s);
     jobs.set(key, job);
   }
+  // Without a given layer, every grouped layer of each analysis (the batch view's layer picker), and the layer shown
+  // first is the one where masking a sample's top group changes the explained class most (chooseLayer).
+  const steps = [...jobs.values()].reduce((n, j) => n + (params.layer ? 1 : groupedLayers(j.doc).length) * j.slots.length, 0);
   let done = 0;
   for (const job of jobs.values()) {
-    const layer = params.layer ?? defaultLayer(job.doc);
-    ctx.progress(`Groups of ${job.doc.class.name} at ${layer}`, done, samples.length);
-    const groups = await explainSamples(
-      backend,
-      job.doc,
-      layer,
-      job.slots.map((s) => s.index),
-      input,
-      params.topGroups ?? 3,
-      ctx.signal,
-    );
+    const layers = params.layer ? [params.layer] : groupedLayers(job.doc);
+    const perLayer: { layer: string; groups: SampleGroup[][] }[] = [];
+    for (const layer of layers) {
+      ctx.progress(`Groups of ${job.doc.class.name} at ${layer}`, done, steps);
+      const groups = await explainSamples(
+        backend,
+        job.doc,
+        layer,
+        job.slots.map((s) => s.index),
+        input,
+        params.topGroups ?? 3,
+        ctx.signal,
+      );
+      perLayer.push({ layer, groups });
+      done += job.slots.length;
+    }
+    const first = params.layer ?? defaultLayer(job.doc);
     job.slots.forEach((s, j) => {
-      s.explanation = { result: job.file, classIndex: job.doc.class.index, className: job.doc.class.name, role: job.role, layer, groups: groups[j] };
+      const all = perLayer.map((p) => ({ layer: p.layer, groups: p.groups[j] }));
+      const shown = all.find((p) => p.layer === first) ?? all[0];
+      s.explanation = {
+        result: job.file,
+        classIndex: job.doc.class.index,
+        className: job.doc.class.name,
+        role: job.role,
+        layer: shown.layer,
+        groups: shown.groups,
+        ...(params.layer ? {} : { layers: all }),
+      };
     });
-    done += job.slots.length;
+  }
+  const layerChoice = params.layer ? undefined : chooseLayer(samples);
+  if (layerChoice) {
+    for (const s of samples) {
+      const at = s.explanation?.layers?.find((p) => p.layer === layerChoice.layer);
+      if (s.explanation && at) Object.assign(s.explanation, { layer: at.layer, groups: at.groups });
+    }
   }
   lap('groups');
   return {
@@ -171,7 +196,16 @@ export async function explainBatch(params: ExplainBatchParams, ctx: JobContext):
     misclassified: samples,
     unexplained: wrong.slice(maxSamples),
     disagreements: theirs ? [...Array(n).keys()].filter((i) => theirs[i] !== predicted[i]) : [],
-    results: docs.map((d, i) => ({ path: params.results[i], classIndex: d.class.index, className: d.class.name })),
+    results: docs.map((d, i) => ({
+      path: params.results[i],
+      classIndex: d.class.index,
+      className: d.class.name,
+      tau: d.params.tau,
+      igSteps: d.params.igSteps,
+      createdAt: d.createdAt,
+      layers: groupedLayers(d),
+    })),
+    layerChoice,
     provider: acts.provider,
     timings,
     check,

@@ -74,6 +74,9 @@ test('explains the misclassified samples of the batch with the triangle groups',
     assert.deepEqual(r.disagreements, [], 'the ONNX model agrees with PyTorch');
     assert.equal(r.correct, 16 - wrong.length);
     assert.deepEqual(r.classes, ['circle', 'square', 'star', 'triangle']);
+    const effects = r.layerChoice?.effects ?? [];
+    assert.ok(effects.length >= 2, 'every grouped layer below the logits is measured');
+    assert.equal(r.layerChoice?.layer, effects.reduce((a, b) => (b.drop > a.drop ? b : a)).layer, 'the default layer has the largest drop');
     const truth = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo/truth.json'), 'utf8')) as { images: Record<string, { marker: number[] | null }> };
     let markerHits = 0,
       markerSamples = 0,
@@ -86,7 +89,8 @@ test('explains the misclassified samples of the batch with the triangle groups',
       assert.ok(e, `sample ${s.index} is explained`);
       assert.equal(e.className, 'triangle');
       assert.equal(e.role, s.predicted === 3 ? 'predicted' : 'label');
-      assert.equal(e.layer, 'layer3.1');
+      // The default layer is where masking the samples' groups lowers the explained class most (layerChoice).
+      assert.equal(e.layer, r.layerChoice?.layer);
       assert.ok(e.groups.length >= 1 && e.groups.length <= 3);
       for (let g = 1; g < e.groups.length; g++) assert.ok(e.groups[g - 1].score >= e.groups[g].score, 'ranked by score');
       for (const g of e.groups) {
