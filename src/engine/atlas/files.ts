@@ -4,10 +4,9 @@
  * and the index (`atlas.json`). Written so that shards in several processes (or machines, on a shared folder)
  * never see half a file: temp file + rename, or for the scan a hard link that only the first writer wins.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, readFileSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
-import { removeStaleTemps, writeFileAtomic } from '../result/store';
+import { withTempBeside, writeFileAtomic } from '../result/store';
 
 export const ATLAS_FILE = 'atlas.json';
 export const SCAN_FILE = 'atlas.neurflow-scan.json';
@@ -30,30 +29,20 @@ export function readJson<T>(file: string): T | undefined {
  * supported it falls back to a rename (last writer wins; the writers publish the same content).
  */
 export function publishOnce(file: string, text: string): boolean {
-  mkdirSync(path.dirname(file), { recursive: true });
-  removeStaleTemps(file);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
-      renameSync(tmp, file);
+  return withTempBeside(file, text, (tmp) => {
+    try {
+      linkSync(tmp, file);
       return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+        renameSync(tmp, file);
+        return true;
+      }
+      throw e;
     }
-    throw e;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  });
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

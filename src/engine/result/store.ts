@@ -85,8 +85,19 @@ export function removeStaleTemps(file: string): string[] {
  * and the rename leaves only a temp file, which the next write of the same file removes.
  */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
+  withTempBeside(file, text, (tmp) => {
+    renameSync(tmp, file);
+    syncFolder(path.dirname(file));
+  });
+}
+
+/**
+ * Writes `text` to a fresh temp file beside `file` (same folder, so a rename or link stays on one file system),
+ * fsynced, and hands it to `publish` (which renames or links it into place); the temp file is removed when
+ * `publish` throws or leaves it, and stale temps of `file` from dead writers are cleaned first.
+ */
+export function withTempBeside<T>(file: string, text: string | Uint8Array, publish: (tmp: string) => T): T {
+  mkdirSync(path.dirname(file), { recursive: true });
   removeStaleTemps(file);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   ownTemps.add(tmp);
@@ -98,12 +109,9 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, file);
-    syncFolder(dir);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    return publish(tmp);
   } finally {
+    rmSync(tmp, { force: true });
     ownTemps.delete(tmp);
   }
 }
