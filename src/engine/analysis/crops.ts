@@ -105,24 +105,33 @@ export function cropResize(
   if (x0 < 0 || y0 < 0 || x1 > width || y1 > height || x1 <= x0 || y1 <= y0) {
     throw new UsageError(`crop box [${box.join(', ')}] is outside the ${width}x${height} image`);
   }
+  const plane = height * width;
+  if (x0 === 0 && y0 === 0 && x1 === width && y1 === height && outH === height && outW === width) {
+    out.set(image.subarray(0, channels * plane), offset);
+    return;
+  }
   const ys = axisTaps(y0, y1 - y0, outH);
   const xs = axisTaps(x0, x1 - x0, outW);
-  const plane = height * width;
+  // Separable: each source row of the box is interpolated along x once (in float64, as the one-pass formula
+  // computes it), then output rows mix two of those rows: the same arithmetic, about half the operations.
+  const inH = y1 - y0;
+  const across = new Float64Array(inH * outW);
   for (let c = 0; c < channels; c++) {
     const src = c * plane;
+    for (let r = 0; r < inH; r++) {
+      const row = src + (y0 + r) * width;
+      for (let ox = 0; ox < outW; ox++) {
+        const wx1 = xs.w1[ox];
+        across[r * outW + ox] = (1 - wx1) * image[row + xs.i0[ox]] + wx1 * image[row + xs.i1[ox]];
+      }
+    }
     let o = offset + c * outH * outW;
     for (let oy = 0; oy < outH; oy++) {
-      const r0 = src + ys.i0[oy] * width;
-      const r1 = src + ys.i1[oy] * width;
+      const r0 = (ys.i0[oy] - y0) * outW;
+      const r1 = (ys.i1[oy] - y0) * outW;
       const wy1 = ys.w1[oy];
       const wy0 = 1 - wy1;
-      for (let ox = 0; ox < outW; ox++) {
-        const a = xs.i0[ox];
-        const b = xs.i1[ox];
-        const wx1 = xs.w1[ox];
-        const wx0 = 1 - wx1;
-        out[o++] = wy0 * (wx0 * image[r0 + a] + wx1 * image[r0 + b]) + wy1 * (wx0 * image[r1 + a] + wx1 * image[r1 + b]);
-      }
+      for (let ox = 0; ox < outW; ox++) out[o++] = wy0 * across[r0 + ox] + wy1 * across[r1 + ox];
     }
   }
 }
