@@ -42,13 +42,16 @@ function shownResult(panel: ModelPanel): { doc?: ResultDocument; file: string; a
 
 export async function compareWith(services: Services, arg?: unknown): Promise<CompareReport | undefined> {
   const args: CompareArgs = typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? (arg as CompareArgs) : {};
-  const withFile = arg instanceof vscode.Uri ? arg.fsPath : args.with;
-  const panel = args.panel ?? services.panels.active();
+  const uri = arg instanceof vscode.Uri ? arg.fsPath : undefined;
+  // The result editor's title button passes the editor's own file: that panel's result is A.
+  const panel = args.panel ?? (uri ? services.panels.get(uri) : undefined) ?? services.panels.active();
   const shown = panel ? shownResult(panel) : undefined;
   if (!panel || !shown) {
     void vscode.window.showErrorMessage('NeurFlow: Compare with... compares the result a NeurFlow panel shows: open a result first (NeurFlow: Open Result...)');
     return undefined;
   }
+  // A file given is B, unless it is the result shown (the title button's own file): then B is asked.
+  const withFile = args.with ?? (uri && path.resolve(uri) !== path.resolve(shown.file) ? uri : undefined);
   try {
     const a = shown.doc ?? services.results.read(shown.file).doc;
     const b = withFile ?? (await pickOther(services, a, shown.file));
