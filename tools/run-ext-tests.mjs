@@ -18,7 +18,7 @@
 // Env: CS_NODE, CS_ENTRY (default: .cache/...), CHROMIUM (default /usr/bin/chromium); EXT_TEST_FILES=a,b runs only
 // the suite files whose name contains a or b (test/suite/index.ts), e.g. EXT_TEST_FILES=debug-torch.
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { get as httpGet } from 'node:http';
 import * as path from 'node:path';
@@ -217,7 +217,19 @@ try {
   lap('workbench opened');
 
   const deadline = Date.now() + Number(opt.timeout) * 1000;
-  while (!existsSync(path.join(shots, 'ready')) && exitCode === undefined && Date.now() < deadline) await sleep(200);
+  // While the tests run, a test may ask for a screenshot of the workbench as it is (`<name>.request` in the shot
+  // folder, test/suite/helpers.ts screenshot()): taken as <name>.png beside workbench.png, answered with <name>.done.
+  while (!existsSync(path.join(shots, 'ready')) && exitCode === undefined && Date.now() < deadline) {
+    for (const f of readdirSync(shots).filter((x) => /^[\w-]+\.request$/.test(x))) {
+      const name = f.slice(0, -'.request'.length);
+      rmSync(path.join(shots, f), { force: true });
+      await sleep(300); // let the quick pick or the webview paint
+      await page.screenshot({ path: path.join(out, `${name}.png`) }).catch((e) => console.log(`screenshot ${name}: ${e.message}`));
+      writeFileSync(path.join(shots, `${name}.done`), '');
+      lap(`screenshot: ${name}.png`);
+    }
+    await sleep(200);
+  }
   if (existsSync(path.join(shots, 'ready'))) {
     await sleep(1000); // let the webview paint
     await page.screenshot({ path: path.join(out, 'workbench.png') });

@@ -61,7 +61,7 @@ function render(message: ToWebview): void {
       const saved = loadState().result;
       replaceView();
       panel = new ResultPanel(resultFrame(root, message), message, saved);
-      post({ type: 'rendered', view: 'result', items: panel.render() });
+      post({ type: 'rendered', view: 'result', items: panel.render(), ...(message.running ? { running: true } : {}) });
       break;
     }
     case 'atlas':

@@ -2,6 +2,7 @@
  * What `activate` returns (`vscode.extensions.getExtension('neurflow.neurflow-vscode').exports`): handles for
  * the extension tests and for other extensions that want to drive a panel. Nothing here runs anything by itself.
  */
+import type { ShownPick } from './flow/pickers';
 import type { ModelPanel } from './panel';
 import type { ResultLibrary } from './results/library';
 import type { WorkerClient } from './workerClient';
@@ -11,4 +12,6 @@ export interface NeurflowApi {
   panel(key: string): ModelPanel | undefined;
   results: ResultLibrary;
   worker: WorkerClient;
+  /** The NeurFlow quick pick on screen (title and item labels with their descriptions), if any. */
+  activePick(): ShownPick | undefined;
 }

@@ -11,6 +11,7 @@ import { exportResult, type ExportArgs } from './commands/exportResult';
 import { openDemo } from './commands/openDemo';
 import { openResult } from './commands/openResult';
 import { compareWith } from './results/compare';
+import { activePick } from './flow/pickers';
 import { registerExplainBatch } from './debug/command';
 import { registerLabelCommands } from './labels/command';
 import { PanelManager } from './panels';
@@ -57,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): NeurflowApi {
     registerExplainBatch(context, services),
     registerLabelCommands(context, services),
   );
-  return { panel: (key) => services.panels.get(key), results: services.results, worker };
+  return { panel: (key) => services.panels.get(key), results: services.results, worker, activePick };
 }
 
 export function deactivate(): void {

@@ -29,6 +29,8 @@ const RENDER_TIMEOUT_MS = 30_000;
 
 interface RenderWaiter {
   view: RenderedView;
+  /** Whether it waits for the report of a partial result (`running`) or of anything else. */
+  running: boolean;
   resolve(m: RenderedMessage): void;
   reject(e: Error): void;
 }
@@ -134,16 +136,17 @@ export class ModelPanel implements vscode.Disposable {
 
   /** Posts a message and resolves when the webview reports it rendered (with what it shows). */
   show(message: ToWebview, also: RenderedView[] = []): Promise<RenderedMessage[]> {
-    const waits = [message.type as RenderedView, ...also].map((v) => this.waitRendered(v));
+    const running = message.type === 'result' && message.running === true;
+    const waits = [message.type as RenderedView, ...also].map((v) => this.waitRendered(v, RENDER_TIMEOUT_MS, running));
     this.post(message);
     return Promise.all(waits);
   }
 
   /** Resolves with the next `rendered` report of `view`. */
-  waitRendered(view: RenderedView, timeoutMs = RENDER_TIMEOUT_MS): Promise<RenderedMessage> {
+  waitRendered(view: RenderedView, timeoutMs = RENDER_TIMEOUT_MS, running = false): Promise<RenderedMessage> {
     if (this.disposed) return Promise.reject(new Error('the NeurFlow panel was closed'));
     return new Promise<RenderedMessage>((resolve, reject) => {
-      const waiter: RenderWaiter = { view, resolve, reject };
+      const waiter: RenderWaiter = { view, running, resolve, reject };
       this.waiters.push(waiter);
       setTimeout(() => {
         if (!this.waiters.includes(waiter)) return;
@@ -181,8 +184,10 @@ export class ModelPanel implements vscode.Disposable {
         break;
       case 'rendered': {
         this.rendered.set(message.view, message);
-        const matching = this.waiters.filter((w) => w.view === message.view);
-        this.waiters = this.waiters.filter((w) => w.view !== message.view);
+        // A partial result's report answers only waits for a partial result (and the other way round).
+        const matches = (w: RenderWaiter) => w.view === message.view && w.running === (message.running === true);
+        const matching = this.waiters.filter(matches);
+        this.waiters = this.waiters.filter((w) => !matches(w));
         for (const w of matching) w.resolve(message);
         break;
       }

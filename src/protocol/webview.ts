@@ -267,7 +267,13 @@ const RENDERED_VIEWS: readonly RenderedView[] = [
  * after masking; batch: the misclassified sample indices; sample: the selected batch sample's index, then
  * `layer/G<index>` of each group listed for it; activity, notice: the text shown.
  */
-export const RenderedMessageSchema = v.object({ type: v.literal('rendered'), view: v.picklist(RENDERED_VIEWS), items: v.array(str) });
+/** `running`: the report is of a partial result (progressive results), so a wait for the final one skips it. */
+export const RenderedMessageSchema = v.object({
+  type: v.literal('rendered'),
+  view: v.picklist(RENDERED_VIEWS),
+  items: v.array(str),
+  running: v.optional(v.boolean()),
+});
 export type RenderedMessage = v.InferOutput<typeof RenderedMessageSchema>;
 
 /** The user asked to open a file (the model, a source line of a paused debug session) in an editor. */

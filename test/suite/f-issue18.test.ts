@@ -13,7 +13,7 @@ import type { NeurflowApi } from '../../src/extension/api';
 import type { AnalyseReport } from '../../src/extension/commands/analyseModel';
 import type { ModelPanel } from '../../src/extension/panel';
 import type { ResultViewMessage } from '../../src/protocol/webview';
-import { extension, fixture, sleep } from './helpers';
+import { extension, fixture, screenshot, sleep } from './helpers';
 
 const demo = (...p: string[]) => path.join(extension().extensionPath, 'demo', ...p);
 const MODEL = () => demo('model', 'shortcut-resnet.onnx');
@@ -151,6 +151,38 @@ suite('Issue 18: Change actions, export, titles, menu', () => {
     assert.ok(other, 'the tiny CNN has a panel');
     assert.ok(!other.panel.title.includes('Demo'), other.panel.title);
     assert.notEqual(other.panel.title, panel.panel.title);
+  });
+
+  test("item 8: the class pick says each class's errors and worst confusion, the layer pick each layer's cost (screenshots class-pick.png, layer-pick.png)", async function () {
+    this.timeout(120_000);
+    const run = vscode.commands.executeCommand<AnalyseReport | undefined>('neurflow.analyseModel', vscode.Uri.file(MODEL()), {
+      data: demo('images'),
+      params: SMALL,
+    });
+    const waitPick = async (title: RegExp) => {
+      for (let i = 0; i < 300; i++) {
+        const p = api().activePick();
+        if (p && title.test(p.title)) return p;
+        await sleep(200);
+      }
+      return assert.fail(`no quick pick titled ${title}`);
+    };
+    const classes = await waitPick(/class to explain/);
+    const square = classes.items.find((i) => i.label === 'square');
+    assert.match(square?.detail ?? '', /\d+ errors, most with triangle \(\d+\): \d+ missed, \d+ others called it/);
+    assert.match(square?.description ?? '', /predicted as square, \d+ labelled/);
+    await screenshot('class-pick');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const layers = await waitPick(/layers to analyse below fc/);
+    assert.ok(
+      layers.items.every((i) => /^\d+ channels of \d+x\d+: (quick|moderate|slow) to analyse$/.test(i.detail ?? '')),
+      layers.items.map((i) => i.detail).join(' | '),
+    );
+    await screenshot('layer-pick');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const report = await run;
+    assert.equal(report?.view, 'result', JSON.stringify(report?.items));
+    assert.equal(api().activePick(), undefined, 'no pick left open');
   });
 
   test('the Explorer context menu of .onnx files offers "NeurFlow: Analyse Model"', () => {

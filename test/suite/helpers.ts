@@ -1,4 +1,5 @@
 /** Shared helpers of the extension tests (bundled into each test file). */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -27,3 +28,17 @@ export function neurflowTabs(): { tab: vscode.Tab; column: vscode.ViewColumn }[]
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Asks the code-server harness for a screenshot of the workbench as it is now (`<name>.png` in the run's output
+ * folder) and waits for it (at most 10 s). Resolves false where no harness takes screenshots (test-electron).
+ */
+export async function screenshot(name: string): Promise<boolean> {
+  const dir = process.env.EXT_TEST_SHOT_DIR;
+  if (!dir) return false;
+  const done = path.join(dir, `${name}.done`);
+  fs.rmSync(done, { force: true });
+  fs.writeFileSync(path.join(dir, `${name}.request`), '');
+  for (let i = 0; i < 50 && !fs.existsSync(done); i++) await sleep(200);
+  return fs.existsSync(done);
+}

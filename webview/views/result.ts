@@ -169,7 +169,7 @@ export class ResultPanel {
   }
 
   private rendered(view: RenderedView, items: string[]): void {
-    post({ type: 'rendered', view, items });
+    post({ type: 'rendered', view, items, ...(this.message.running ? { running: true } : {}) });
   }
 
   private renderTabs(): void {

@@ -22,14 +22,14 @@ export function classHint(scan: Pick<ScanSummary, 'classes' | 'predicted' | 'lab
     if (n > worstN) [worst, worstN] = [j, n];
   });
   if (missed + wrong === 0) return '$(check) no errors: every image of it is right';
-  return `$(warning) ${missed + wrong} errors: ${missed} of its images predicted otherwise, ${wrong} others predicted as it${
-    worst >= 0 ? `; most confused with ${scan.classes[worst]} (${worstN})` : ''
-  }`;
+  // Short, most telling first: a quick pick cuts its detail line at about 80 characters.
+  return `$(warning) ${missed + wrong} errors${worst >= 0 ? `, most with ${scan.classes[worst]} (${worstN})` : ''}: ${missed} missed, ${wrong} others called it`;
 }
 
 /**
  * A cost hint for a layer (issue 18): its channels and map size; the analysis time grows with both (each core
- * neuron's attributions run over the layer's maps), and the lowest chosen layer gets no groups.
+ * neuron's attributions run over the layer's maps). That the lowest chosen layer gets no groups is said once, in
+ * the pick's placeholder.
  */
 export function layerCost(l: LayerSummary): string {
   const dims = l.shape.filter((d): d is number => typeof d === 'number');
@@ -37,5 +37,5 @@ export function layerCost(l: LayerSummary): string {
   const cells = (hh ?? 1) * (ww ?? 1);
   const cost = (c ?? 1) * cells;
   const level = cost > 200_000 ? 'slow' : cost > 40_000 ? 'moderate' : 'quick';
-  return `${c ?? '?'} channels${hh ? ` of ${hh}x${ww}` : ''}: ${level} to analyse. The lowest layer chosen shows its core neurons only (no groups).`;
+  return `${c ?? '?'} channels${hh ? ` of ${hh}x${ww}` : ''}: ${level} to analyse`;
 }

@@ -19,6 +19,19 @@ interface Item<T> extends vscode.QuickPickItem {
   value: T;
 }
 
+/** A NeurFlow quick pick as shown: its title and each item's label and description. */
+export interface ShownPick {
+  title: string;
+  items: { label: string; description?: string; detail?: string }[];
+}
+
+let shown: ShownPick | undefined;
+
+/** The NeurFlow quick pick on screen, if any (for the extension tests, through the API). */
+export function activePick(): ShownPick | undefined {
+  return shown;
+}
+
 /** A quick pick that resolves with the accepted items (several when `many`), or undefined when dismissed. */
 function pick<T>(items: Item<T>[], options: { title: string; placeholder: string; many?: boolean; active?: (v: T) => boolean }): Promise<T[] | undefined> {
   return new Promise((resolve) => {
@@ -41,10 +54,12 @@ function pick<T>(items: Item<T>[], options: { title: string; placeholder: string
       resolve(chosen.map((i) => i.value));
     });
     qp.onDidHide(() => {
+      shown = undefined;
       qp.dispose();
       if (!done) resolve(undefined);
     });
     qp.show();
+    shown = { title: options.title, items: items.map((i) => ({ label: i.label, description: i.description, detail: i.detail })) };
   });
 }
 
@@ -167,7 +182,7 @@ export async function pickLayers(layers: readonly LayerSummary[], remembered?: s
     below.map((l) => ({ label: l.name, description: `${l.shape.join('x')}  ${l.op}`, detail: layerCost(l), value: l.name })),
     {
       title: `NeurFlow: layers to analyse below ${top.name} (always included)`,
-      placeholder: 'Block outputs, top first; the groups of each chosen layer are found',
+      placeholder: 'Block outputs, top first; groups are found in each but the lowest chosen (its core neurons only)',
       many: true,
       active: (n) => preselected.has(n),
     },

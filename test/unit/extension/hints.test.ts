@@ -16,8 +16,9 @@ const scan = {
 };
 
 test('a class with errors names them and its worst confusion', () => {
-  assert.equal(classHint(scan, 2), '$(warning) 10 errors: 7 of its images predicted otherwise, 3 others predicted as it; most confused with square (8)');
-  assert.equal(classHint(scan, 1), '$(warning) 13 errors: 8 of its images predicted otherwise, 5 others predicted as it; most confused with triangle (8)');
+  assert.equal(classHint(scan, 2), '$(warning) 10 errors, most with square (8): 7 missed, 3 others called it');
+  assert.equal(classHint(scan, 1), '$(warning) 13 errors, most with triangle (8): 8 missed, 5 others called it');
+  for (const i of [0, 1, 2]) assert.ok((classHint(scan, i) ?? '').length <= 80, 'fits the quick pick detail line');
 });
 
 test('a class without errors says so; no confusion matrix, no hint', () => {
