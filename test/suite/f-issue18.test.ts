@@ -50,6 +50,8 @@ suite('Issue 18: Change actions, export, titles, menu', () => {
 
   suiteSetup(async function () {
     this.timeout(120_000);
+    // Also when this suite runs alone (EXT_TEST_FILES=f-issue18): the API needs the extension active.
+    await extension().activate();
     await demoPanel();
   });
 
