@@ -26,6 +26,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyseClass } from '../src/engine/analysis/job';
 import { adjustedRandIndex } from '../src/engine/analysis/cluster';
+import { jaccard } from '../src/engine/diff/diff';
 import { releaseSegmentGradients } from '../src/engine/analysis/ig-adapter';
 import { decodeModel, encodeModel } from '../src/engine/onnx/proto';
 import type { ResultDocument } from '../src/engine/result/schema';
@@ -121,8 +122,6 @@ async function run(data: string, layers: string[] | undefined, exact: boolean, l
   return { doc, wall, peak };
 }
 
-const jaccard = (a: Set<number>, b: Set<number>) => [...a].filter((x) => b.has(x)).length / Math.max(1, new Set([...a, ...b]).size);
-
 (async () => {
   const data = dataset();
   try {
@@ -153,7 +152,7 @@ const jaccard = (a: Set<number>, b: Set<number>) => [...a].filter((x) => b.has(x
     for (let i = 1; i <= k; i++) {
       const a = new Set(d.layers[i].neurons.map((x) => x.channel));
       const b = new Set(exact.doc.layers[i].neurons.map((x) => x.channel));
-      console.log(`core set of ${d.layers[i].name}: Jaccard ${jaccard(a, b).toFixed(3)} (${a.size} fast vs ${b.size} exact)`);
+      console.log(`core set of ${d.layers[i].name}: Jaccard ${jaccard([...a], [...b]).toFixed(3)} (${a.size} fast vs ${b.size} exact)`);
     }
     for (let i = 0; i < k; i++) {
       const fl = d.layers[i];

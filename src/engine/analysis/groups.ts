@@ -33,6 +33,23 @@ export interface GroupOptions {
   representatives?: number;
 }
 
+/** What the member neurons of a group are read from: a result's grouping, or the debugger's. */
+export interface GroupMembership {
+  /** (neuron channel, sub-concept) of each pair. */
+  pairs: readonly (readonly number[])[];
+  groups: readonly { members: readonly number[] }[];
+}
+
+/** The neurons (channels) of group `g`: its member pairs' channels, each once, ascending. */
+export function memberChannels(grouping: GroupMembership, g: number): number[] {
+  return [...new Set(grouping.groups[g].members.map((p) => grouping.pairs[p][0]))].sort((a, b) => a - b);
+}
+
+/** The neurons of every group of a layer (memberChannels of each). */
+export function groupNeurons(grouping: GroupMembership): number[][] {
+  return grouping.groups.map((_, g) => memberChannels(grouping, g));
+}
+
 /** Groups of one layer's concept vectors. Pass `tree` (from an earlier call) to re-cut without re-clustering. */
 export function groupPairs(vectors: Points, options: GroupOptions = {}, tree?: WardTree): { grouping: Grouping; tree: WardTree } {
   const n = vectors.length;

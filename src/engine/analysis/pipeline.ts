@@ -212,21 +212,13 @@ interface IgTally {
   keptAt: number[];
   refined: number;
   maxError: number;
-  /** The current layer's first rung, and how its first FAST_IG.probe neurons fared there. */
-  start: number;
+}
+
+/** One layer's place on the ladder: its first rung, and how its first FAST_IG.probe neurons fared on rung 0. */
+interface LadderStart {
+  rung: number;
   probed: number;
-  probeFailed: number;
-}
-
-function newTally(): IgTally {
-  return { neurons: 0, keptAt: FAST_IG.ladder.map(() => 0), refined: 0, maxError: 0, start: 0, probed: 0, probeFailed: 0 };
-}
-
-/** A new layer starts again on the first rung. */
-function startLayer(tally: IgTally): void {
-  tally.start = 0;
-  tally.probed = 0;
-  tally.probeFailed = 0;
+  failed: number;
 }
 
 /**
@@ -243,6 +235,7 @@ async function analyseCoreNeuron(
   top: number[],
   cache: MapCache,
   tally: IgTally,
+  start: LadderStart,
 ): Promise<void> {
   const { backend, layers, params, signal } = input;
   const upper = layers[li];
@@ -262,7 +255,7 @@ async function analyseCoreNeuron(
   const perPosition = (t: Tensor32) => rowsOf(t).map((r) => r.map((v) => v / positions));
   tally.neurons++;
   let ig: Float32Array[] | undefined;
-  for (let rung = tally.start; !params.exact && !ig && rung < FAST_IG.ladder.length && FAST_IG.ladder[rung] < params.igSteps; rung++) {
+  for (let rung = start.rung; !params.exact && !ig && rung < FAST_IG.ladder.length && FAST_IG.ladder[rung] < params.igSteps; rung++) {
     const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { steps: FAST_IG.ladder[rung], values });
     const rows = perPosition(coarse);
     const error = coarse.relativeCompletenessError;
@@ -272,11 +265,11 @@ async function analyseCoreNeuron(
       tally.keptAt[rung]++;
       tally.maxError = Math.max(tally.maxError, error);
     }
-    if (rung === 0 && tally.probed < FAST_IG.probe) {
-      tally.probed++;
-      if (!kept) tally.probeFailed++;
+    if (rung === 0 && start.probed < FAST_IG.probe) {
+      start.probed++;
+      if (!kept) start.failed++;
       // Most of the layer's probes failed the first rung: its other neurons start on the second.
-      if (tally.probed === FAST_IG.probe && 2 * tally.probeFailed > FAST_IG.probe) tally.start = 1;
+      if (start.probed === FAST_IG.probe && 2 * start.failed > FAST_IG.probe) start.rung = 1;
     }
   }
   if (!params.exact && !ig) tally.refined++;
@@ -351,7 +344,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
   const t0 = performance.now();
   const crops = cropTable(images.length, geometry, params.granularities, params.strideRatio);
   const result: AnalysedLayer[] = [];
-  const tally = newTally();
+  const tally: IgTally = { neurons: 0, keptAt: FAST_IG.ladder.map(() => 0), refined: 0, maxError: 0 };
   let complete = false;
   try {
     const means = await cropMeans(input, crops);
@@ -362,7 +355,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
       result.push(layer);
       if (li === layers.length - 1) break;
       const tl = performance.now();
-      startLayer(tally);
+      const start: LadderStart = { rung: 0, probed: 0, failed: 0 };
       const lower = layers[li + 1];
       let mapsTime = 0;
       const tops = core.map((n) =>
@@ -387,7 +380,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
             total: core.length,
             message: `Layer ${layers[li].name}: core neurons ${k}/${core.length}${eta(elapsed, k, core.length, li, layers.length)}`,
           });
-          await analyseCoreNeuron(input, means, li, core[k], tops[k], cache, tally);
+          await analyseCoreNeuron(input, means, li, core[k], tops[k], cache, tally, start);
         }
         first = run.end;
       }

@@ -1,14 +1,15 @@
 /**
  * Groups shared across the classes of an atlas (issue 19): for each layer, the groups of one class whose member
  * neurons overlap a group of another class with a Jaccard similarity of at least `threshold` (default 0.5). The
- * member sets and the similarity are the diff engine's (src/engine/diff/diff.ts `groupNeurons`, `jaccard`); the
+ * member sets and the similarity are the diff engine's (`groupNeurons` of src/engine/analysis/groups.ts, `jaccard` of src/engine/diff/diff.ts); the
  * classes of one atlas share the model, so a layer's channels are the same neurons in every class.
  *
  * Cheap: `groupsOf` keeps only each group's member channels and label (a few numbers per group, not the
  * document), and candidate pairs come from an index channel -> groups, so groups with no neuron in common are
  * never compared.
  */
-import { groupNeurons, jaccard } from '../diff/diff';
+import { groupNeurons } from '../analysis/groups';
+import { jaccard } from '../diff/diff';
 import type { ResultDocument } from '../result/schema';
 
 export interface ClassGroups {

@@ -10,6 +10,7 @@ import { rowsOf } from '../analysis/backend';
 import { boxesOverlap, cropBatch, imageCrops, windowSize, windowStride, type Box, type Crop, type CropGeometry } from '../analysis/crops';
 import { debugGroups, type DebugPair } from '../analysis/debug';
 import { pairGroups } from '../analysis/regroup';
+import { groupNeurons } from '../analysis/groups';
 import { UsageError } from '../errors';
 import type { LayerResult, ResultDocument } from '../result/schema';
 
@@ -97,7 +98,7 @@ export async function layerEvidence(
       group: groupOf[i],
       activation: byChannel.get(channel)!.subconcepts[s].activation,
     }));
-    const groupChannels = grouping.groups.map((g) => [...new Set(g.members.map((p) => grouping.pairs[p][0]))].sort((a, b) => a - b));
+    const groupChannels = groupNeurons(grouping);
     const width = layer.shape[0];
     return { layer, pairs, groupChannels, presence: grouping.groups.map(() => [] as GroupPresence[]), sum: new Float64Array(width), n: 0 };
   });

@@ -10,6 +10,7 @@
  */
 import { UsageError } from '../errors';
 import type { GroupingResult, LayerResult, ResultDocument } from '../result/schema';
+import { groupNeurons } from '../analysis/groups';
 import { maxAssignment } from './assign';
 
 export interface DiffOptions {
@@ -73,11 +74,6 @@ export interface ResultDiff {
   /** Layers only one of the results has. */
   layersOnlyInA: string[];
   layersOnlyInB: string[];
-}
-
-/** The member neurons (channels) of each group of a layer. */
-export function groupNeurons(grouping: GroupingResult): number[][] {
-  return grouping.groups.map((g) => [...new Set(g.members.map((p) => grouping.pairs[p][0]))].sort((x, y) => x - y));
 }
 
 /** Crop identities (image path, granularity, box) of each group: the crops of its members' sub-concepts. */

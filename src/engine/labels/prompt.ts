@@ -5,6 +5,7 @@
  * extension turns it into `vscode.lm` message parts.
  */
 import { DataError } from '../errors';
+import { memberChannels } from '../analysis/groups';
 import type { ResultDocument } from '../result/schema';
 import { decodeDataUri } from './data-uri';
 import { feedingUnits, findGroup, groupCrops, withThumbnails, type FeedingUnit, type GroupRef } from './group-crops';
@@ -65,7 +66,7 @@ export function buildLabelPrompt(doc: ResultDocument, ref: GroupRef, options: La
   }
   const feeding = feedingUnits(doc, ref, options.feeding ?? 3, options.feedingCrops ?? 3);
   const maxWords = options.maxWords ?? 6;
-  const neurons = new Set(grouping.groups[index].members.map((p) => grouping.pairs[p][0])).size;
+  const neurons = memberChannels(grouping, index).length;
   const parts: PromptPart[] = [];
   const text = (t: string) => parts.push({ kind: 'text', text: t });
   const classes = doc.model.labels.length > 0 ? ` Its classes: ${doc.model.labels.join(', ')}.` : '';

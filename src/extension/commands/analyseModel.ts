@@ -235,14 +235,13 @@ async function run(
     params: { tau: settings.tau, topCrops: settings.topCrops, igSteps: settings.igSteps, ...options.params },
   };
   const t = Date.now();
-  const partials: PartialQueue = { shown: Promise.resolve() };
   const outcome: AnalyseOutcome = await withWorkerProgress(
     title,
     panel,
     report.stages,
     options.signal,
     (progress) => services.worker.request('analyse', params, { ...progress, awaitCancelled: true }),
-    { keepPartial: true, onStage: options.onProgress, onPartial: (value) => showPartial(services, panel, value, report, t, partials) },
+    { keepPartial: true, onStage: options.onProgress, onPartial: (value) => showPartial(services, panel, value, report, t) },
   );
   report.ms.analysis = Date.now() - t;
   Object.assign(report, { file: outcome.file, reused: outcome.reused, complete: outcome.doc.complete });
@@ -251,10 +250,6 @@ async function run(
 
   // 4. The panel (a new one if it was closed meanwhile).
   const shown = panel.closed ? services.panels.open(uri) : panel;
-  // A partial result's `rendered` reports still on their way would answer the final result's wait: let the last
-  // one land first (at most a couple of seconds; a hidden panel may not render it at all).
-  await Promise.race([partials.shown, new Promise((resolve) => setTimeout(resolve, PARTIAL_SETTLE_MS))]);
-  partials.done = true;
   shown.reveal();
   const waits: RenderedView[] = ['circuit'];
   const [rendered, circuit] = await shown.show(resultView(shown, outcome.doc, outcome.file, outcome.scan), waits);
@@ -270,17 +265,8 @@ async function run(
   }
 }
 
-/** Partial results are shown one after the other, each once the panel rendered the one before. */
-interface PartialQueue {
-  shown: Promise<unknown>;
-  /** Set once the final result is about to be shown: partials still queued are dropped. */
-  done?: boolean;
-}
-
-const PARTIAL_SETTLE_MS = 2000;
-
 /** The finished upper layers while the analysis runs (progressive results); a malformed one is only logged. */
-function showPartial(services: Services, panel: ModelPanel, value: unknown, report: AnalyseReport, started: number, queue: PartialQueue): void {
+function showPartial(services: Services, panel: ModelPanel, value: unknown, report: AnalyseReport, started: number): void {
   if (panel.closed) return;
   let doc: ResultDocument;
   try {
@@ -291,9 +277,8 @@ function showPartial(services: Services, panel: ModelPanel, value: unknown, repo
   }
   report.partials = (report.partials ?? 0) + 1;
   report.ms.firstCircuit ??= Date.now() - started;
-  queue.shown = queue.shown
-    .then(() => (panel.closed || queue.done ? undefined : panel.show({ ...resultView(panel, doc, undefined), running: true })))
-    .catch(() => undefined);
+  // Its `rendered` reports are marked running, so they never answer the final result's wait (ModelPanel.show).
+  panel.show({ ...resultView(panel, doc, undefined), running: true }).catch(() => undefined);
 }
 
 /** The options of a run again, without the ones that only apply once (cancel signal, progress callback). */

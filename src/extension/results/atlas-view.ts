@@ -5,8 +5,8 @@
  */
 import * as path from 'node:path';
 import { ATLAS_FILE } from '../../engine/atlas/files';
-import type { SharedGroupLink } from '../../engine/atlas/shared';
-import { diffResults, groupNeurons } from '../../engine/diff/diff';
+import { groupsOf, type SharedGroupLink } from '../../engine/atlas/shared';
+import { diffResults } from '../../engine/diff/diff';
 import type { ResultDocument } from '../../engine/result/schema';
 import { ATLAS_STATUSES, type AtlasClassRow, type AtlasViewMessage, type CompareSide, type CompareViewMessage } from '../../protocol/atlas';
 import { isInside } from './access';
@@ -75,19 +75,7 @@ function side(doc: ResultDocument, file: string): CompareSide {
     title: `${path.basename(path.dirname(file))}/${path.basename(file)} · ${model} · ${doc.createdAt.slice(0, 16).replace('T', ' ')}`,
     createdAt: doc.createdAt,
     complete: doc.complete,
-    layers: doc.layers.flatMap((l) =>
-      l.grouping
-        ? [
-            {
-              name: l.name,
-              groups: groupNeurons(l.grouping).map((neurons, i) => {
-                const label = l.grouping?.groups[i]?.label?.text;
-                return label ? { neurons, label } : { neurons };
-              }),
-            },
-          ]
-        : [],
-    ),
+    layers: groupsOf(doc).layers.map(({ name, groups }) => ({ name, groups })),
     circuit: doc.circuit.map((c) => ({ upper: c.upper, lower: c.lower, edges: c.edges.map((e) => ({ from: e.from, to: e.to, weight: e.weight })) })),
   };
 }

@@ -6,6 +6,7 @@
 import type { AnalysisBackend, Tensor32 } from '../../engine/analysis/backend';
 import { debugImages } from '../../engine/analysis/debug-image';
 import { topPredictions } from '../../engine/analysis/mask';
+import { memberChannels } from '../../engine/analysis/groups';
 import { UsageError } from '../../engine/errors';
 import type { ResultDocument } from '../../engine/result/schema';
 import type { ClassProb, SampleGroup } from '../../protocol/batch';
@@ -123,7 +124,7 @@ export async function explainSamples(
   const out: SampleGroup[][] = debugs.map((d) =>
     d.ranked.slice(0, topGroups).map((r) => {
       const grouping = d.grouping;
-      const channels = [...new Set(grouping.groups[r.group].members.map((m) => grouping.pairs[m][0]))].sort((a, b) => a - b);
+      const channels = memberChannels(grouping, r.group);
       const boxes = r.evidence
         .map((c) => d.crops[c].box)
         .sort((a, b) => area(a) - area(b))

@@ -8,6 +8,7 @@
 import { readNpyFile } from '../../engine/io/npy-file';
 import { ModelError } from '../../engine/errors';
 import { toModelBatch } from '../../engine/data/batch-layout';
+import { groupNeurons } from '../../engine/analysis/groups';
 import { computeActivations, type Tensor } from '../../engine/onnx/activations';
 import { restoreViews } from '../../engine/onnx/channels-first';
 import { detectLayers } from '../../engine/onnx/layers';
@@ -70,8 +71,7 @@ export async function compareCheckpoints(params: CompareCheckpointsParams, ctx: 
     for (const l of d.layers) {
       if (!l.grouping) continue;
       const ch = change.get(l.tensor)!;
-      l.grouping.groups.forEach((g, gi) => {
-        const channels = [...new Set(g.members.map((m) => l.grouping!.pairs[m][0]))].sort((x, y) => x - y);
+      groupNeurons(l.grouping).forEach((channels, gi) => {
         groups.push({ layer: l.name, group: `G${gi}`, className: d.class.name, channels, activationChange: mean(channels.map((c) => ch[c])) });
       });
     }

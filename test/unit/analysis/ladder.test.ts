@@ -82,7 +82,7 @@ class LadderBackend implements AnalysisBackend {
   }
 }
 
-async function analyse(errorAt: (steps: number) => number) {
+async function analyse(errorAt: (steps: number) => number, exact = false) {
   const backend = new LadderBackend(errorAt);
   const random = lcg(7);
   const images = Array.from({ length: 6 }, () => new Float32Array(3 * 4 * 4).map(() => random()));
@@ -92,7 +92,7 @@ async function analyse(errorAt: (steps: number) => number) {
     images,
     channels: 3,
     geometry: { height: 4, width: 4 },
-    params: { ...DEFAULT_PARAMS, tau: 3, topCrops: 5, granularities: [1, 0.5], layers: LAYERS.map((l) => l.name), classIndex: 1 },
+    params: { ...DEFAULT_PARAMS, exact, tau: 3, topCrops: 5, granularities: [1, 0.5], layers: LAYERS.map((l) => l.name), classIndex: 1 },
   });
   const neurons = run.layers.filter((l) => l.analysed).map((l) => l.neurons.length);
   return { backend, run, neurons, total: neurons.reduce((a, b) => a + b, 0) };
@@ -132,17 +132,7 @@ test('errors over the tolerance on every rung: the full igSteps pass, counted as
 });
 
 test('exact: one full pass per core neuron and no approximations recorded; each layer releases its IG sessions', async () => {
-  const backend = new LadderBackend(() => 0);
-  const random = lcg(7);
-  const images = Array.from({ length: 6 }, () => new Float32Array(3 * 4 * 4).map(() => random()));
-  const run = await runAnalysis({
-    backend,
-    layers: LAYERS,
-    images,
-    channels: 3,
-    geometry: { height: 4, width: 4 },
-    params: { ...DEFAULT_PARAMS, exact: true, tau: 3, topCrops: 5, granularities: [1, 0.5], layers: LAYERS.map((l) => l.name), classIndex: 1 },
-  });
+  const { backend, run } = await analyse(() => 0, true);
   assert.ok(backend.calls.every((s) => s === 50));
   assert.equal(run.approximations, undefined);
   assert.deepEqual(backend.released, ['b2->logits', 'b1->b2', 'b0->b1']);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/main';
+import { runCli } from '../../helpers/cli';
+import { DEFAULT_PARAMS } from '../../../src/engine/analysis/job';
 import { maxAssignment } from '../../../src/engine/diff/assign';
 import { diffResults, type ResultDiff } from '../../../src/engine/diff/diff';
 import type { ResultDocument } from '../../../src/engine/result/schema';
@@ -19,22 +20,6 @@ function scratch(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-diff-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Runs the CLI in this process, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [],
-    err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
 }
 
 interface LayerSpec {
@@ -60,25 +45,16 @@ function handMade(layers: LayerSpec[], circuit: { upper: string; lower: string; 
     dataset: { root: '/data', layout: 'imagefolder', fingerprint: 'f', imageCount: 1 },
     class: { index: 3, name: className, selection: 'predicted', images: ['triangle/0.png'] },
     params: {
+      ...DEFAULT_PARAMS,
       layers: layers.map((l) => l.name),
       classIndex: 3,
-      selection: 'predicted',
       tau: 2,
       topCrops: 1,
       granularities: [1],
-      strideRatio: 0.5,
       igSteps: 8,
-      igMethod: 'gausslegendre',
       exact: true,
-      subconceptRange: [2, 5],
-      groupRange: [2, 100],
-      groupCounts: {},
-      normalisation: 'correct',
       representatives: 1,
-      debugThreshold: 0.8,
       debugGranularities: [1],
-      debugTopPairs: 3,
-      seed: 0,
     },
     crops: { table: [[0, 1, 0, 0, 8, 8]], thumbnails: {} },
     layers: layers.map((l) => {
@@ -146,12 +122,12 @@ function assertSelfDiff(d: ResultDiff, doc: ResultDocument) {
 test('diff: the demo result with itself: every group matched with similarity 1, every edge unchanged (engine and CLI)', async () => {
   const { doc, file } = await demoResult();
   assertSelfDiff(diffResults(doc, structuredClone(doc)), doc);
-  const json = await cli(['diff', file, file, '--json']);
+  const json = await runCli(['diff', file, file, '--json']);
   assert.equal(json.code, 0, json.err);
   const d = JSON.parse(json.out) as ResultDiff;
   assertSelfDiff(d, doc);
   assert.ok(d.layers.every((l) => l.matched.every((m) => 'a' in m && 'b' in m && 'similarity' in m)));
-  const text = await cli(['diff', file, file]);
+  const text = await runCli(['diff', file, file]);
   assert.equal(text.code, 0);
   assert.match(text.out, /similarity/);
   assert.match(text.out, /no group of A is gone or weakened in B/);
@@ -244,17 +220,17 @@ test('diff CLI: the table flags the gone group and the weakened edge; clear erro
   const [fa, fb] = [path.join(dir, 'a.neurflow-result.json'), path.join(dir, 'b.neurflow-result.json')];
   writeResult(fa, a);
   writeResult(fb, b);
-  const text = await cli(['diff', fa, fb]);
+  const text = await runCli(['diff', fa, fb]);
   assert.equal(text.code, 0, text.err);
   assert.match(text.out, /G1 +- .*GONE \(only in A; neurons 2,3\)/);
   assert.match(text.out, /l3 -> l2 +G0->G1 +G0->G1 +0\.500 +0\.200 +WEAKENED/);
   assert.match(text.out, /gone or weakened in B: l3 G1 gone/);
-  const json = JSON.parse((await cli(['diff', fa, fb, '--json'])).out) as ResultDiff;
+  const json = JSON.parse((await runCli(['diff', fa, fb, '--json'])).out) as ResultDiff;
   assert.deepEqual(Object.keys(json.edges[0]).slice(0, 7), ['layer', 'lowerLayer', 'upperA', 'lowerA', 'upperB', 'lowerB', 'weightA']);
   // Not a result.
   const notResult = path.join(dir, 'atlas.json');
   writeFileSync(notResult, JSON.stringify({ format: 'neurflow.atlas', classes: [] }));
-  const bad = await cli(['diff', fa, notResult]);
+  const bad = await runCli(['diff', fa, notResult]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /atlas\.json: not a NeurFlow result: field "format" is "neurflow.atlas", expected "neurflow.result"/);
   // Different classes.
@@ -262,10 +238,10 @@ test('diff CLI: the table flags the gone group and the weakened edge; clear erro
   const c = structuredClone(b);
   c.class = { ...c.class, index: 1, name: 'square' };
   writeResult(other, c);
-  const classes = await cli(['diff', fa, other]);
+  const classes = await runCli(['diff', fa, other]);
   assert.equal(classes.code, 2);
   assert.match(classes.err, /explain different classes: class\.name "triangle" \(index 3\) vs "square" \(index 1\)/);
-  const one = await cli(['diff', fa]);
+  const one = await runCli(['diff', fa]);
   assert.equal(one.code, 2);
   assert.match(one.err, /expected two result files A and B, got 1/);
 });

@@ -3,37 +3,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/main';
+import { runCli } from '../../helpers/cli';
 import { tinyResnetBytes } from './fixtures';
-
-async function capture(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log,
-    error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test('neurflow layers: table, --json, --add, errors', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-cli-'));
   try {
     const file = path.join(dir, 'tiny.onnx');
     writeFileSync(file, tinyResnetBytes());
-    const table = await capture(['layers', file]);
+    const table = await runCli(['layers', file]);
     assert.equal(table.code, 0);
     assert.match(table.out, /^name\s+tensor\s+shape\s+channels\s+positions$/m);
     assert.match(table.out, /^layer1\.0\s+\/layer1\/layer1\.0\/relu_1\/Relu_output_0\s+4x8x8\s+4 \(axis 1\)\s+64$/m);
     assert.match(table.out, /^fc\s+logits\s+5\s+5 \(axis 1\)\s+1$/m);
 
-    const json = await capture(['layers', file, '--json', '--add', '/stem/Relu_output_0']);
+    const json = await runCli(['layers', file, '--json', '--add', '/stem/Relu_output_0']);
     assert.equal(json.code, 0);
     const doc = JSON.parse(json.out);
     assert.equal(doc.input.name, 'input');
@@ -43,16 +27,16 @@ test('neurflow layers: table, --json, --add, errors', async () => {
     );
     assert.deepEqual(doc.layers[1].shape, [4, 8, 8]);
 
-    const unknown = await capture(['layers', file, '--add', 'layer7']);
+    const unknown = await runCli(['layers', file, '--add', 'layer7']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /no layer or tensor named layer7; did you mean/);
 
     writeFileSync(path.join(dir, 'junk.onnx'), 'this is not a model at all');
-    const junk = await capture(['layers', path.join(dir, 'junk.onnx')]);
+    const junk = await runCli(['layers', path.join(dir, 'junk.onnx')]);
     assert.equal(junk.code, 1);
     assert.match(junk.err, /junk\.onnx: not an ONNX model/);
 
-    const usage = await capture(['layers']);
+    const usage = await runCli(['layers']);
     assert.equal(usage.code, 2, 'a usage error exits 2');
     assert.match(usage.err, /expected one MODEL argument/);
   } finally {
