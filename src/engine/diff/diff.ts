@@ -98,9 +98,10 @@ function groupCrops(doc: ResultDocument, layer: LayerResult): string[][] {
 export function jaccard<T>(a: readonly T[], b: readonly T[]): number {
   if (a.length === 0 && b.length === 0) return 1;
   const sa = new Set(a);
+  const sb = new Set(b);
   let inter = 0;
-  for (const x of new Set(b)) if (sa.has(x)) inter++;
-  return inter / (sa.size + new Set(b).size - inter);
+  for (const x of sb) if (sa.has(x)) inter++;
+  return inter / (sa.size + sb.size - inter);
 }
 
 /** Each group's share of the circuit weight into `layer` (from the layer above); the top layer: its share of the sub-concepts. */
