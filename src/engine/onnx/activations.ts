@@ -1,14 +1,14 @@
 /**
  * Layer activations in one pass of the model: for every requested tensor, its channel means (the spatial
  * mean, computed inside the graph by an appended ReduceMean so only N x C leaves onnxruntime) and/or its full
- * map; batched over the inputs with a batch size from a memory budget.
+ * map; batched over the inputs with a batch size from a memory budget (on CPU also capped: runtime/batching.ts).
  */
 import { makeNode, makeTensor, makeValueInfo } from './build';
 import { DataType, encodeModel, type ModelProto, type NodeProto, type TensorProto } from './proto';
 import { extractSubmodel, BATCH_DIM } from './submodel';
 import { inferShapes } from './shapes';
 import type { LoadedModel } from './model';
-import { batchSizeFor, bytesPerSample, DEFAULT_MEMORY_BUDGET } from '../runtime/batching';
+import { batchSizeFor, bytesPerSample, cpuBatchSizeFor, DEFAULT_MEMORY_BUDGET } from '../runtime/batching';
 import type { Provider, ProviderSetting } from '../runtime/ort';
 import { sessionCache, type SessionCache } from '../runtime/sessions';
 import { ModelError, UsageError } from '../errors';
@@ -34,7 +34,7 @@ export type ActivationInput = Tensor | { count: number; batch(start: number, cou
 export interface ActivationOptions {
   provider?: ProviderSetting;
   threads?: number;
-  /** Activation memory budget in bytes (default 2 GB); sets the batch size unless `batchSize` is given. */
+  /** Activation memory budget in bytes (default 2 GB); bounds the batch size unless `batchSize` is given. */
   memoryBudget?: number;
   batchSize?: number;
   signal?: AbortSignal;
@@ -106,7 +106,7 @@ export async function computeActivations(
   const shapes = await inferShapes(model, { provider: options.provider, threads: options.threads });
   const proto = activationModel(model, spec, shapes);
   const perSample = bytesPerSample([...shapes.values()]);
-  const batchSize = options.batchSize ?? batchSizeFor(perSample, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+  let batchSize = 0;
   const inDims = shapes.get(model.input.name)!;
   const sampleSize = inDims.slice(1).reduce((a, b) => a * b, 1);
   const source = 'data' in input ? tensorSource(input, sampleSize, model) : input;
@@ -137,6 +137,9 @@ export async function computeActivations(
     () => encodeModel(proto),
     model.path,
     async (session) => {
+      // The provider that loaded decides: a GPU takes what memory allows, the CPU what its caches hold.
+      const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+      batchSize = options.batchSize ?? (session.provider === 'cpu' ? cpuBatchSizeFor(perSample, budget) : batchSizeFor(perSample, budget));
       for (let start = 0; start < total; start += batchSize) {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
         const n = Math.min(batchSize, total - start);

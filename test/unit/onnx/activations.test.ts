@@ -5,6 +5,7 @@ import { inferShapes } from '../../../src/engine/onnx/shapes';
 import { detectLayers } from '../../../src/engine/onnx/layers';
 import { activationModel, computeActivations, type Tensor } from '../../../src/engine/onnx/activations';
 import { SessionCache } from '../../../src/engine/runtime/sessions';
+import { CPU_BATCH } from '../../../src/engine/runtime/batching';
 import { maxAbsDiff, randomFloats, tinyResnetBytes } from './fixtures';
 import { REFERENCE_MODELS, referenceModel } from './reference-models';
 
@@ -101,4 +102,18 @@ test('inputs from a batch source, a memory budget and progress', async () => {
   assert.deepEqual(progress, [3, 6, 7]);
   const whole = await computeActivations(model, { data: all, dims: [n, 3, 8, 8] }, { logits: true });
   assert.equal(maxAbsDiff(r.logits!.data, whole.logits!.data), 0);
+});
+
+test('on CPU with the default budget the batch is CPU_BATCH, and the results do not depend on it', async () => {
+  const model = loadModelFromBytes(tinyResnetBytes(), 'tiny.onnx');
+  const n = 40;
+  const x = { data: randomFloats(n * 192, 9), dims: [n, 3, 8, 8] };
+  const spec = { means: ['/layer1/layer1.0/relu_1/Relu_output_0'], logits: true };
+  const cpu = await computeActivations(model, x, spec, { provider: 'cpu' });
+  assert.equal(cpu.provider, 'cpu');
+  assert.equal(cpu.batchSize, CPU_BATCH);
+  const one = await computeActivations(model, x, spec, { provider: 'cpu', batchSize: n });
+  assert.equal(one.batchSize, n);
+  assert.ok(maxAbsDiff(cpu.logits!.data, one.logits!.data) <= 1e-6);
+  assert.ok(maxAbsDiff(cpu.means.get(spec.means[0])!.data, one.means.get(spec.means[0])!.data) <= 1e-6);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionCache } from '../../../src/engine/runtime/sessions';
-import { batchSizeFor, bytesPerSample } from '../../../src/engine/runtime/batching';
+import { batchSizeFor, bytesPerSample, CPU_BATCH, CPU_BATCH_BYTES, cpuBatchSizeFor } from '../../../src/engine/runtime/batching';
 import { OrtSession, providerOrder } from '../../../src/engine/runtime/ort';
 import { RuntimeError } from '../../../src/engine/errors';
 import { randomFloats, tinyResnetBytes } from '../onnx/fixtures';
@@ -77,6 +77,16 @@ test('batch sizes follow the memory budget', () => {
   assert.equal(batchSizeFor(per, per * 5.5), 5);
   assert.equal(batchSizeFor(per, per / 2), 1);
   assert.equal(batchSizeFor(per, 1e15, 64), 64);
+});
+
+test('the CPU batch: CPU_BATCH samples, halved until they fit CPU_BATCH_BYTES, never over the budget', () => {
+  assert.equal(cpuBatchSizeFor(1024), CPU_BATCH);
+  assert.equal(cpuBatchSizeFor(CPU_BATCH_BYTES / CPU_BATCH), CPU_BATCH, 'exactly at the limit');
+  assert.equal(cpuBatchSizeFor(CPU_BATCH_BYTES / CPU_BATCH + 1), CPU_BATCH / 2);
+  // A 224-px ResNet-50 needs about 110 MB of activations per sample: 4 fit in 512 MiB.
+  assert.equal(cpuBatchSizeFor(110e6), 4);
+  assert.equal(cpuBatchSizeFor(2 * CPU_BATCH_BYTES), 1, 'one sample over the limit still runs');
+  assert.equal(cpuBatchSizeFor(1024, 1024 * 5), 5, 'the memory budget still bounds it');
 });
 
 test('provider order: auto tries GPU providers then cpu; cpu alone is cpu', async () => {
