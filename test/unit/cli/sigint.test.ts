@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Interrupts, SIGINT_EXIT } from '../../../src/cli/signals';
-import { main } from '../../../src/cli/main';
+import { runCli } from '../../helpers/cli';
 import { REPO_ROOT } from '../../helpers/shared';
 
 const MODEL = path.join(REPO_ROOT, 'demo', 'model', 'shortcut-resnet.onnx');
@@ -106,7 +106,7 @@ test('main: once interrupted, a command that returns or throws exits 130', async
   quiet.setCancellable(true);
   quiet.interrupt();
   // A usage error thrown after Ctrl-C is the cancellation (130), not a usage error (2).
-  assert.equal(await main(['analyse', MODEL], quiet), SIGINT_EXIT);
+  assert.equal((await runCli(['analyse', MODEL], quiet)).code, SIGINT_EXIT);
 });
 
 for (const [moment, when, entry] of [
@@ -157,32 +157,17 @@ test('SIGINT during the analysis exits 130 and writes the finished layers (compl
 
 test('analyse lists the files it could not read and does not count them', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-skip-'));
-  const errors: string[] = [];
-  const origError = console.error;
-  const origLog = console.log;
   try {
     const data = dataset(dir, 4, { 'circle/broken.png': 'not a png', 'square/empty.jpg': '' });
     const out = path.join(dir, 'r.neurflow-result.json');
-    console.error = (...a: unknown[]) => {
-      errors.push(a.join(' '));
-    };
-    console.log = () => {};
-    const code = await main(
-      ['analyse', MODEL, '--data', data, '--class', 'circle', '--out', out, '--layers', 'fc,layer3.1', '--top-crops', '4', '--quiet'],
-      new Interrupts({ exit: () => {} }),
-    );
-    console.error = origError;
-    console.log = origLog;
-    assert.equal(code, 0, errors.join('\n'));
-    const text = errors.join('\n');
-    assert.match(text, /skipped 2 files of .* \(not counted in the 12 images scanned\)/);
-    assert.match(text, /circle\/broken\.png: cannot decode the image/);
-    assert.match(text, /square\/empty\.jpg: the file is empty/);
+    const run = await runCli(['analyse', MODEL, '--data', data, '--class', 'circle', '--out', out, '--layers', 'fc,layer3.1', '--top-crops', '4', '--quiet']);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /skipped 2 files of .* \(not counted in the 12 images scanned\)/);
+    assert.match(run.err, /circle\/broken\.png: cannot decode the image/);
+    assert.match(run.err, /square\/empty\.jpg: the file is empty/);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as { dataset: { imageCount: number } };
     assert.equal(doc.dataset.imageCount, 12);
   } finally {
-    console.error = origError;
-    console.log = origLog;
     rmSync(dir, { recursive: true, force: true });
   }
 });

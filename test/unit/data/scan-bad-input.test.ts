@@ -8,6 +8,7 @@ import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../..
 import { DataType, encodeModel } from '../../../src/engine/onnx/proto';
 import { runScan } from '../../../src/engine/data/run-scan';
 import { predictCommand } from '../../../src/cli/commands/predict';
+import { runCli } from '../../helpers/cli';
 
 /**
  * A 3-class colour classifier on 8x8 RGB: logits = 10 * (channel mean - mean of the other two), classes in
@@ -151,30 +152,16 @@ test('a scan is cancelled through its AbortSignal', async () => {
   }
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => {
-    lines.push(a.join(' '));
-  };
-  try {
-    const code = await predictCommand.run(args);
-    return { code, out: lines.join('\n') };
-  } finally {
-    console.log = log;
-  }
-}
-
 test('neurflow predict prints the report, or the scan as JSON', async () => {
   const dir = await fixture();
   try {
-    const text = await cli([path.join(dir, 'colour.onnx'), '--data', path.join(dir, 'data'), '--top', '3']);
+    const text = await runCli(['predict', path.join(dir, 'colour.onnx'), '--data', path.join(dir, 'data'), '--top', '3']);
     assert.equal(text.code, 0);
     assert.match(text.out, /accuracy {2}87\.50% \(7\/8\)/);
     assert.match(text.out, /suspected label errors \(1 of 1;/);
     assert.match(text.out, /blue\/b4-actually-red\.png\s+blue\s+0\.000\s+red/);
     assert.match(text.out, /red\/r5-broken\.png: cannot decode the image/);
-    const json = await cli([path.join(dir, 'colour.onnx'), '--data', path.join(dir, 'data'), '--json']);
+    const json = await runCli(['predict', path.join(dir, 'colour.onnx'), '--data', path.join(dir, 'data'), '--json']);
     const r = JSON.parse(json.out);
     assert.equal(r.format, 'neurflow.scan');
     assert.equal(r.images.length, 8);
