@@ -106,7 +106,6 @@ export async function computeActivations(
   const shapes = await inferShapes(model, { provider: options.provider, threads: options.threads });
   const proto = activationModel(model, spec, shapes);
   const perSample = bytesPerSample([...shapes.values()]);
-  let batchSize = 0;
   const inDims = shapes.get(model.input.name)!;
   const sampleSize = inDims.slice(1).reduce((a, b) => a * b, 1);
   const source = 'data' in input ? tensorSource(input, sampleSize, model) : input;
@@ -132,14 +131,14 @@ export async function computeActivations(
     memoryArena: options.memoryArena,
   };
   const cache = options.cache ?? sessionCache;
-  const provider = await cache.use(
+  const { provider, batchSize } = await cache.use(
     key,
     () => encodeModel(proto),
     model.path,
     async (session) => {
       // The provider that loaded decides: a GPU takes what memory allows, the CPU what its caches hold.
       const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
-      batchSize = options.batchSize ?? (session.provider === 'cpu' ? cpuBatchSizeFor(perSample, budget) : batchSizeFor(perSample, budget));
+      const batchSize = options.batchSize ?? (session.provider === 'cpu' ? cpuBatchSizeFor(perSample, budget) : batchSizeFor(perSample, budget));
       for (let start = 0; start < total; start += batchSize) {
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
         const n = Math.min(batchSize, total - start);
@@ -153,7 +152,7 @@ export async function computeActivations(
         for (const o of outputs) buffers.get(o)!.set(result[o].data as Float32Array, start * sizes.get(o)!);
         options.onProgress?.(start + n, total);
       }
-      return session.provider;
+      return { provider: session.provider, batchSize };
     },
   );
   const out: Activations = { means: new Map(), maps: new Map(), provider, batchSize };
