@@ -68,8 +68,15 @@ export function imageCrops(geom: CropGeometry, granularities: readonly number[],
   return cropTable(1, geom, granularities, strideRatio);
 }
 
+/** Taps of one axis: lower and upper source index and the upper weight of each output index. */
+interface AxisTaps {
+  i0: Int32Array;
+  i1: Int32Array;
+  w1: Float32Array;
+}
+
 /** Source coordinate, lower index, neighbour offset and weight of each output index (float32, as torch computes). */
-function axisTaps(inStart: number, inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w1: Float32Array } {
+function axisTaps(inStart: number, inSize: number, outSize: number): AxisTaps {
   const f = Math.fround;
   const scale = f(inSize / outSize);
   const i0 = new Int32Array(outSize);
@@ -84,6 +91,23 @@ function axisTaps(inStart: number, inSize: number, outSize: number): { i0: Int32
   }
   return { i0, i1, w1 };
 }
+
+/** Taps relative to the box's start, by (inSize, outSize): every crop of a granularity has the same. */
+const tapCache = new Map<number, AxisTaps>();
+
+function relativeTaps(inSize: number, outSize: number): AxisTaps {
+  const key = inSize * 65536 + outSize;
+  let t = tapCache.get(key);
+  if (!t) {
+    if (tapCache.size > 256) tapCache.clear();
+    t = axisTaps(0, inSize, outSize);
+    tapCache.set(key, t);
+  }
+  return t;
+}
+
+/** The x-interpolated rows of one channel, reused across calls (grown when a larger crop needs more). */
+let across = new Float64Array(0);
 
 /**
  * Crops `box` out of a preprocessed CHW image and resizes it bilinearly to outH x outW, writing into `out` at
@@ -110,28 +134,30 @@ export function cropResize(
     out.set(image.subarray(0, channels * plane), offset);
     return;
   }
-  const ys = axisTaps(y0, y1 - y0, outH);
-  const xs = axisTaps(x0, x1 - x0, outW);
+  const ys = relativeTaps(y1 - y0, outH);
+  const { i0: xi0, i1: xi1, w1: xw1 } = relativeTaps(x1 - x0, outW);
   // Separable: each source row of the box is interpolated along x once (in float64, as the one-pass formula
   // computes it), then output rows mix two of those rows: the same arithmetic, about half the operations.
   const inH = y1 - y0;
-  const across = new Float64Array(inH * outW);
+  if (across.length < inH * outW) across = new Float64Array(inH * outW);
+  const rows = across;
   for (let c = 0; c < channels; c++) {
     const src = c * plane;
     for (let r = 0; r < inH; r++) {
-      const row = src + (y0 + r) * width;
+      const row = src + (y0 + r) * width + x0;
+      const base = r * outW;
       for (let ox = 0; ox < outW; ox++) {
-        const wx1 = xs.w1[ox];
-        across[r * outW + ox] = (1 - wx1) * image[row + xs.i0[ox]] + wx1 * image[row + xs.i1[ox]];
+        const wx1 = xw1[ox];
+        rows[base + ox] = (1 - wx1) * image[row + xi0[ox]] + wx1 * image[row + xi1[ox]];
       }
     }
     let o = offset + c * outH * outW;
     for (let oy = 0; oy < outH; oy++) {
-      const r0 = (ys.i0[oy] - y0) * outW;
-      const r1 = (ys.i1[oy] - y0) * outW;
+      const r0 = ys.i0[oy] * outW;
+      const r1 = ys.i1[oy] * outW;
       const wy1 = ys.w1[oy];
       const wy0 = 1 - wy1;
-      for (let ox = 0; ox < outW; ox++) out[o++] = wy0 * across[r0 + ox] + wy1 * across[r1 + ox];
+      for (let ox = 0; ox < outW; ox++) out[o++] = wy0 * rows[r0 + ox] + wy1 * rows[r1 + ox];
     }
   }
 }
