@@ -75,8 +75,8 @@ interface AxisTaps {
   w1: Float32Array;
 }
 
-/** Source coordinate, lower index, neighbour offset and weight of each output index (float32, as torch computes). */
-function axisTaps(inStart: number, inSize: number, outSize: number): AxisTaps {
+/** Lower and upper source index (from the box's start) and weight of each output index (float32, as torch computes). */
+function axisTaps(inSize: number, outSize: number): AxisTaps {
   const f = Math.fround;
   const scale = f(inSize / outSize);
   const i0 = new Int32Array(outSize);
@@ -85,14 +85,14 @@ function axisTaps(inStart: number, inSize: number, outSize: number): AxisTaps {
   for (let o = 0; o < outSize; o++) {
     const src = Math.max(f(f(scale * f(o + 0.5)) - 0.5), 0);
     const lo = Math.floor(src);
-    i0[o] = inStart + lo;
-    i1[o] = inStart + (lo < inSize - 1 ? lo + 1 : lo);
+    i0[o] = lo;
+    i1[o] = lo < inSize - 1 ? lo + 1 : lo;
     w1[o] = Math.min(Math.max(f(src - lo), 0), 1);
   }
   return { i0, i1, w1 };
 }
 
-/** Taps relative to the box's start, by (inSize, outSize): every crop of a granularity has the same. */
+/** Taps by (inSize, outSize), computed once: every crop of a granularity has the same. */
 const tapCache = new Map<number, AxisTaps>();
 
 function relativeTaps(inSize: number, outSize: number): AxisTaps {
@@ -100,7 +100,7 @@ function relativeTaps(inSize: number, outSize: number): AxisTaps {
   let t = tapCache.get(key);
   if (!t) {
     if (tapCache.size > 256) tapCache.clear();
-    t = axisTaps(0, inSize, outSize);
+    t = axisTaps(inSize, outSize);
     tapCache.set(key, t);
   }
   return t;
