@@ -68,7 +68,7 @@ export interface AnalysedLayer {
 export interface Approximations {
   /** Gauss-Legendre node counts of the IG passes tried before the full `igSteps` (FAST_IG.ladder). */
   igLadder: number[];
-  /** Relative completeness error and top-tau gap below which a pass is kept. */
+  /** The largest relative completeness error a kept pass may have (the last rung's; the one-node rung's is 1e-4). */
   tolerance: number;
   /** Core neurons analysed; how many kept each rung's pass; how many needed the full `igSteps` pass. */
   neurons: number;
@@ -224,7 +224,7 @@ interface LadderStart {
 /**
  * Analyses one core neuron of `upper` against the layer below, its top crops' lower maps taken from `cache`.
  * Unless `params.exact`, IG climbs FAST_IG.ladder: a rung is kept when its relative completeness error is within
- * the tolerance and the top-tau set is clear of the next channel by more than it; past the last rung the full
+ * the rung's tolerance and the top-tau set is clear of the next channel by more than it; past the last rung the full
  * `igSteps` pass runs.
  */
 async function analyseCoreNeuron(
@@ -259,7 +259,7 @@ async function analyseCoreNeuron(
     const coarse = await backend.integratedGradients(lower.tensor, upper.tensor, a, neuron.channel, signal, { steps: FAST_IG.ladder[rung], values });
     const rows = perPosition(coarse);
     const error = coarse.relativeCompletenessError;
-    const kept = error !== undefined && error <= FAST_IG.tolerance && tauGap(rows, params.tau) > error;
+    const kept = error !== undefined && error <= FAST_IG.tolerances[rung] && tauGap(rows, params.tau) > error;
     if (kept) {
       ig = rows;
       tally.keptAt[rung]++;
@@ -430,7 +430,7 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisRun> {
     ? undefined
     : {
         igLadder: [...FAST_IG.ladder],
-        tolerance: FAST_IG.tolerance,
+        tolerance: Math.max(...FAST_IG.tolerances),
         neurons: tally.neurons,
         keptAt: tally.keptAt,
         refined: tally.refined,

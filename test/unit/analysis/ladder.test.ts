@@ -103,7 +103,7 @@ test('a segment exact at one node (positively homogeneous) keeps the one-node pa
   assert.deepEqual(backend.calls, new Array(total).fill(1));
   assert.deepEqual(run.approximations, {
     igLadder: [...FAST_IG.ladder],
-    tolerance: FAST_IG.tolerance,
+    tolerance: 0.05,
     neurons: total,
     keptAt: [total, 0],
     refined: 0,
@@ -122,6 +122,20 @@ test('a layer whose probes fail the first rung starts its other neurons on the s
   assert.deepEqual(run.approximations?.keptAt, [0, total]);
   assert.equal(run.approximations?.refined, 0);
   assert.equal(run.approximations?.maxRelativeCompletenessError, 0.01);
+});
+
+test('one node within 5% but above float rounding is not kept: completeness can hide per-channel errors', async () => {
+  const { backend, run, neurons, total } = await analyse((steps) => (steps === 1 ? 0.01 : 0.02));
+  const expected = neurons.flatMap((count) => Array.from({ length: count }, (_, k) => (k < FAST_IG.probe ? [1, 8] : [8])).flat());
+  assert.deepEqual(backend.calls, expected);
+  assert.deepEqual(run.approximations?.keptAt, [0, total]);
+  assert.equal(run.approximations?.maxRelativeCompletenessError, 0.02);
+});
+
+test('one node at float rounding (1e-5) is kept', async () => {
+  const { run, total } = await analyse((steps) => (steps === 1 ? 1e-5 : 0.02));
+  assert.deepEqual(run.approximations?.keptAt, [total, 0]);
+  assert.equal(run.approximations?.maxRelativeCompletenessError, 1e-5);
 });
 
 test('errors over the tolerance on every rung: the full igSteps pass, counted as refined', async () => {
