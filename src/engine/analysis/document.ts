@@ -6,7 +6,11 @@
 import type { AnalysisParams, CropRow, LayerResult, ResultDocument, SelectionMode } from '../result/schema';
 import { RESULT_FORMAT, RESULT_VERSION } from '../result/schema';
 import type { AnalysisRun, AnalysedLayer, ProgressEvent } from './pipeline';
+import { forEachConcurrent } from '../util/concurrent';
 import { cropThumbnail, type ToRgb } from './thumbnails';
+
+/** Thumbnails encoded at once: sharp encodes on libuv's pool, so a few in flight keep every core busy. */
+const THUMBNAIL_CONCURRENCY = 4;
 
 export interface DocumentContext {
   key: string;
@@ -23,6 +27,11 @@ export interface DocumentContext {
   toRgb: ToRgb;
   /** Top crops per neuron that get a thumbnail besides the representatives (default 10). */
   thumbnailsPerNeuron?: number;
+  /**
+   * Thumbnails already made for this run, by crop index into `run.crops` (filled here): the partial documents of a
+   * progressive run and its final one share it, so each crop is encoded once.
+   */
+  thumbnailCache?: Map<number, string>;
   onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -84,13 +93,15 @@ export async function buildDocument(run: AnalysisRun, ctx: DocumentContext): Pro
     const c = run.crops[g];
     return [c.image, c.granularity, ...c.box] as CropRow;
   });
-  const thumbnails: Record<string, string> = {};
   const todo = [...shown].sort((a, b) => a - b);
+  const cache = ctx.thumbnailCache ?? new Map<number, string>();
   const t0 = performance.now();
-  for (const [k, g] of todo.entries()) {
+  await forEachConcurrent(todo, THUMBNAIL_CONCURRENCY, async (g, k) => {
     if (k % 50 === 0) ctx.onProgress?.({ stage: 'thumbnails', done: k, total: todo.length, message: 'Rendering crops' });
-    thumbnails[String(id(g))] = await cropThumbnail(run.crops[g], ctx.images, ctx.channels, ctx.height, ctx.width, ctx.toRgb);
-  }
+    if (!cache.has(g)) cache.set(g, await cropThumbnail(run.crops[g], ctx.images, ctx.channels, ctx.height, ctx.width, ctx.toRgb));
+  });
+  const thumbnails: Record<string, string> = {};
+  for (const g of todo) thumbnails[String(id(g))] = cache.get(g)!;
   const timings = { ...run.timings, thumbnails: (performance.now() - t0) / 1000 };
   return {
     format: RESULT_FORMAT,

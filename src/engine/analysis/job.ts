@@ -196,6 +196,7 @@ export async function analyseClass(options: AnalyseClassOptions): Promise<Analys
     height,
     width,
     toRgb: denormaliser(pre.mean, pre.std, pre.scale),
+    thumbnailCache: new Map<number, string>(),
   };
   const summary = { accuracy: scan.accuracy, classes: scan.classes, confusion: scan.confusion };
   const onPartial = options.onPartial;

@@ -6,7 +6,7 @@ import { runAnalysis, type ProgressEvent } from '../../../src/engine/analysis/pi
 import { OrtAnalysisBackend } from '../../../src/engine/analysis/ort-backend';
 import { analysisIg, releaseSegmentGradients } from '../../../src/engine/analysis/ig-adapter';
 import { adjustedRandIndex } from '../../../src/engine/analysis/cluster';
-import { buildDocument } from '../../../src/engine/analysis/document';
+import { buildDocument, type DocumentContext } from '../../../src/engine/analysis/document';
 import { minMaxRgb } from '../../../src/engine/analysis/thumbnails';
 import { regroupDocument } from '../../../src/engine/analysis/regroup';
 import { DEFAULT_PARAMS } from '../../../src/engine/analysis/job';
@@ -86,7 +86,7 @@ test("top three layers of the reference run: core sets, sub-concepts, groups and
     }
   }
   // Circuit fc -> layer3.1 (2 and 3 groups) against circuit_n3["5->4"], groups matched through their pairs.
-  const doc = await buildDocument(run, {
+  const context: DocumentContext = {
     key: 'k',
     model: { path: 'm', sha256: setting.model.sha256, inputName: 'input', inputShape: [1, 3, 64, 64], labels: [], preprocessing: {} },
     runtime: { provider: 'cpu', threads: 2, versions: {} },
@@ -99,9 +99,17 @@ test("top three layers of the reference run: core sets, sub-concepts, groups and
     width: 64,
     toRgb: minMaxRgb,
     thumbnailsPerNeuron: 2,
-  });
+  };
+  const doc = await buildDocument(run, context);
   validateResult(JSON.parse(JSON.stringify(doc)));
   assert.ok(Object.values(doc.crops.thumbnails).every((u) => u.startsWith('data:image/webp;base64,')));
+  // A progressive run's documents share one thumbnail cache: same thumbnails, and a cached crop is not encoded again.
+  const cache = new Map<number, string>();
+  assert.deepEqual((await buildDocument(run, { ...context, thumbnailCache: cache })).crops.thumbnails, doc.crops.thumbnails);
+  assert.equal(cache.size, Object.keys(doc.crops.thumbnails).length);
+  cache.set([...cache.keys()][0], 'data:image/webp;base64,cached');
+  const reused = await buildDocument(run, { ...context, thumbnailCache: cache });
+  assert.equal(Object.values(reused.crops.thumbnails).filter((u) => u.endsWith(',cached')).length, 1);
   const refScores = groups.circuit_n3['5->4'].scores;
   // Our group -> the reference group of its first pair (our sub-concept -> the reference label of its first crop).
   const groupMap = (layer: (typeof doc.layers)[number], L: string) => {
