@@ -78,6 +78,7 @@ suite('NeurFlow analysis flow (demo model and images)', () => {
     assert.equal(report.view, 'result', `ended on ${report.view}: ${report.items.join('; ')}`);
     assert.equal(report.complete, true);
     assert.equal(report.reused, false);
+    assert.ok((report.partials ?? 0) >= 1, 'the circuit of the upper layers was shown before the end');
     assert.deepEqual(report.scan?.classes, ['circle', 'square', 'star', 'triangle']);
     assert.equal(report.scan?.images, 400);
     assert.ok(report.stages.includes('Scanning 400 images'), report.stages.slice(0, 5).join(' | '));
