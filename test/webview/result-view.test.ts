@@ -378,6 +378,14 @@ test('the panel keeps working while a new analysis runs (banner)', async () => {
   const shown = await lastRendered('activity');
   assert.deepEqual(shown.items, ['Analysing shortcut-resnet.onnx, class star', 'Layer layer3.1: core neurons 3/16']);
   assert.ok(await h.page.locator('#banner').isVisible());
+  // Nothing in the banner animates for the length of a run (a spinner's repaints slowed the analysis itself).
+  const animated = await h.page.evaluate(
+    () =>
+      [...document.querySelectorAll('#banner, #banner *')].filter(
+        (e) => e.getAnimations({ subtree: true }).length > 0 || e.localName === 'vscode-progress-ring',
+      ).length,
+  );
+  assert.equal(animated, 0, 'an animated element in the banner');
   await h.page.locator('#tab-circuit').click();
   await lastRendered('circuit');
   const id = allGroupIds()[1];

@@ -8,7 +8,8 @@ export function renderLoading(root: HTMLElement, m: LoadingMessage): string[] {
     h(
       'section',
       { class: 'status', role: 'status' },
-      h('vscode-progress-ring', { 'aria-label': 'Working' }),
+      // Still, like the banner's icon: this view stays up through a scan and the first layers of an analysis.
+      h('vscode-icon', { name: 'loading', class: 'status-icon', 'aria-label': 'Working' }),
       h('div', {}, h('h1', {}, m.fileName), h('p', { class: 'muted' }, m.stage)),
     ),
   );

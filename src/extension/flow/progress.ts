@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { ProgressMessage } from '../../protocol/worker';
 import type { ModelPanel } from '../panel';
+import { throttled } from './throttle';
 
 export interface ProgressHooks {
   signal: AbortSignal;
@@ -13,7 +14,12 @@ export interface ProgressHooks {
 }
 
 const MAX_STAGES = 1000;
-const BANNER_INTERVAL_MS = 150;
+/**
+ * The notification and the banner show at most one stage per interval (the latest; the last one after a pause):
+ * the worker reports every batch, hundreds a second at the start of an analysis, and each shown stage is a round
+ * trip to the workbench.
+ */
+const SHOW_INTERVAL_MS = 150;
 
 /** `Scanning 400 images 45%`: a fraction for stages whose text does not count by itself. */
 function describe(p: ProgressMessage): string {
@@ -39,8 +45,12 @@ export function withWorkerProgress<T>(
     const subscription = token.onCancellationRequested(abort);
     external?.addEventListener('abort', abort, { once: true });
     if (external?.aborted) abort();
-    let posted = 0;
     panel.post({ type: 'activity', running: true, title, stage: 'Starting' });
+    const shown = throttled<ProgressMessage>(SHOW_INTERVAL_MS, (p) => {
+      if (controller.signal.aborted) return;
+      progress.report({ message: describe(p) });
+      panel.post({ type: 'activity', running: true, title, stage: p.stage, done: p.done, total: p.total });
+    });
     try {
       return await start({
         signal: controller.signal,
@@ -52,15 +62,11 @@ export function withWorkerProgress<T>(
           if (stages.at(-1) !== p.stage && stages.length < MAX_STAGES) stages.push(p.stage);
           options.onStage?.(p.stage);
           if (controller.signal.aborted) return;
-          progress.report({ message: describe(p) });
-          const now = Date.now();
-          if (now - posted >= BANNER_INTERVAL_MS) {
-            posted = now;
-            panel.post({ type: 'activity', running: true, title, stage: p.stage, done: p.done, total: p.total });
-          }
+          shown.push(p);
         },
       });
     } finally {
+      shown.cancel();
       subscription.dispose();
       external?.removeEventListener('abort', abort);
     }
