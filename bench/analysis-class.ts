@@ -14,6 +14,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyseClass } from '../src/engine/analysis/job';
+import { classArg, referenceCase } from './reference';
 import type { ProviderSetting } from '../src/engine/runtime/ort';
 import type { PresetName } from '../src/engine/data/sidecar';
 
@@ -33,12 +34,10 @@ const { values } = parseArgs({
   },
 });
 const shared = path.resolve(values.shared ?? path.join(__dirname, '../../shared'));
-const name = values.model ?? 'shortcut-resnet';
-const isFile = name.endsWith('.onnx');
-const model = isFile ? name : path.join(shared, 'reference/models', `${name}.onnx`);
-const fmnist = name.includes('fmnist');
-const data = values.data ?? (fmnist ? path.join(shared, 'reference/fmnist-test') : path.join(shared, 'datasets/shortcut/test'));
-const cls = values.class ?? (fmnist ? '0' : 'triangle');
+const reference = referenceCase(shared, values.model ?? 'shortcut-resnet');
+const model = reference.model;
+const data = values.data ?? reference.data;
+const cls = values.class ?? reference.defaultClass;
 
 (async () => {
   let peak = process.memoryUsage().rss;
@@ -50,7 +49,7 @@ const cls = values.class ?? (fmnist ? '0' : 'triangle');
   const { doc } = await analyseClass({
     model,
     data,
-    class: /^\d+$/.test(cls) ? Number(cls) : cls,
+    class: classArg(cls),
     blocks: values.blocks ? Number(values.blocks) : undefined,
     layers: values.layers ? values.layers.split(',') : undefined,
     preprocessing: values.preset as PresetName | undefined,

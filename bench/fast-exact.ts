@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { analyseClass } from '../src/engine/analysis/job';
 import type { ResultDocument } from '../src/engine/result/schema';
 import { jaccard } from '../src/engine/diff/diff';
+import { classArg, referenceCase } from './reference';
 
 const { values } = parseArgs({
   options: {
@@ -48,15 +49,14 @@ function coreSets(doc: ResultDocument): Map<string, number[]> {
 async function main(): Promise<void> {
   let worst = 1;
   for (const name of values.models!.split(',')) {
-    const model = path.join(shared, 'reference/models', `${name}.onnx`);
-    const data = name.startsWith('fmnist') ? path.join(shared, 'reference/fmnist-test') : path.join(shared, 'datasets/shortcut/test');
+    const { model, data } = referenceCase(shared, name);
     for (const cls of chosen.get(name) ?? DEFAULT_CLASSES[name] ?? ['0']) {
       for (const tau of values.taus!.split(',').map(Number)) {
         const run = (exact: boolean) =>
           analyseClass({
             model,
             data,
-            class: /^\d+$/.test(cls) ? Number(cls) : cls,
+            class: classArg(cls),
             params: { tau, exact },
             threads: values.threads ? Number(values.threads) : undefined,
           }).then((r) => r.doc);

@@ -17,7 +17,7 @@ import type { ModelPanel } from '../../src/extension/panel';
 import type { AnalyseOptions, AnalyseReport } from '../../src/extension/commands/analyseModel';
 import type { OpenResultReport } from '../../src/extension/commands/openResult';
 import type { ExplanationMessage, MaskResultMessage, ResultViewMessage } from '../../src/protocol/webview';
-import { extension, fixture, neurflowTabs, sleep } from './helpers';
+import { expectedNodes, extension, fixture, neurflowTabs, sleep } from './helpers';
 
 type Box = [number, number, number, number];
 
@@ -57,11 +57,6 @@ function resultView(): ResultViewMessage {
   const view = api().panel(MODEL())?.view;
   assert.equal(view?.type, 'result', `the panel shows ${view?.type}`);
   return view as ResultViewMessage;
-}
-
-/** Circuit node ids the webview should show: `layer/G<i>` of every grouped layer. */
-function expectedNodes(view: ResultViewMessage): string[] {
-  return view.doc.layers.flatMap((l) => (l.grouping ? l.grouping.groups.map((_, i) => `${l.name}/G${i}`) : []));
 }
 
 suite('NeurFlow analysis flow (demo model and images)', () => {

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ResultViewMessage } from '../../src/protocol/webview';
 
 export const EXTENSION_ID = 'neurflow.neurflow-vscode';
 
@@ -41,4 +42,9 @@ export async function screenshot(name: string): Promise<boolean> {
   fs.writeFileSync(path.join(dir, `${name}.request`), '');
   for (let i = 0; i < 50 && !fs.existsSync(done); i++) await sleep(200);
   return fs.existsSync(done);
+}
+
+/** Circuit node ids the webview should show: `layer/G<i>` of every grouped layer. */
+export function expectedNodes(view: ResultViewMessage): string[] {
+  return view.doc.layers.flatMap((l) => (l.grouping ? l.grouping.groups.map((_, i) => `${l.name}/G${i}`) : []));
 }
